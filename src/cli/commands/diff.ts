@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { action, emit } from '../action.js';
+import { openContext } from '../context.js';
+import { parseAddress } from '../../tasks/address.js';
+import { resolveAddress } from '../../tasks/history.js';
+import { git } from '../../git/run.js';
+
+export function register(program: Command): void {
+  program
+    .command('diff')
+    .description('show the change of a task (against its base), of one attempt, or of one step')
+    .argument('<address>', 'task, task.attempt or task.attempt.step, e.g. 3, 3.2, 3.2.1; or a commit id')
+    .option('--stat', 'only the files and line counts')
+    .option('--json', 'print files with added/removed counts as JSON')
+    .action(
+      action(async (address: string, o: { stat?: boolean; json?: boolean }) => {
+        const { repo } = await openContext();
+        const r = await resolveAddress(repo, await parseAddress(repo, address, { bareIsAttempt: false }));
+        if (o.json) {
+          const out = await git(['diff', '--numstat', '-z', r.before, r.commit], { cwd: repo.root });
+          const files = [...out.stdout.matchAll(/(-|\d+)\t(-|\d+)\t([^\0]*)\0/g)].map((m) => ({
+            path: m[3],
+            added: m[1] === '-' ? null : Number(m[1]),
+            removed: m[2] === '-' ? null : Number(m[2]),
+          }));
+          emit(true, { address, from: r.before, to: r.commit, files }, () => '');
+          return;
+        }
+        const color = process.stdout.isTTY && !process.env.NO_COLOR ? '--color=always' : '--no-color';
+        const out = await git(['diff', color, ...(o.stat ? ['--stat'] : []), r.before, r.commit], { cwd: repo.root });
+        process.stdout.write(out.stdout);
+      }),
+    );
+}

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { action, emit } from '../action.js';
+import { openContext } from '../context.js';
+import { parseAddress } from '../../tasks/address.js';
+import { mergeTask } from '../../tasks/merge.js';
+import { MergeConflictError, type MergeMode } from '../../git/merge.js';
+import { refuse } from '../../errors.js';
+
+export function register(program: Command): void {
+  program
+    .command('merge')
+    .description('merge a task into the branch checked out in the main worktree (squash by default)')
+    .argument('<task>', 'task id')
+    .option('--squash', 'one commit summarising the task (default)')
+    .option('--merge', 'a merge commit that keeps every step commit')
+    .option('--rebase', 'replay the step commits on top of the current branch')
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(async (task: string, o: { squash?: boolean; merge?: boolean; rebase?: boolean; json?: boolean }) => {
+        const modes = (['squash', 'merge', 'rebase'] as const).filter((m) => o[m]);
+        if (modes.length > 1) throw refuse('choose one of --squash, --merge and --rebase');
+        const mode: MergeMode = modes[0] ?? 'squash';
+        const { repo, config } = await openContext();
+        const addr = await parseAddress(repo, task);
+        if (addr.attempt !== undefined) throw refuse(`merge takes a task id, not ${task}`);
+        try {
+          const r = await mergeTask(repo, config.worktree, addr.task, mode);
+          emit(o.json, r, () =>
+            `merged task ${addr.task} into ${r.into.replace(/^refs\/heads\//, '')} as ${r.commit.slice(0, 10)} (${mode}, ${r.files.length} file(s))`,
+          );
+        } catch (e) {
+          if (e instanceof MergeConflictError && o.json) {
+            emit(true, { conflict: true, files: e.files }, () => '');
+            process.exitCode = 1;
+            return;
+          }
+          throw e;
+        }
+      }),
+    );
+}

@@ -1,0 +1,108 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { git, gitOut, FACTORY_IDENTITY, GitError } from './run.js';
+import { RefConflictError } from '../errors.js';
+import { attemptMessage, stepMessage, type AttemptMeta, type StepMeta } from './messages.js';
+import { attemptRef, branchRef } from './refs.js';
+
+/**
+ * The writer's view of a task branch. `tip` is what this writer last saw; every ref update is a
+ * compare-and-swap against it, so a commit made by anyone else is reported, never overwritten.
+ */
+export interface BranchState {
+  worktree: string;
+  branch: string;
+  tip: string;
+  /** Tree of `tip`, cached so a no-op tool call costs no extra git call. */
+  tipTree?: string;
+}
+
+const opts = (s: BranchState) => ({ cwd: s.worktree, env: FACTORY_IDENTITY });
+
+function asConflict(e: unknown, ref: string, expected: string): unknown {
+  if (e instanceof GitError && /but expected|reference already exists|unable to resolve reference/i.test(e.stderr))
+    return new RefConflictError(ref, expected);
+  return e;
+}
+
+async function treeOf(s: BranchState): Promise<string> {
+  s.tipTree ??= await gitOut(['rev-parse', `${s.tip}^{tree}`], opts(s));
+  return s.tipTree;
+}
+
+async function commitTree(s: BranchState, tree: string, message: string): Promise<string> {
+  return gitOut(['commit-tree', tree, '-p', s.tip, '-F', '-'], { ...opts(s), input: message });
+}
+
+/**
+ * One step commit for one tool call: stage exactly the touched paths in the worktree's own
+ * index, then write-tree, commit-tree and a compare-and-swap update-ref. Returns null when the
+ * tool call changed nothing.
+ */
+export async function commitStep(s: BranchState, meta: StepMeta): Promise<string | null> {
+  if (meta.paths.length === 0) return null;
+  const input = `${meta.paths.map((p) => p.split(path.sep).join('/')).join('\0')}\0`;
+  await git(['update-index', '--add', '--remove', '-z', '--stdin'], { ...opts(s), input });
+  const tree = await gitOut(['write-tree'], opts(s));
+  if (tree === (await treeOf(s))) return null;
+  const commit = await commitTree(s, tree, stepMessage(meta));
+  const ref = branchRef(s.branch);
+  try {
+    await git(['update-ref', '-m', `factory step ${meta.task}.${meta.attempt}.${meta.step}`, ref, commit, s.tip], opts(s));
+  } catch (e) {
+    throw asConflict(e, ref, s.tip);
+  }
+  s.tip = commit;
+  s.tipTree = tree;
+  return commit;
+}
+
+export interface AttemptResult {
+  commit: string;
+  /** Untracked files left out because they exceed the size limit. */
+  skipped: string[];
+}
+
+async function oversizedUntracked(s: BranchState, maxBytes: number): Promise<string[]> {
+  const out = await git(['ls-files', '-z', '--others', '--exclude-standard'], opts(s));
+  const files = out.stdout.split('\0').filter(Boolean);
+  const big: string[] = [];
+  for (const f of files) {
+    const st = await stat(path.join(s.worktree, f)).catch(() => null);
+    if (st && st.isFile() && st.size > maxBytes) big.push(f);
+  }
+  return big;
+}
+
+/**
+ * The attempt commit: the whole tree after the attempt (`add -A`, minus oversized new files),
+ * with the outcome in trailers; empty when nothing changed. The branch and
+ * `refs/factory/<id>/attempts/<n>` move together in one ref transaction.
+ */
+export async function commitAttempt(
+  s: BranchState,
+  meta: Omit<AttemptMeta, 'skipped'>,
+  maxFileBytes: number,
+): Promise<AttemptResult> {
+  const skipped = await oversizedUntracked(s, maxFileBytes);
+  const specs = ['.', ...skipped.map((f) => `:(exclude,literal)${f}`)];
+  await git(['add', '-A', '--pathspec-from-file=-', '--pathspec-file-nul'], {
+    ...opts(s),
+    input: `${specs.join('\0')}\0`,
+  });
+  const tree = await gitOut(['write-tree'], opts(s));
+  const commit = await commitTree(s, tree, attemptMessage({ ...meta, skipped }));
+  const ref = branchRef(s.branch);
+  const aref = attemptRef(meta.task, meta.attempt);
+  try {
+    await git(['update-ref', '-m', `factory attempt ${meta.task}.${meta.attempt}`, '--stdin'], {
+      ...opts(s),
+      input: `update ${ref} ${commit} ${s.tip}\ncreate ${aref} ${commit}\n`,
+    });
+  } catch (e) {
+    throw asConflict(e, ref, s.tip);
+  }
+  s.tip = commit;
+  s.tipTree = tree;
+  return { commit, skipped };
+}

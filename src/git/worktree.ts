@@ -1,0 +1,87 @@
+import { rename, rm, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { git, gitOut } from './run.js';
+import type { Repo } from './repo.js';
+
+export interface WorktreeEntry {
+  path: string;
+  head: string | null;
+  /** Full ref name (`refs/heads/...`), or null when detached. */
+  branch: string | null;
+  prunable: boolean;
+}
+
+/** Every worktree git knows, parsed from `git worktree list --porcelain`. */
+export async function listWorktrees(repo: Repo): Promise<WorktreeEntry[]> {
+  const out = await gitOut(['worktree', 'list', '--porcelain', '-z'], { cwd: repo.root });
+  const entries: WorktreeEntry[] = [];
+  let cur: WorktreeEntry | null = null;
+  for (const field of out.split('\0')) {
+    if (field === '') {
+      if (cur) entries.push(cur);
+      cur = null;
+      continue;
+    }
+    const sp = field.indexOf(' ');
+    const key = sp < 0 ? field : field.slice(0, sp);
+    const val = sp < 0 ? '' : field.slice(sp + 1);
+    if (key === 'worktree') cur = { path: val, head: null, branch: null, prunable: false };
+    else if (!cur) continue;
+    else if (key === 'HEAD') cur.head = val;
+    else if (key === 'branch') cur.branch = val;
+    else if (key === 'prunable') cur.prunable = true;
+  }
+  if (cur) entries.push(cur);
+  return entries;
+}
+
+/** `git worktree add` of a new branch at `base`, never tracking anything. */
+export async function addWorktree(repo: Repo, dir: string, branch: string, base: string): Promise<void> {
+  await mkdir(path.dirname(dir), { recursive: true });
+  await git(['worktree', 'add', '--quiet', '--no-track', '-b', branch, dir, base], { cwd: repo.root });
+}
+
+/**
+ * Moves a parked worktree to `dir` and checks out a new branch at `base` in it. Checkout only
+ * rewrites files that differ between the parked commit and `base`, which is what makes a
+ * recycled worktree cheap.
+ */
+export async function reuseWorktree(
+  repo: Repo,
+  from: string,
+  dir: string,
+  branch: string,
+  base: string,
+): Promise<void> {
+  await mkdir(path.dirname(dir), { recursive: true });
+  await rename(from, dir);
+  await git(['worktree', 'repair', dir], { cwd: repo.root });
+  await git(['checkout', '--quiet', '--force', '--no-track', '-b', branch, base], { cwd: dir });
+}
+
+/**
+ * Detaches a worktree from its branch and cleans it for the next task: tracked files back to
+ * HEAD, untracked and ignored files removed except the kept directories.
+ */
+export async function parkWorktree(repo: Repo, dir: string, to: string, keep: string[]): Promise<void> {
+  await git(['checkout', '--quiet', '--detach'], { cwd: dir });
+  await git(['reset', '--quiet', '--hard'], { cwd: dir });
+  const excludes = keep.flatMap((k) => ['-e', `/${k.replace(/^\/+|\/+$/g, '')}`]);
+  await git(['clean', '-ffdxq', ...excludes], { cwd: dir });
+  await mkdir(path.dirname(to), { recursive: true });
+  await rename(dir, to);
+  await git(['worktree', 'repair', to], { cwd: repo.root });
+}
+
+/** Removes a worktree, even a dirty or half-deleted one, and forgets it in git. */
+export async function removeWorktree(repo: Repo, dir: string): Promise<void> {
+  const r = await git(['worktree', 'remove', '--force', '--force', dir], { cwd: repo.root, allowFail: true });
+  if (r.code !== 0 && existsSync(dir)) await rm(dir, { recursive: true, force: true });
+  await git(['worktree', 'prune'], { cwd: repo.root });
+}
+
+/** The private git dir of a linked worktree (`<common>/worktrees/<name>`), where its index lives. */
+export async function worktreeGitDir(dir: string): Promise<string> {
+  return gitOut(['rev-parse', '--path-format=absolute', '--git-dir'], { cwd: dir });
+}

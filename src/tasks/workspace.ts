@@ -1,0 +1,107 @@
+import path from 'node:path';
+import { readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import type { Repo } from '../git/repo.js';
+import { commitAttempt, commitStep, type AttemptResult, type BranchState } from '../git/commit.js';
+import { attemptRefs, readHistory, type TaskHistory } from '../git/history.js';
+import type { Verdict } from '../git/messages.js';
+import { branchRef } from '../git/refs.js';
+import { revParse } from '../git/rollback.js';
+import { worktreeGitDir } from '../git/worktree.js';
+import { refuse } from '../errors.js';
+import { acquireRunLock } from './run-lock.js';
+import { appendEvent, readRecord, type TaskRecord } from './record.js';
+
+export interface StepRequest {
+  attempt: number;
+  step: number;
+  tool: string;
+  paths: string[];
+}
+
+export interface AttemptRequest {
+  attempt: number;
+  checkExit: number | null;
+  verdict: Verdict;
+  durationMs: number;
+  outcome: string;
+}
+
+/**
+ * Git lock files left by a writer that was killed mid-command. Only ever called while this
+ * process holds the task's run lock after finding the previous owner dead, so nobody else can be
+ * using them.
+ */
+async function clearStaleGitLocks(repo: Repo, rec: TaskRecord): Promise<void> {
+  const gitDir = await worktreeGitDir(rec.worktree);
+  await rm(path.join(gitDir, 'index.lock'), { force: true });
+  await rm(path.join(repo.commonDir, `${branchRef(rec.branch)}.lock`), { force: true });
+  const attemptsDir = path.join(repo.commonDir, 'refs', 'factory', String(rec.id), 'attempts');
+  for (const f of await readdir(attemptsDir).catch(() => [] as string[]))
+    if (f.endsWith('.lock')) await rm(path.join(attemptsDir, f), { force: true });
+}
+
+/**
+ * The engine as the agent loop sees one task: exclusive ownership while open, step and attempt
+ * commits, and the history rebuilt from git.
+ */
+export class TaskWorkspace {
+  private constructor(
+    readonly repo: Repo,
+    readonly record: TaskRecord,
+    readonly branch: BranchState,
+    private readonly release: () => Promise<void>,
+    private readonly maxFileBytes: number,
+  ) {}
+
+  static async open(repo: Repo, id: number, opts: { maxFileSize: number }): Promise<TaskWorkspace> {
+    const record = await readRecord(repo, id);
+    if (!existsSync(record.worktree))
+      throw refuse(`the worktree of task ${id} is gone (${record.worktree})`, '`factory prune` cleans it up');
+    const lock = await acquireRunLock(repo, id);
+    try {
+      if (lock.stale) await clearStaleGitLocks(repo, record);
+      const tip = await revParse(repo.root, branchRef(record.branch));
+      if (!tip) throw refuse(`the branch ${record.branch} of task ${id} is gone`);
+      const state: BranchState = { worktree: record.worktree, branch: record.branch, tip };
+      return new TaskWorkspace(repo, record, state, lock.release, opts.maxFileSize * 1024 * 1024);
+    } catch (e) {
+      await lock.release();
+      throw e;
+    }
+  }
+
+  get id(): number {
+    return this.record.id;
+  }
+
+  get worktree(): string {
+    return this.record.worktree;
+  }
+
+  /** Attempt numbers only grow, even across rollbacks, so an attempt ref is never overwritten. */
+  async nextAttempt(): Promise<number> {
+    const refs = await attemptRefs(this.repo, this.id);
+    const history = await this.history();
+    const onBranch = history.attempts.map((a) => a.n);
+    return Math.max(0, ...refs.keys(), ...onBranch) + 1;
+  }
+
+  commitStep(req: StepRequest): Promise<string | null> {
+    return commitStep(this.branch, { task: this.id, ...req });
+  }
+
+  async commitAttempt(req: AttemptRequest): Promise<AttemptResult> {
+    const r = await commitAttempt(this.branch, { task: this.id, ...req }, this.maxFileBytes);
+    await appendEvent(this.repo, this.id, 'attempt', { ...req, commit: r.commit, skipped: r.skipped });
+    return r;
+  }
+
+  history(): Promise<TaskHistory> {
+    return readHistory(this.repo, this.id, this.record.base, this.branch.tip);
+  }
+
+  async close(): Promise<void> {
+    await this.release();
+  }
+}
