@@ -19,8 +19,8 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
 export function reportError(e: unknown): number {
   if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
   if (e instanceof FactoryError) {
-    process.stderr.write(`factory: ${e.message}\n`);
-    if (e.hint) process.stderr.write(`  ${e.hint}\n`);
+    // One line, so scripts and people both get the whole story from the first line of stderr.
+    process.stderr.write(`factory: ${e.message}${e.hint ? ` — ${e.hint}` : ''}\n`);
     if (process.env.FACTORY_DEBUG) process.stderr.write(`${e.stack}\n`);
     return e.exitCode;
   }

@@ -73,7 +73,9 @@ export async function mergeBranch(repo: Repo, req: MergeRequest): Promise<MergeR
   const trial = await git(['merge-tree', '--write-tree', '--name-only', '-z', head, tip], { cwd, allowFail: true });
   const [tree, ...rest] = trial.stdout.split('\0');
   if (trial.code === 1) {
-    const files = [...new Set(rest.filter((f) => f && !f.includes('\n')))];
+    // With -z the conflicted paths end at an empty field; informational messages follow it.
+    const end = rest.indexOf('');
+    const files = [...new Set(end < 0 ? rest : rest.slice(0, end))];
     throw new MergeConflictError(files);
   }
   if (trial.code !== 0 || !tree) throw new FactoryError(`git merge-tree failed: ${trial.stderr.trim()}`);

@@ -1,0 +1,17 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { configSchema } from './schema.js';
+
+/**
+ * The JSON Schema of .factoryrc.json. `io: 'input'` describes what a file may contain, where every
+ * field with a default is optional, rather than the filled-in result.
+ */
+export function buildJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(configSchema, { io: 'input' });
+  return { $schema: schema.$schema, title: 'factory configuration (.factoryrc.json)', ...schema };
+}
+
+/** schema.json at the package root; the same relative path from src/config and dist/config. */
+export function jsonSchemaPath(): string {
+  return fileURLToPath(new URL('../../schema.json', import.meta.url));
+}

@@ -1,0 +1,210 @@
+import { z } from 'zod';
+
+/*
+ * Every schema carries its own `error` text so a failure reads "expected <what>", which the loader
+ * completes with the file, the field and the value it got. zod's generic messages would not say
+ * which kind of number or string is wanted.
+ */
+
+const positiveInt = (error = 'expected a positive integer') =>
+  z.number({ error }).int({ error }).positive({ error });
+
+const positiveNumber = (error = 'expected a positive number') => z.number({ error }).positive({ error });
+
+const nonEmptyString = (error = 'expected a non-empty string') => z.string({ error }).min(1, { error });
+
+const httpURL = () => {
+  const error = 'expected an http(s) URL such as "http://127.0.0.1:8080/v1"';
+  return z.url({ protocol: /^https?$/, error });
+};
+
+const pathList = () =>
+  z.array(nonEmptyString('expected a non-empty path'), { error: 'expected an array of paths' });
+
+const endpointSchema = z
+  .strictObject(
+    {
+      baseURL: httpURL().describe(
+        'OpenAI-compatible base URL of this server, e.g. "http://gpu-box:8000/v1".',
+      ),
+      concurrency: positiveInt()
+        .optional()
+        .describe('Requests sent to this server at once; defaults to server.concurrency.'),
+    },
+    { error: 'expected an object with "baseURL" and optional "concurrency"' },
+  )
+  .describe('One extra inference server.');
+
+const serverSchema = z
+  .strictObject(
+    {
+      baseURL: httpURL()
+        .default('http://127.0.0.1:8080/v1')
+        .describe(
+          'OpenAI-compatible base URL every request goes to. When `command` is set, the queue front started by ' +
+            '`factory server start` listens on this port and the model server runs behind it.',
+        ),
+      model: nonEmptyString()
+        .default('mlx-community/Qwen2.5-Coder-7B-Instruct-4bit')
+        .describe('Model name sent with every request; also replaces {model} in `command`.'),
+      apiKey: z
+        .string({ error: 'expected a string' })
+        .default('local')
+        .describe('API key sent as a bearer token; local servers ignore it.'),
+      command: z
+        .array(nonEmptyString('expected a non-empty string'), {
+          error: 'expected an array of strings (the program and its arguments) or null',
+        })
+        .min(1, { error: 'expected an array of strings (the program and its arguments) or null' })
+        .nullable()
+        .default(['mlx_lm.server', '--model', '{model}', '--host', '{host}', '--port', '{port}'])
+        .describe(
+          'Command that starts the model server, as program and arguments. {model}, {host} and {port} are ' +
+            "replaced; {port} is the model server's own port, behind the queue front on baseURL's port. " +
+            'null: never start a server, use baseURL as it is.',
+        ),
+      concurrency: positiveInt()
+        .default(1)
+        .describe('Requests sent to the model server at once (1 for mlx_lm.server).'),
+      idleShutdown: z
+        .number({ error: 'expected a number of minutes (0 or more)' })
+        .min(0, { error: 'expected a number of minutes (0 or more)' })
+        .default(10)
+        .describe(
+          'Minutes without requests after which a server started by factory stops; 0 keeps it running.',
+        ),
+      endpoints: z
+        .array(endpointSchema, { error: 'expected an array of {"baseURL", "concurrency"} objects' })
+        .default([])
+        .describe(
+          'Further servers pooled with baseURL by the request queue, for scale-out (vLLM, llama.cpp, Ollama).',
+        ),
+    },
+    { error: 'expected an object' },
+  )
+  .prefault({})
+  .describe('The inference server and how to reach it.');
+
+const agentSchema = z
+  .strictObject(
+    {
+      maxAttempts: positiveInt()
+        .default(5)
+        .describe('Attempts (Coder turn, check, Sheriff verdict) before a task stops as failed.'),
+      executionTimeout: positiveNumber('expected a positive number of seconds')
+        .default(60)
+        .describe('Seconds the check may run in one attempt before its whole process tree is killed.'),
+      llmTimeout: positiveNumber('expected a positive number of seconds')
+        .default(120)
+        .describe('Seconds a model request may go without receiving data before it is aborted.'),
+      maxTokensPerTurn: positiveInt().default(8192).describe('max_tokens sent with every model request.'),
+      totalTokenBudget: positiveInt()
+        .default(100000)
+        .describe(
+          'Tokens (prompt + completion, as the server reports them) one task may use in all its turns.',
+        ),
+      temperature: z
+        .number({ error: 'expected a number from 0 to 2' })
+        .min(0, { error: 'expected a number from 0 to 2' })
+        .max(2, { error: 'expected a number from 0 to 2' })
+        .default(0)
+        .describe('Sampling temperature of Coder and Sheriff requests.'),
+      stagnationThreshold: positiveInt()
+        .default(3)
+        .describe('A task stops when this many attempts in a row end with the same error output.'),
+      tools: z
+        .enum(['auto', 'native', 'text'], { error: 'expected one of "auto", "native", "text"' })
+        .default('auto')
+        .describe(
+          'How the Coder edits files: "native" tool calls, "text" edit blocks, or "auto" (native where the ' +
+            'server supports them, else text).',
+        ),
+    },
+    { error: 'expected an object' },
+  )
+  .prefault({})
+  .describe('The Coder -> check -> Sheriff loop and its limits.');
+
+const worktreeSchema = z
+  .strictObject(
+    {
+      dir: nonEmptyString('expected a directory path or null')
+        .nullable()
+        .default(null)
+        .describe(
+          'Directory holding task worktrees, relative to the repository top level. ' +
+            'null: <git-common-dir>/factory/worktrees.',
+        ),
+      copy: pathList()
+        .default([])
+        .describe('Paths copied from the main worktree into each new worktree, e.g. untracked ".env" files.'),
+      link: pathList()
+        .default([])
+        .describe('Paths symlinked from the main worktree into each new worktree, e.g. "node_modules".'),
+      keep: pathList()
+        .default([])
+        .describe(
+          'Untracked paths left in place when a pooled worktree is cleaned for reuse, e.g. build caches.',
+        ),
+      setup: nonEmptyString('expected a shell command or null')
+        .nullable()
+        .default(null)
+        .describe(
+          'Shell command run once in each new worktree after copy and link, e.g. "npm ci". null: none.',
+        ),
+      pool: z
+        .number({ error: 'expected an integer (0 or more)' })
+        .int({ error: 'expected an integer (0 or more)' })
+        .min(0, { error: 'expected an integer (0 or more)' })
+        .default(2)
+        .describe('Spare worktrees kept ready so a new task does not wait for checkout and setup; 0: none.'),
+      maxFileSize: positiveNumber('expected a positive number of MiB')
+        .default(5)
+        .describe('Untracked files larger than this many MiB are left out of attempt commits.'),
+    },
+    { error: 'expected an object' },
+  )
+  .prefault({})
+  .describe('Where task worktrees live and how they are prepared.');
+
+export const configSchema = z
+  .strictObject(
+    {
+      $schema: z
+        .string({ error: 'expected a string' })
+        .optional()
+        .describe('Path or URL of this JSON Schema, for editors; factory ignores it.'),
+      server: serverSchema,
+      agent: agentSchema,
+      check: nonEmptyString('expected a shell command or null')
+        .nullable()
+        .default('npm test')
+        .describe(
+          'Shell command run in the worktree after every attempt; exit code 0 passes. ' +
+            'null: the repository has no check.',
+        ),
+      parallel: positiveInt()
+        .default(2)
+        .describe('Tasks run at the same time; their model requests still share one queue.'),
+      worktree: worktreeSchema,
+    },
+    { error: 'expected a JSON object' },
+  )
+  .describe('factory configuration (.factoryrc.json)');
+
+/** The configuration after defaults are applied. */
+export type Config = z.output<typeof configSchema>;
+
+/** What a configuration file may contain: every field optional. */
+export type ConfigInput = z.input<typeof configSchema>;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Frozen: it is shared, and a caller mutating it would change every later default. */
+export const DEFAULT_CONFIG: Config = deepFreeze(configSchema.parse({}));
