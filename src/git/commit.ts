@@ -20,7 +20,10 @@ export interface BranchState {
 const opts = (s: BranchState) => ({ cwd: s.worktree, env: FACTORY_IDENTITY });
 
 function asConflict(e: unknown, ref: string, expected: string): unknown {
-  if (e instanceof GitError && /but expected|reference already exists|unable to resolve reference/i.test(e.stderr))
+  if (
+    e instanceof GitError &&
+    /but expected|reference already exists|unable to resolve reference/i.test(e.stderr)
+  )
     return new RefConflictError(ref, expected);
   return e;
 }
@@ -48,7 +51,10 @@ export async function commitStep(s: BranchState, meta: StepMeta): Promise<string
   const commit = await commitTree(s, tree, stepMessage(meta));
   const ref = branchRef(s.branch);
   try {
-    await git(['update-ref', '-m', `factory step ${meta.task}.${meta.attempt}.${meta.step}`, ref, commit, s.tip], opts(s));
+    await git(
+      ['update-ref', '-m', `factory step ${meta.task}.${meta.attempt}.${meta.step}`, ref, commit, s.tip],
+      opts(s),
+    );
   } catch (e) {
     throw asConflict(e, ref, s.tip);
   }

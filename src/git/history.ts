@@ -54,7 +54,15 @@ const FIELD = '\x1f';
 /** Reads commits with their numstat in one `git log` call. */
 export async function readCommits(repo: Repo, revs: string[]): Promise<Map<string, CommitInfo>> {
   const out = await git(
-    ['log', '--no-color', '--numstat', '-z', `--format=${SEP}%H${FIELD}%P${FIELD}%at${FIELD}%B${FIELD}`, ...revs, '--'],
+    [
+      'log',
+      '--no-color',
+      '--numstat',
+      '-z',
+      `--format=${SEP}%H${FIELD}%P${FIELD}%at${FIELD}%B${FIELD}`,
+      ...revs,
+      '--',
+    ],
     { cwd: repo.root },
   );
   const map = new Map<string, CommitInfo>();
@@ -90,9 +98,12 @@ export async function readCommits(repo: Repo, revs: string[]): Promise<Map<strin
 
 /** Attempt numbers that have a ref, whether or not the branch still contains them. */
 export async function attemptRefs(repo: Repo, task: number): Promise<Map<number, string>> {
-  const out = await git(['for-each-ref', '--format=%(refname) %(objectname)', `${taskRefPrefix(task)}attempts/`], {
-    cwd: repo.root,
-  });
+  const out = await git(
+    ['for-each-ref', '--format=%(refname) %(objectname)', `${taskRefPrefix(task)}attempts/`],
+    {
+      cwd: repo.root,
+    },
+  );
   const map = new Map<number, string>();
   for (const line of out.stdout.split('\n')) {
     const m = /\/attempts\/(\d+) ([0-9a-f]+)$/.exec(line);
@@ -149,12 +160,20 @@ function closeAttempt(a: AttemptInfo, c: CommitInfo): void {
  * base, grouped by the attempt trailers. Heads are the branch tip plus every attempt ref, so
  * attempts removed from the branch by a rollback still appear (with onBranch false).
  */
-export async function readHistory(repo: Repo, task: number, base: string, tip: string | null): Promise<TaskHistory> {
+export async function readHistory(
+  repo: Repo,
+  task: number,
+  base: string,
+  tip: string | null,
+): Promise<TaskHistory> {
   const refs = await attemptRefs(repo, task);
   const heads = [...new Set([...(tip ? [tip] : []), ...refs.values()])];
-  const commits = heads.length ? await readCommits(repo, [...heads, `^${base}`]) : new Map<string, CommitInfo>();
+  const commits = heads.length
+    ? await readCommits(repo, [...heads, `^${base}`])
+    : new Map<string, CommitInfo>();
   const onBranch = new Set<string>();
-  for (let c = tip ? commits.get(tip) : undefined; c; c = commits.get(c.parents[0] ?? '')) onBranch.add(c.sha);
+  for (let c = tip ? commits.get(tip) : undefined; c; c = commits.get(c.parents[0] ?? ''))
+    onBranch.add(c.sha);
 
   const attempts = new Map<number, AttemptInfo>();
   const foreign: CommitInfo[] = [];

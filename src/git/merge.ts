@@ -61,7 +61,9 @@ export async function mergeBranch(repo: Repo, req: MergeRequest): Promise<MergeR
   const into = symbolic.code === 0 ? symbolic.stdout.trim() : 'HEAD (detached)';
   let tip = await gitOut(['rev-parse', `refs/heads/${req.branch}`], { cwd });
 
-  const touched = (await gitOut(['diff', '--name-only', '-z', req.base, tip], { cwd })).split('\0').filter(Boolean);
+  const touched = (await gitOut(['diff', '--name-only', '-z', req.base, tip], { cwd }))
+    .split('\0')
+    .filter(Boolean);
   const dirty = await dirtyPaths(repo);
   const clash = touched.filter((f) => dirty.has(f));
   if (clash.length)
@@ -70,7 +72,10 @@ export async function mergeBranch(repo: Repo, req: MergeRequest): Promise<MergeR
       'commit or stash them, then merge again',
     );
 
-  const trial = await git(['merge-tree', '--write-tree', '--name-only', '-z', head, tip], { cwd, allowFail: true });
+  const trial = await git(['merge-tree', '--write-tree', '--name-only', '-z', head, tip], {
+    cwd,
+    allowFail: true,
+  });
   const [tree, ...rest] = trial.stdout.split('\0');
   if (trial.code === 1) {
     // With -z the conflicted paths end at an empty field; informational messages follow it.
@@ -92,11 +97,17 @@ export async function mergeBranch(repo: Repo, req: MergeRequest): Promise<MergeR
 
   const move = await git(['read-tree', '-m', '-u', head, commit], { cwd, allowFail: true });
   if (move.code !== 0)
-    throw refuse(`cannot update the main tree: ${move.stderr.trim()}`, 'commit or stash your changes, then merge again');
-  const upd = await git(['update-ref', '-m', `factory: merge ${req.branch} (${req.mode})`, 'HEAD', commit, head], {
-    cwd,
-    allowFail: true,
-  });
+    throw refuse(
+      `cannot update the main tree: ${move.stderr.trim()}`,
+      'commit or stash your changes, then merge again',
+    );
+  const upd = await git(
+    ['update-ref', '-m', `factory: merge ${req.branch} (${req.mode})`, 'HEAD', commit, head],
+    {
+      cwd,
+      allowFail: true,
+    },
+  );
   if (upd.code !== 0) {
     await git(['read-tree', '-m', '-u', commit, head], { cwd, allowFail: true });
     throw new RefConflictError('HEAD', head);
@@ -106,7 +117,8 @@ export async function mergeBranch(repo: Repo, req: MergeRequest): Promise<MergeR
 
 /** Rebases the task branch onto `onto` inside its own worktree; on a conflict, aborts. */
 async function rebaseOnto(req: MergeRequest, onto: string, env: Record<string, string>): Promise<string> {
-  if (!req.worktree) throw refuse(`task branch ${req.branch} has no worktree to rebase in`, 'use --squash or --merge');
+  if (!req.worktree)
+    throw refuse(`task branch ${req.branch} has no worktree to rebase in`, 'use --squash or --merge');
   const r = await git(['rebase', '--quiet', onto], { cwd: req.worktree, env, allowFail: true });
   if (r.code !== 0) {
     await git(['rebase', '--abort'], { cwd: req.worktree, allowFail: true });

@@ -39,10 +39,7 @@ export function stepMessage(m: StepMeta): string {
 
 export function attemptMessage(m: AttemptMeta): string {
   const check = m.checkExit === null ? 'check not run' : `check exit ${m.checkExit}`;
-  const lines = [
-    `factory: ${m.task}.${m.attempt} attempt ${m.outcome} (${check}, verdict ${m.verdict})`,
-    '',
-  ];
+  const lines = [`factory: ${m.task}.${m.attempt} attempt ${m.outcome} (${check}, verdict ${m.verdict})`, ''];
   if (m.skipped?.length) lines.push(`Not committed (over the size limit): ${m.skipped.join(', ')}`, '');
   lines.push(
     `Factory-Task: ${m.task}`,

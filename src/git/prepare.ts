@@ -23,9 +23,12 @@ export async function prepareWorktree(repo: Repo, dir: string, opts: PrepareOpti
   await linkDirs(repo, dir, opts.link);
   if (existsSync(path.join(dir, '.gitmodules'))) {
     // The submodule URLs come from the user's own repository, often as local paths.
-    await git(['-c', 'protocol.file.allow=always', 'submodule', 'update', '--init', '--recursive', '--quiet'], {
-      cwd: dir,
-    });
+    await git(
+      ['-c', 'protocol.file.allow=always', 'submodule', 'update', '--init', '--recursive', '--quiet'],
+      {
+        cwd: dir,
+      },
+    );
   }
   if (opts.setup) await runSetup(dir, opts.setup, opts.setupLog);
 }

@@ -30,7 +30,8 @@ export async function openRepo(cwd: string): Promise<Repo> {
     throw refuse(`cannot read the git repository at ${cwd}: ${r.stderr.trim()}`);
   }
   const [commonDirRaw, cwdTopRaw, bare] = r.stdout.trim().split('\n');
-  if (bare === 'true' || !cwdTopRaw) throw refuse(`${cwd} is a bare repository; factory needs a working tree`);
+  if (bare === 'true' || !cwdTopRaw)
+    throw refuse(`${cwd} is a bare repository; factory needs a working tree`);
   const commonDir = await realpath(commonDirRaw!);
   const cwdTop = await realpath(cwdTopRaw);
   const root = await mainWorktreeRoot(commonDir, cwd);
@@ -58,7 +59,10 @@ export async function resolveCommit(repo: Repo, ref: string): Promise<string> {
 
 /** The commit HEAD points at in the main worktree; refuses in a repository with no commits. */
 export async function headCommit(repo: Repo): Promise<string> {
-  const r = await git(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { cwd: repo.root, allowFail: true });
+  const r = await git(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], {
+    cwd: repo.root,
+    allowFail: true,
+  });
   if (r.code !== 0)
     throw refuse('the repository has no commits yet', 'make a first commit, then run factory again');
   return r.stdout.trim();

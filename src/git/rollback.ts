@@ -17,7 +17,13 @@ export async function dirtyTracked(dir: string): Promise<string[]> {
  * files that `from` tracks and `to` does not, and refuses to overwrite untracked files, so files
  * the user put in the worktree by hand survive. The ref moves by compare-and-swap.
  */
-export async function moveBranch(dir: string, branch: string, from: string, to: string, reason: string): Promise<void> {
+export async function moveBranch(
+  dir: string,
+  branch: string,
+  from: string,
+  to: string,
+  reason: string,
+): Promise<void> {
   const dirty = await dirtyTracked(dir);
   if (dirty.length)
     throw refuse(
@@ -45,7 +51,10 @@ export async function isAncestor(dir: string, ancestor: string, commit: string):
 }
 
 export async function revParse(dir: string, rev: string): Promise<string | null> {
-  const r = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', rev], { cwd: dir, allowFail: true });
+  const r = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', rev], {
+    cwd: dir,
+    allowFail: true,
+  });
   return r.code === 0 ? r.stdout.trim() : null;
 }
 

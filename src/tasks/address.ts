@@ -13,7 +13,8 @@ export interface Address {
   commit?: string;
 }
 
-export const formatAddress = (a: Address) => [a.task, a.attempt, a.step].filter((x) => x !== undefined).join('.');
+export const formatAddress = (a: Address) =>
+  [a.task, a.attempt, a.step].filter((x) => x !== undefined).join('.');
 
 /** The task whose worktree the command runs in, if any. */
 export async function taskOfCwd(repo: Repo): Promise<number | null> {
@@ -24,7 +25,11 @@ export async function taskOfCwd(repo: Repo): Promise<number | null> {
   return null;
 }
 
-export async function parseAddress(repo: Repo, text: string, opts: { bareIsAttempt?: boolean } = {}): Promise<Address> {
+export async function parseAddress(
+  repo: Repo,
+  text: string,
+  opts: { bareIsAttempt?: boolean } = {},
+): Promise<Address> {
   const t = text.trim();
   const dotted = /^(\d+)(?:\.(\d+)(?:\.(\d+))?)?$/.exec(t);
   if (dotted) {
@@ -43,7 +48,10 @@ export async function parseAddress(repo: Repo, text: string, opts: { bareIsAttem
 }
 
 async function commitAddress(repo: Repo, sha: string): Promise<Address> {
-  const r = await git(['log', '-1', '--format=%H%n%B', `${sha}^{commit}`, '--'], { cwd: repo.root, allowFail: true });
+  const r = await git(['log', '-1', '--format=%H%n%B', `${sha}^{commit}`, '--'], {
+    cwd: repo.root,
+    allowFail: true,
+  });
   if (r.code !== 0) throw refuse(`unknown commit: ${sha}`);
   const [full, ...body] = r.stdout.split('\n');
   const tr = parseTrailers(body.join('\n'));

@@ -30,7 +30,11 @@ export interface CreatedTask {
  * only id allocation and the worktree add/reuse; copying, linking and setup run outside it so
  * tasks can be prepared in parallel.
  */
-export async function createTask(repo: Repo, opts: WorktreeOptions, req: CreateTaskRequest): Promise<CreatedTask> {
+export async function createTask(
+  repo: Repo,
+  opts: WorktreeOptions,
+  req: CreateTaskRequest,
+): Promise<CreatedTask> {
   const base = req.base ? await resolveCommit(repo, req.base) : await headCommit(repo);
   const baseName = req.base ?? ((await currentBranch(repo.root))?.replace(/^refs\/heads\//, '') || 'HEAD');
 
@@ -71,7 +75,10 @@ export async function createTask(repo: Repo, opts: WorktreeOptions, req: CreateT
       setupLog: setupLogFile(repo, record.id),
     });
   } catch (e) {
-    await appendEvent(repo, record.id, 'status', { status: 'failed', reason: `setup: ${(e as Error).message}` });
+    await appendEvent(repo, record.id, 'status', {
+      status: 'failed',
+      reason: `setup: ${(e as Error).message}`,
+    });
     throw e;
   }
   return { record, recycled };

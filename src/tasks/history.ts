@@ -40,8 +40,12 @@ export async function resolveAddress(repo: Repo, addr: Address): Promise<Resolve
   }
   const idx = attempts.findIndex((a) => a.n === addr.attempt);
   const attempt = attempts[idx];
-  if (!attempt) throw refuse(`task ${addr.task} has no attempt ${addr.attempt}`, `see \`factory show ${addr.task}\``);
-  const prev = attempts.slice(0, idx).reverse().find((a) => a.commit);
+  if (!attempt)
+    throw refuse(`task ${addr.task} has no attempt ${addr.attempt}`, `see \`factory show ${addr.task}\``);
+  const prev = attempts
+    .slice(0, idx)
+    .reverse()
+    .find((a) => a.commit);
   const attemptStart = prev?.commit ?? view.record.base;
   if (addr.step === undefined) {
     const last = attempt.commit ?? attempt.steps[attempt.steps.length - 1]?.commit;
@@ -52,5 +56,11 @@ export async function resolveAddress(repo: Repo, addr: Address): Promise<Resolve
   }
   const step = attempt.steps.find((s) => s.step === addr.step);
   if (!step) throw refuse(`attempt ${addr.task}.${addr.attempt} has no step ${addr.step}`);
-  return { view, attempt, step, commit: step.commit, before: (await revParse(repo.root, `${step.commit}^`)) ?? attemptStart };
+  return {
+    view,
+    attempt,
+    step,
+    commit: step.commit,
+    before: (await revParse(repo.root, `${step.commit}^`)) ?? attemptStart,
+  };
 }

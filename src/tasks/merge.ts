@@ -19,7 +19,9 @@ export function squashMessage(view: TaskView): string {
     lines.push('Attempts:');
     for (const a of done) {
       const check = a.checkExit === null ? 'check not run' : `check exit ${a.checkExit}`;
-      lines.push(`- ${a.address}: ${a.outcome ?? 'in progress'}, ${check}, verdict ${a.verdict ?? '-'}, ${a.steps.length} step(s)`);
+      lines.push(
+        `- ${a.address}: ${a.outcome ?? 'in progress'}, ${check}, verdict ${a.verdict ?? '-'}, ${a.steps.length} step(s)`,
+      );
     }
     lines.push('');
   }

@@ -10,7 +10,9 @@ export async function pooledWorktrees(repo: Repo, opts: WorktreeOptions): Promis
   const dir = worktreesDir(repo, opts.dir);
   const all = await listWorktrees(repo);
   return all
-    .filter((w) => !w.prunable && path.dirname(w.path) === dir && path.basename(w.path).startsWith(poolPrefix))
+    .filter(
+      (w) => !w.prunable && path.dirname(w.path) === dir && path.basename(w.path).startsWith(poolPrefix),
+    )
     .map((w) => w.path);
 }
 
@@ -18,7 +20,11 @@ export async function pooledWorktrees(repo: Repo, opts: WorktreeOptions): Promis
  * Returns a finished task's worktree to the pool, or removes it when the pool is full. Callers
  * hold the repo lock.
  */
-export async function retireWorktree(repo: Repo, worktree: string, opts: WorktreeOptions): Promise<'pooled' | 'removed'> {
+export async function retireWorktree(
+  repo: Repo,
+  worktree: string,
+  opts: WorktreeOptions,
+): Promise<'pooled' | 'removed'> {
   if (!existsSync(worktree)) {
     await removeWorktree(repo, worktree);
     return 'removed';

@@ -21,7 +21,10 @@ async function deleteRefs(repo: Repo, id: number): Promise<void> {
   const out = await git(['for-each-ref', '--format=%(refname)', taskRefPrefix(id)], { cwd: repo.root });
   const refs = out.stdout.split('\n').filter(Boolean);
   if (refs.length)
-    await git(['update-ref', '--stdin'], { cwd: repo.root, input: refs.map((r) => `delete ${r}\n`).join('') });
+    await git(['update-ref', '--stdin'], {
+      cwd: repo.root,
+      input: refs.map((r) => `delete ${r}\n`).join(''),
+    });
 }
 
 /**
@@ -46,16 +49,22 @@ export async function pruneTasks(repo: Repo, opts: WorktreeOptions, dryRun: bool
 
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       const p = path.join(dir, name);
-      if (!listedPaths.has(p)) items.push({ kind: 'folder', path: p, reason: 'folder that git does not list as a worktree' });
+      if (!listedPaths.has(p))
+        items.push({ kind: 'folder', path: p, reason: 'folder that git does not list as a worktree' });
     }
     for (const w of listed) {
       if (path.dirname(w.path) !== dir || path.basename(w.path).startsWith(poolPrefix)) continue;
-      if (!recordPaths.has(w.path)) items.push({ kind: 'worktree', path: w.path, reason: 'git worktree with no task record' });
+      if (!recordPaths.has(w.path))
+        items.push({ kind: 'worktree', path: w.path, reason: 'git worktree with no task record' });
     }
     for (const rec of records.values()) {
       const status = await taskStatus(repo, rec.id, await readEvents(repo, rec.id));
       if (status.status === 'discarded')
-        items.push({ kind: 'refs', path: taskDir(repo, rec.id), reason: `discarded task ${rec.id}: record and attempt refs` });
+        items.push({
+          kind: 'refs',
+          path: taskDir(repo, rec.id),
+          reason: `discarded task ${rec.id}: record and attempt refs`,
+        });
       else if (status.status !== 'merged' && status.status !== 'running' && !existsSync(rec.worktree))
         items.push({
           kind: 'record',

@@ -39,9 +39,12 @@ export async function readRecord(repo: Repo, id: number): Promise<TaskRecord> {
   try {
     return JSON.parse(raw) as TaskRecord;
   } catch (e) {
-    throw new FactoryError(`the record of task ${id} is damaged (${recordFile(repo, id)}): ${(e as Error).message}`, {
-      hint: '`factory prune` removes records that cannot be used',
-    });
+    throw new FactoryError(
+      `the record of task ${id} is damaged (${recordFile(repo, id)}): ${(e as Error).message}`,
+      {
+        hint: '`factory prune` removes records that cannot be used',
+      },
+    );
   }
 }
 
@@ -54,7 +57,12 @@ export async function taskIds(repo: Repo): Promise<number[]> {
 }
 
 /** Appends one event; a single small append is atomic enough for concurrent writers. */
-export async function appendEvent(repo: Repo, id: number, type: string, data: Record<string, unknown> = {}): Promise<void> {
+export async function appendEvent(
+  repo: Repo,
+  id: number,
+  type: string,
+  data: Record<string, unknown> = {},
+): Promise<void> {
   const ev: TaskEvent = { t: new Date().toISOString(), type, ...data };
   await appendFile(eventsFile(repo, id), `${JSON.stringify(ev)}\n`);
 }

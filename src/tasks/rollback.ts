@@ -42,7 +42,10 @@ async function move(repo: Repo, id: number, to: string, target: string): Promise
 /** Moves a task's branch and worktree back to an attempt or a step. Later attempts stay reachable. */
 export function rollbackTask(repo: Repo, addr: Address): Promise<RollbackResult> {
   if (addr.attempt === undefined)
-    throw refuse(`say which attempt to roll task ${addr.task} back to`, `e.g. \`factory rollback ${addr.task}.1\``);
+    throw refuse(
+      `say which attempt to roll task ${addr.task} back to`,
+      `e.g. \`factory rollback ${addr.task}.1\``,
+    );
   return withTaskIdle(repo, addr.task, async () => {
     const r = await resolveAddress(repo, addr);
     return move(repo, addr.task, r.commit, formatAddress(addr));

@@ -20,7 +20,10 @@ export async function runningOwner(repo: Repo, id: number): Promise<Owner | null
  * dead owner's lock was found, which means the last run was killed and git lock files it left
  * behind may need clearing.
  */
-export async function acquireRunLock(repo: Repo, id: number): Promise<{ release: () => Promise<void>; stale: boolean }> {
+export async function acquireRunLock(
+  repo: Repo,
+  id: number,
+): Promise<{ release: () => Promise<void>; stale: boolean }> {
   const file = runLockFile(repo, id);
   let stale = false;
   for (let tries = 0; tries < 3; tries++) {
@@ -33,7 +36,11 @@ export async function acquireRunLock(repo: Repo, id: number): Promise<{ release:
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const owner = await runningOwner(repo, id);
-    if (owner) throw refuse(`task ${id} is running (process ${owner.pid})`, 'cancel it first, or wait for it to finish');
+    if (owner)
+      throw refuse(
+        `task ${id} is running (process ${owner.pid})`,
+        'cancel it first, or wait for it to finish',
+      );
     stale = true;
     await rm(file, { force: true });
   }

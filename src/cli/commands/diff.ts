@@ -27,7 +27,9 @@ export function register(program: Command): void {
           return;
         }
         const color = process.stdout.isTTY && !process.env.NO_COLOR ? '--color=always' : '--no-color';
-        const out = await git(['diff', color, ...(o.stat ? ['--stat'] : []), r.before, r.commit], { cwd: repo.root });
+        const out = await git(['diff', color, ...(o.stat ? ['--stat'] : []), r.before, r.commit], {
+          cwd: repo.root,
+        });
         process.stdout.write(out.stdout);
       }),
     );

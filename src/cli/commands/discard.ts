@@ -8,7 +8,9 @@ import { refuse } from '../../errors.js';
 export function register(program: Command): void {
   program
     .command('discard')
-    .description('drop a task: worktree back to the pool, branch deleted, attempt refs kept until `factory prune`')
+    .description(
+      'drop a task: worktree back to the pool, branch deleted, attempt refs kept until `factory prune`',
+    )
     .argument('<task>', 'task id')
     .option('--json', 'print the result as JSON')
     .action(

@@ -16,26 +16,31 @@ export function register(program: Command): void {
     .option('--rebase', 'replay the step commits on top of the current branch')
     .option('--json', 'print the result as JSON')
     .action(
-      action(async (task: string, o: { squash?: boolean; merge?: boolean; rebase?: boolean; json?: boolean }) => {
-        const modes = (['squash', 'merge', 'rebase'] as const).filter((m) => o[m]);
-        if (modes.length > 1) throw refuse('choose one of --squash, --merge and --rebase');
-        const mode: MergeMode = modes[0] ?? 'squash';
-        const { repo, config } = await openContext();
-        const addr = await parseAddress(repo, task);
-        if (addr.attempt !== undefined) throw refuse(`merge takes a task id, not ${task}`);
-        try {
-          const r = await mergeTask(repo, config.worktree, addr.task, mode);
-          emit(o.json, r, () =>
-            `merged task ${addr.task} into ${r.into.replace(/^refs\/heads\//, '')} as ${r.commit.slice(0, 10)} (${mode}, ${r.files.length} file(s))`,
-          );
-        } catch (e) {
-          if (e instanceof MergeConflictError && o.json) {
-            emit(true, { conflict: true, files: e.files }, () => '');
-            process.exitCode = 1;
-            return;
+      action(
+        async (task: string, o: { squash?: boolean; merge?: boolean; rebase?: boolean; json?: boolean }) => {
+          const modes = (['squash', 'merge', 'rebase'] as const).filter((m) => o[m]);
+          if (modes.length > 1) throw refuse('choose one of --squash, --merge and --rebase');
+          const mode: MergeMode = modes[0] ?? 'squash';
+          const { repo, config } = await openContext();
+          const addr = await parseAddress(repo, task);
+          if (addr.attempt !== undefined) throw refuse(`merge takes a task id, not ${task}`);
+          try {
+            const r = await mergeTask(repo, config.worktree, addr.task, mode);
+            emit(
+              o.json,
+              r,
+              () =>
+                `merged task ${addr.task} into ${r.into.replace(/^refs\/heads\//, '')} as ${r.commit.slice(0, 10)} (${mode}, ${r.files.length} file(s))`,
+            );
+          } catch (e) {
+            if (e instanceof MergeConflictError && o.json) {
+              emit(true, { conflict: true, files: e.files }, () => '');
+              process.exitCode = 1;
+              return;
+            }
+            throw e;
           }
-          throw e;
-        }
-      }),
+        },
+      ),
     );
 }

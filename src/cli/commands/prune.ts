@@ -6,7 +6,9 @@ import { pruneTasks } from '../../tasks/prune.js';
 export function register(program: Command): void {
   program
     .command('prune')
-    .description('remove orphaned worktree folders, worktrees without a task, tasks without a worktree, and discarded tasks')
+    .description(
+      'remove orphaned worktree folders, worktrees without a task, tasks without a worktree, and discarded tasks',
+    )
     .option('-n, --dry-run', 'only list what would be removed')
     .option('--json', 'print JSON')
     .action(

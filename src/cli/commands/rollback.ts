@@ -8,8 +8,13 @@ import { refuse } from '../../errors.js';
 export function register(program: Command): void {
   program
     .command('rollback')
-    .description('move a task branch and its worktree back to an attempt or step (later attempts stay reachable)')
-    .argument('<target>', 'task.attempt[.step], a commit id, or (inside a task worktree) an attempt number; with --undo: the task')
+    .description(
+      'move a task branch and its worktree back to an attempt or step (later attempts stay reachable)',
+    )
+    .argument(
+      '<target>',
+      'task.attempt[.step], a commit id, or (inside a task worktree) an attempt number; with --undo: the task',
+    )
     .option('--undo', 'return the branch to where it was before the last rollback')
     .option('--json', 'print the result as JSON')
     .action(

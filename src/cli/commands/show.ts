@@ -18,7 +18,8 @@ export function register(program: Command): void {
       action(async (task: string, o: { json?: boolean }) => {
         const { repo } = await openContext();
         const addr = await parseAddress(repo, task);
-        if (addr.attempt !== undefined) throw refuse(`show takes a task id, not ${task}`, `try \`factory diff ${task}\``);
+        if (addr.attempt !== undefined)
+          throw refuse(`show takes a task id, not ${task}`, `try \`factory diff ${task}\``);
         const view = await loadTask(repo, addr.task);
         const status = await taskStatus(repo, addr.task, await readEvents(repo, addr.task));
         emit(o.json, { ...view, status }, () => {
@@ -32,14 +33,17 @@ export function register(program: Command): void {
           ];
           if (view.history.attempts.length === 0) out.push('', 'no attempts yet');
           for (const a of view.history.attempts) {
-            const check = a.checkExit === null ? (a.commit ? 'not run' : 'in progress') : `exit ${a.checkExit}`;
+            const check =
+              a.checkExit === null ? (a.commit ? 'not run' : 'in progress') : `exit ${a.checkExit}`;
             out.push(
               '',
               `attempt ${a.address}${a.onBranch ? '' : ' (rolled back)'}: ${a.outcome ?? 'unfinished'}  check ${check}  verdict ${a.verdict ?? '-'}  ${duration(a.durationMs)}  +${a.added} -${a.removed}`,
             );
-            for (const s of a.steps) out.push(`  ${s.address}  ${s.tool}  ${s.files.join(', ')}  +${s.added} -${s.removed}`);
+            for (const s of a.steps)
+              out.push(`  ${s.address}  ${s.tool}  ${s.files.join(', ')}  +${s.added} -${s.removed}`);
           }
-          for (const c of view.history.foreign) out.push('', `commit ${c.sha.slice(0, 10)} (not made by factory): ${c.subject}`);
+          for (const c of view.history.foreign)
+            out.push('', `commit ${c.sha.slice(0, 10)} (not made by factory): ${c.subject}`);
           return out.join('\n');
         });
       }),
