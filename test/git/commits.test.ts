@@ -61,9 +61,9 @@ describe('step commits', () => {
     sh(ws.worktree, 'commit', '-qm', 'a commit by hand');
     const theirs = sh(dir, 'rev-parse', 'factory/1-commits');
     await writeFiles(ws.worktree, { 'a.txt': 'agent\n' });
-    await expect(ws.commitStep({ attempt: 1, step: 1, tool: 'write_file', paths: ['a.txt'] })).rejects.toBeInstanceOf(
-      RefConflictError,
-    );
+    await expect(
+      ws.commitStep({ attempt: 1, step: 1, tool: 'write_file', paths: ['a.txt'] }),
+    ).rejects.toBeInstanceOf(RefConflictError);
     expect(sh(dir, 'rev-parse', 'factory/1-commits')).toBe(theirs);
     await expect(
       ws.commitAttempt({ attempt: 1, checkExit: 0, verdict: 'PASS', durationMs: 1, outcome: 'passed' }),
@@ -77,14 +77,27 @@ describe('attempt commits', () => {
   it('commits the whole tree with the outcome in trailers and points the attempt ref at it', async () => {
     const dir = await makeRepo({ '.gitignore': 'dist/\n', 'a.txt': 'a\n' });
     const ws = await openTask(dir);
-    await writeFiles(ws.worktree, { 'a.txt': 'changed by the check\n', 'new.txt': 'n\n', 'dist/out.js': 'ignored\n' });
-    const r = await ws.commitAttempt({ attempt: 1, checkExit: 1, verdict: 'FAIL', durationMs: 1234, outcome: 'failed' });
+    await writeFiles(ws.worktree, {
+      'a.txt': 'changed by the check\n',
+      'new.txt': 'n\n',
+      'dist/out.js': 'ignored\n',
+    });
+    const r = await ws.commitAttempt({
+      attempt: 1,
+      checkExit: 1,
+      verdict: 'FAIL',
+      durationMs: 1234,
+      outcome: 'failed',
+    });
     const body = sh(dir, 'log', '-1', '--format=%B', r.commit);
     expect(body).toContain('factory: 1.1 attempt failed (check exit 1, verdict FAIL)');
     expect(body).toContain('Factory-Check-Exit: 1');
     expect(body).toContain('Factory-Verdict: FAIL');
     expect(body).toContain('Factory-Duration: 1234ms');
-    expect(sh(dir, 'show', '--name-only', '--format=', r.commit).split('\n').sort()).toEqual(['a.txt', 'new.txt']);
+    expect(sh(dir, 'show', '--name-only', '--format=', r.commit).split('\n').sort()).toEqual([
+      'a.txt',
+      'new.txt',
+    ]);
     expect(sh(dir, 'rev-parse', 'refs/factory/1/attempts/1')).toBe(r.commit);
     expect(sh(ws.worktree, 'status', '--porcelain')).toBe('');
     await ws.close();
@@ -93,13 +106,29 @@ describe('attempt commits', () => {
   it('can be empty, and leaves out untracked files over the size limit', async () => {
     const dir = await makeRepo({ 'a.txt': 'a\n' });
     const ws = await openTask(dir, { ...W, maxFileSize: 0.001 });
-    const empty = await ws.commitAttempt({ attempt: 1, checkExit: 0, verdict: 'PASS', durationMs: 1, outcome: 'passed' });
-    expect(sh(dir, 'rev-parse', `${empty.commit}^{tree}`)).toBe(sh(dir, 'rev-parse', `${empty.commit}~1^{tree}`));
+    const empty = await ws.commitAttempt({
+      attempt: 1,
+      checkExit: 0,
+      verdict: 'PASS',
+      durationMs: 1,
+      outcome: 'passed',
+    });
+    expect(sh(dir, 'rev-parse', `${empty.commit}^{tree}`)).toBe(
+      sh(dir, 'rev-parse', `${empty.commit}~1^{tree}`),
+    );
     await writeFiles(ws.worktree, { 'big.bin': 'x'.repeat(5000), 'small.txt': 's\n' });
-    const r = await ws.commitAttempt({ attempt: 2, checkExit: 0, verdict: 'PASS', durationMs: 1, outcome: 'passed' });
+    const r = await ws.commitAttempt({
+      attempt: 2,
+      checkExit: 0,
+      verdict: 'PASS',
+      durationMs: 1,
+      outcome: 'passed',
+    });
     expect(r.skipped).toEqual(['big.bin']);
     expect(sh(dir, 'show', '--name-only', '--format=', r.commit)).toBe('small.txt');
-    expect(sh(dir, 'log', '-1', '--format=%B', r.commit)).toContain('Not committed (over the size limit): big.bin');
+    expect(sh(dir, 'log', '-1', '--format=%B', r.commit)).toContain(
+      'Not committed (over the size limit): big.bin',
+    );
     await ws.close();
   });
 
@@ -123,7 +152,13 @@ describe('git settings for every commit', () => {
     const ws = await openTask(dir);
     await writeFiles(ws.worktree, { 'a.txt': 'b\n' });
     const step = await ws.commitStep({ attempt: 1, step: 1, tool: 'write_file', paths: ['a.txt'] });
-    const att = await ws.commitAttempt({ attempt: 1, checkExit: 0, verdict: 'PASS', durationMs: 1, outcome: 'passed' });
+    const att = await ws.commitAttempt({
+      attempt: 1,
+      checkExit: 0,
+      verdict: 'PASS',
+      durationMs: 1,
+      outcome: 'passed',
+    });
     expect(step).toBeTruthy();
     expect(sh(dir, 'cat-file', '-p', att.commit)).not.toContain('gpgsig');
     await ws.close();

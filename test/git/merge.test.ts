@@ -12,7 +12,9 @@ const snapshot = (dir: string) => ({
   head: sh(dir, 'rev-parse', 'HEAD'),
   status: sh(dir, 'status', '--porcelain'),
   index: sh(dir, 'ls-files', '-s'),
-  files: sh(dir, 'ls-files').split('\n').map((f) => [f, existsSync(path.join(dir, f)) ? readFileSync(path.join(dir, f), 'utf8') : null]),
+  files: sh(dir, 'ls-files')
+    .split('\n')
+    .map((f) => [f, existsSync(path.join(dir, f)) ? readFileSync(path.join(dir, f), 'utf8') : null]),
 });
 
 describe('merge', () => {
@@ -47,7 +49,9 @@ describe('merge', () => {
     expect(sh(dir, 'log', '-1', '--format=%P').split(' ')).toHaveLength(2);
     const r = await runCli(dir, ['merge', '2', '--rebase', '--json']);
     expect(r.code).toBe(0);
-    expect(sh(dir, 'log', '-1', '--format=%s')).toBe('factory: 2.1 attempt passed (check exit 0, verdict PASS)');
+    expect(sh(dir, 'log', '-1', '--format=%s')).toBe(
+      'factory: 2.1 attempt passed (check exit 0, verdict PASS)',
+    );
     expect(readFileSync(path.join(dir, 'a.txt'), 'utf8')).toBe('merged\n');
     expect(readFileSync(path.join(dir, 'b.txt'), 'utf8')).toBe('rebased\n');
     expect(sh(dir, 'status', '--porcelain')).toBe('');
@@ -57,7 +61,9 @@ describe('merge', () => {
 
   it('on a conflict changes nothing at all and names the conflicting files', async () => {
     const dir = await makeRepo({ 'a.txt': 'base\n', 'other.txt': 'o\n' });
-    const { repo, id } = await taskWithAttempts(dir, 'conflict', [{ files: { 'a.txt': 'task side\n' }, exit: 0 }]);
+    const { repo, id } = await taskWithAttempts(dir, 'conflict', [
+      { files: { 'a.txt': 'task side\n' }, exit: 0 },
+    ]);
     await writeFiles(dir, { 'a.txt': 'main side\n' });
     sh(dir, 'commit', '-qam', 'main moves');
     await writeFiles(dir, { 'other.txt': 'uncommitted user work\n' });

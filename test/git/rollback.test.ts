@@ -19,7 +19,9 @@ describe('history', () => {
     const dir = await makeRepo({ 'a.txt': 'base\n' });
     const { repo, id } = await taskWithAttempts(dir, 'hist', twoAttempts);
     const { history } = await loadTask(repo, id);
-    expect(history.attempts.map((a) => [a.address, a.checkExit, a.verdict, a.outcome, a.steps.length])).toEqual([
+    expect(
+      history.attempts.map((a) => [a.address, a.checkExit, a.verdict, a.outcome, a.steps.length]),
+    ).toEqual([
       ['1.1', 1, 'FAIL', 'failed', 2],
       ['1.2', 0, 'PASS', 'passed', 2],
     ]);

@@ -85,9 +85,18 @@ describe('creating a task', () => {
 describe('making the worktree runnable', () => {
   it('copies ignored files by glob, links directories and runs setup once with its output logged', async () => {
     const dir = await makeRepo({ '.gitignore': '.env\nnode_modules/\nconfig/*.local\n', 'a.txt': 'a\n' });
-    await writeFiles(dir, { '.env': 'SECRET=1\n', 'config/app.local': 'x\n', 'node_modules/dep/index.js': '1\n' });
+    await writeFiles(dir, {
+      '.env': 'SECRET=1\n',
+      'config/app.local': 'x\n',
+      'node_modules/dep/index.js': '1\n',
+    });
     const repo = await openRepo(dir);
-    const opts = { ...W, copy: ['.env', 'config/*.local'], link: ['node_modules'], setup: 'echo prepared > setup.out; echo to-log' };
+    const opts = {
+      ...W,
+      copy: ['.env', 'config/*.local'],
+      link: ['node_modules'],
+      setup: 'echo prepared > setup.out; echo to-log',
+    };
     const { record } = await createTask(repo, opts, { title: 'runnable' });
     const wt = record.worktree;
     expect(readFileSync(path.join(wt, '.env'), 'utf8')).toBe('SECRET=1\n');
@@ -108,7 +117,10 @@ describe('making the worktree runnable', () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('setup command failed with exit 3');
     expect(failed.stderr).toContain('setup.log');
-    await writeFile(path.join(dir, '.factoryrc.json'), JSON.stringify({ worktree: { setup: 'no-such-tool-xyz --init' } }));
+    await writeFile(
+      path.join(dir, '.factoryrc.json'),
+      JSON.stringify({ worktree: { setup: 'no-such-tool-xyz --init' } }),
+    );
     const missing = await runCli(dir, ['new', 'y']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('setup command not found: no-such-tool-xyz --init');
@@ -134,7 +146,12 @@ describe('recycling', () => {
     const opts = { ...W, keep: ['cache'] };
     const first = await createTask(repo, opts, { title: 'first' });
     const wt1 = first.record.worktree;
-    await writeFiles(wt1, { 'cache/kept.bin': 'k', 'build/out.o': 'o', 'stray.txt': 's', 'a.txt': 'modified\n' });
+    await writeFiles(wt1, {
+      'cache/kept.bin': 'k',
+      'build/out.o': 'o',
+      'stray.txt': 's',
+      'a.txt': 'modified\n',
+    });
     const d = await discardTask(repo, opts, first.record.id);
     expect(d.worktree).toBe('pooled');
     expect(existsSync(wt1)).toBe(false);
