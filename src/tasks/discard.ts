@@ -4,7 +4,7 @@ import { git } from '../git/run.js';
 import { branchRef } from '../git/refs.js';
 import { refuse } from '../errors.js';
 import { appendEvent, readEvents, readRecord } from './record.js';
-import { acquireRunLock } from './run-lock.js';
+import { withIdleTask } from './recover.js';
 import { taskStatus } from './status.js';
 import { retireWorktree } from './pool.js';
 import type { WorktreeOptions } from './options.js';
@@ -21,8 +21,7 @@ export interface DiscardResult {
  */
 export async function discardTask(repo: Repo, opts: WorktreeOptions, id: number): Promise<DiscardResult> {
   const record = await readRecord(repo, id);
-  const lock = await acquireRunLock(repo, id);
-  try {
+  return withIdleTask(repo, record, async () => {
     const status = await taskStatus(repo, id, await readEvents(repo, id));
     if (status.status === 'discarded') throw refuse(`task ${id} is already discarded`);
     return await withRepoLock(repo.factoryDir, async () => {
@@ -31,7 +30,5 @@ export async function discardTask(repo: Repo, opts: WorktreeOptions, id: number)
       await appendEvent(repo, id, 'discarded', {});
       return { task: id, branch: record.branch, worktree };
     });
-  } finally {
-    await lock.release();
-  }
+  });
 }

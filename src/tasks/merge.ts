@@ -3,8 +3,8 @@ import { withRepoLock } from '../git/lock.js';
 import { mergeBranch, type MergeMode, type MergeResult } from '../git/merge.js';
 import { refuse } from '../errors.js';
 import { loadTask, type TaskView } from './history.js';
-import { appendEvent, readEvents } from './record.js';
-import { acquireRunLock } from './run-lock.js';
+import { appendEvent, readEvents, readRecord } from './record.js';
+import { withIdleTask } from './recover.js';
 import { taskStatus } from './status.js';
 import { retireWorktree } from './pool.js';
 import type { WorktreeOptions } from './options.js';
@@ -35,8 +35,7 @@ export async function mergeTask(
   id: number,
   mode: MergeMode = 'squash',
 ): Promise<MergeResult & { worktree: 'pooled' | 'removed' | 'kept' }> {
-  const lock = await acquireRunLock(repo, id);
-  try {
+  return withIdleTask(repo, await readRecord(repo, id), async () => {
     const status = await taskStatus(repo, id, await readEvents(repo, id));
     if (status.status === 'merged' || status.status === 'discarded')
       throw refuse(`task ${id} is already ${status.status}`);
@@ -54,7 +53,5 @@ export async function mergeTask(
       const worktree = await retireWorktree(repo, view.record.worktree, opts);
       return { ...result, worktree };
     });
-  } finally {
-    await lock.release();
-  }
+  });
 }

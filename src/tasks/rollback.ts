@@ -4,8 +4,8 @@ import { undoRef } from '../git/refs.js';
 import { refuse } from '../errors.js';
 import { formatAddress, type Address } from './address.js';
 import { loadTask, resolveAddress } from './history.js';
-import { appendEvent } from './record.js';
-import { acquireRunLock } from './run-lock.js';
+import { appendEvent, readRecord } from './record.js';
+import { withIdleTask } from './recover.js';
 import { existsSync } from 'node:fs';
 
 export interface RollbackResult {
@@ -17,12 +17,7 @@ export interface RollbackResult {
 }
 
 async function withTaskIdle<T>(repo: Repo, id: number, fn: () => Promise<T>): Promise<T> {
-  const lock = await acquireRunLock(repo, id);
-  try {
-    return await fn();
-  } finally {
-    await lock.release();
-  }
+  return withIdleTask(repo, await readRecord(repo, id), fn);
 }
 
 async function move(repo: Repo, id: number, to: string, target: string): Promise<RollbackResult> {

@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { readdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import type { Repo } from '../git/repo.js';
 import { commitAttempt, commitStep, type AttemptResult, type BranchState } from '../git/commit.js';
@@ -7,9 +5,9 @@ import { attemptRefs, readHistory, type TaskHistory } from '../git/history.js';
 import type { Verdict } from '../git/messages.js';
 import { branchRef } from '../git/refs.js';
 import { revParse } from '../git/rollback.js';
-import { worktreeGitDir } from '../git/worktree.js';
 import { refuse } from '../errors.js';
 import { acquireRunLock } from './run-lock.js';
+import { recoverAfterCrash } from './recover.js';
 import { appendEvent, readRecord, type TaskRecord } from './record.js';
 
 export interface StepRequest {
@@ -25,20 +23,6 @@ export interface AttemptRequest {
   verdict: Verdict;
   durationMs: number;
   outcome: string;
-}
-
-/**
- * Git lock files left by a writer that was killed mid-command. Only ever called while this
- * process holds the task's run lock after finding the previous owner dead, so nobody else can be
- * using them.
- */
-async function clearStaleGitLocks(repo: Repo, rec: TaskRecord): Promise<void> {
-  const gitDir = await worktreeGitDir(rec.worktree);
-  await rm(path.join(gitDir, 'index.lock'), { force: true });
-  await rm(path.join(repo.commonDir, `${branchRef(rec.branch)}.lock`), { force: true });
-  const attemptsDir = path.join(repo.commonDir, 'refs', 'factory', String(rec.id), 'attempts');
-  for (const f of await readdir(attemptsDir).catch(() => [] as string[]))
-    if (f.endsWith('.lock')) await rm(path.join(attemptsDir, f), { force: true });
 }
 
 /**
@@ -60,7 +44,7 @@ export class TaskWorkspace {
       throw refuse(`the worktree of task ${id} is gone (${record.worktree})`, '`factory prune` cleans it up');
     const lock = await acquireRunLock(repo, id);
     try {
-      if (lock.stale) await clearStaleGitLocks(repo, record);
+      if (lock.stale) await recoverAfterCrash(repo, record);
       const tip = await revParse(repo.root, branchRef(record.branch));
       if (!tip) throw refuse(`the branch ${record.branch} of task ${id} is gone`);
       const state: BranchState = { worktree: record.worktree, branch: record.branch, tip };
