@@ -1,8 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openRepo, type Repo } from '../../src/git/repo.js';
 import { readHistory } from '../../src/git/history.js';
@@ -13,6 +9,7 @@ import { runLockFile } from '../../src/tasks/paths.js';
 import { readEvents, readRecord } from '../../src/tasks/record.js';
 import { TaskWorkspace } from '../../src/tasks/workspace.js';
 import { attemptOutcome, startWriter, stepFile, type Writer } from '../helpers/commit-writer.js';
+import { expectFsckClean, gitAll, snapshotFiles } from '../helpers/repo-checks.js';
 import { cleanupTemps, makeRepo, runCli, sh } from '../helpers/git-repo.js';
 
 const TASKS = 8;
@@ -34,28 +31,7 @@ afterEach(() => {
 });
 afterAll(cleanupTemps);
 
-/** git with both output streams and the exit code, for commands whose stderr matters (fsck). */
-function gitAll(cwd: string, ...args: string[]) {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
-  const r = spawnSync('git', args, { cwd, env, encoding: 'utf8' });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
-}
-
-function expectFsckClean(dir: string): void {
-  const r = gitAll(dir, 'fsck', '--strict', '--no-progress');
-  expect(r.out).not.toMatch(/error|missing|broken|corrupt|fatal/i);
-  expect(r.code).toBe(0);
-}
-
-async function snapshot(root: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const f of Object.keys(MAIN_FILES))
-    out[f] = createHash('sha256')
-      .update(await readFile(path.join(root, f)))
-      .digest('hex');
-  return out;
-}
+const snapshot = (root: string) => snapshotFiles(root, Object.keys(MAIN_FILES));
 
 function writer(args: string[]): Writer {
   const w = startWriter(args);

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openRepo, type Repo } from '../../src/git/repo.js';
@@ -12,6 +11,7 @@ import { runLockFile } from '../../src/tasks/paths.js';
 import { TaskWorkspace } from '../../src/tasks/workspace.js';
 import type { TaskRecord } from '../../src/tasks/record.js';
 import { attemptOutcome, startWriter, type Writer, type WriterEvent } from '../helpers/commit-writer.js';
+import { cleanGitEnv as gitEnv, expectFsckClean, gitAll, snapshotFiles } from '../helpers/repo-checks.js';
 import { cleanupTemps, makeRepo, sh, tempDir } from '../helpers/git-repo.js';
 
 const RUNS = 20;
@@ -36,32 +36,7 @@ afterAll(cleanupTemps);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function gitEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
-  return env;
-}
-
-function gitAll(cwd: string, ...args: string[]) {
-  const r = spawnSync('git', args, { cwd, env: gitEnv(), encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout.replace(/\n$/, ''), out: `${r.stdout}${r.stderr}` };
-}
-
-/** fsck must pass; dangling objects (a commit written but never referenced) are fine. */
-function expectFsckClean(dir: string, label: string): void {
-  const r = gitAll(dir, 'fsck', '--strict', '--no-progress');
-  expect(r.out, label).not.toMatch(/error|missing|broken|corrupt|fatal|invalid/i);
-  expect(r.code, label).toBe(0);
-}
-
-async function snapshot(root: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const f of Object.keys(MAIN_FILES))
-    out[f] = createHash('sha256')
-      .update(await readFile(path.join(root, f)))
-      .digest('hex');
-  return out;
-}
+const snapshot = (root: string) => snapshotFiles(root, Object.keys(MAIN_FILES));
 
 /** True while a live (non-zombie) process is left in the process group. */
 function groupAlive(pgid: number): boolean {
