@@ -4,7 +4,6 @@ export const ZERO_OID = '0000000000000000000000000000000000000000';
 export const branchRef = (branch: string) => `refs/heads/${branch}`;
 export const taskRefPrefix = (id: number) => `refs/factory/${id}/`;
 export const attemptRef = (id: number, n: number) => `refs/factory/${id}/attempts/${n}`;
-export const baseRef = (id: number) => `refs/factory/${id}/base`;
 /** Where the branch was before the last rollback, so the rollback can be undone. */
 export const undoRef = (id: number) => `refs/factory/${id}/undo`;
 

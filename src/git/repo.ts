@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { realpath } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import { git, gitOut } from './run.js';
 import { refuse } from '../errors.js';
 
@@ -57,7 +57,7 @@ export async function resolveCommit(repo: Repo, ref: string): Promise<string> {
   return r.stdout.trim();
 }
 
-/** The commit HEAD points at in the main worktree; refuses in a repository with no commits. */
+/** Resolves HEAD of the main worktree; refuses in a repository with no commits. */
 export async function headCommit(repo: Repo): Promise<string> {
   const r = await git(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], {
     cwd: repo.root,
@@ -68,8 +68,12 @@ export async function headCommit(repo: Repo): Promise<string> {
   return r.stdout.trim();
 }
 
-/** The branch checked out in a worktree, or null on a detached HEAD. */
-export async function currentBranch(dir: string): Promise<string | null> {
-  const r = await git(['symbolic-ref', '--quiet', 'HEAD'], { cwd: dir, allowFail: true });
-  return r.code === 0 ? r.stdout.trim() : null;
+/**
+ * The branch the main worktree has checked out, or "HEAD" when detached. Read from the HEAD
+ * file, whose format git documents, because this runs on every task start.
+ */
+export async function mainBranchName(repo: Repo): Promise<string> {
+  const head = await readFile(path.join(repo.commonDir, 'HEAD'), 'utf8').catch(() => '');
+  const m = /^ref: refs\/heads\/(.+)$/m.exec(head);
+  return m ? m[1]!.trim() : 'HEAD';
 }

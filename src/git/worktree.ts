@@ -1,7 +1,8 @@
-import { rename, rm, mkdir } from 'node:fs/promises';
+import { readFile, rename, rm, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { git, gitOut } from './run.js';
+import { git, gitOut, GitError } from './run.js';
+import { refuse } from '../errors.js';
 import type { Repo } from './repo.js';
 
 export interface WorktreeEntry {
@@ -36,10 +37,39 @@ export async function listWorktrees(repo: Repo): Promise<WorktreeEntry[]> {
   return entries;
 }
 
-/** `git worktree add` of a new branch at `base`, never tracking anything. */
-export async function addWorktree(repo: Repo, dir: string, branch: string, base: string): Promise<void> {
+/**
+ * `git worktree add` of a new branch at `startPoint` (any commit-ish: git resolves it, which
+ * saves a separate rev-parse), never tracking anything. Returns the commit the branch starts at.
+ */
+export async function addWorktree(
+  repo: Repo,
+  dir: string,
+  branch: string,
+  startPoint: string,
+): Promise<string> {
   await mkdir(path.dirname(dir), { recursive: true });
-  await git(['worktree', 'add', '--quiet', '--no-track', '-b', branch, dir, base], { cwd: repo.root });
+  const r = await git(['worktree', 'add', '--quiet', '--no-track', '-b', branch, dir, startPoint], {
+    cwd: repo.root,
+    allowFail: true,
+  });
+  if (r.code !== 0) {
+    if (/invalid reference|not a valid|unknown revision/i.test(r.stderr)) {
+      if (startPoint === 'HEAD')
+        throw refuse('the repository has no commits yet', 'make a first commit, then run factory again');
+      throw refuse(`unknown base ref: ${startPoint}`, 'name a branch, tag or commit that exists');
+    }
+    throw new GitError(['worktree', 'add', dir], r.code, r.stderr);
+  }
+  return (
+    (await readLooseRef(repo, `refs/heads/${branch}`)) ?? gitOut(['rev-parse', branch], { cwd: repo.root })
+  );
+}
+
+/** A ref git has just written is a loose file; reading it spares a process. */
+async function readLooseRef(repo: Repo, ref: string): Promise<string | null> {
+  const text = await readFile(path.join(repo.commonDir, ref), 'utf8').catch(() => '');
+  const sha = text.trim();
+  return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha) ? sha : null;
 }
 
 /**
@@ -49,15 +79,19 @@ export async function addWorktree(repo: Repo, dir: string, branch: string, base:
  */
 export async function reuseWorktree(
   repo: Repo,
-  from: string,
+  from: { path: string; head: string | null },
   dir: string,
   branch: string,
   base: string,
 ): Promise<void> {
+  const head = from.head;
   await mkdir(path.dirname(dir), { recursive: true });
-  await rename(from, dir);
+  await rename(from.path, dir);
   await git(['worktree', 'repair', dir], { cwd: repo.root });
-  await git(['checkout', '--quiet', '--force', '--no-track', '-b', branch, base], { cwd: dir });
+  // Parking left the tree clean at `head`; when that is already the base, creating the branch
+  // needs no look at the files at all (a checkout with a start point rescans every file).
+  if (head === base) await git(['switch', '--quiet', '--no-track', '-c', branch], { cwd: dir });
+  else await git(['checkout', '--quiet', '--force', '--no-track', '-b', branch, base], { cwd: dir });
 }
 
 /**

@@ -1,15 +1,13 @@
 import path from 'node:path';
-import { rm } from 'node:fs/promises';
-import { currentBranch, headCommit, resolveCommit, type Repo } from '../git/repo.js';
+import { headCommit, mainBranchName, resolveCommit, type Repo } from '../git/repo.js';
 import { withRepoLock } from '../git/lock.js';
 import { addWorktree, reuseWorktree } from '../git/worktree.js';
 import { prepareWorktree } from '../git/prepare.js';
-import { setRef } from '../git/rollback.js';
-import { baseRef, taskBranch } from '../git/refs.js';
-import { allocateId } from './ids.js';
+import { taskBranch } from '../git/refs.js';
+import { allocateId, releaseId } from './ids.js';
 import { appendEvent, writeRecord, type TaskRecord } from './record.js';
-import { setupLogFile, taskDir, worktreesDir } from './paths.js';
-import { pooledWorktrees } from './pool.js';
+import { setupLogFile, worktreesDir } from './paths.js';
+import { pickPooled, pooledWorktrees } from './pool.js';
 import type { WorktreeOptions } from './options.js';
 
 export interface CreateTaskRequest {
@@ -35,18 +33,20 @@ export async function createTask(
   opts: WorktreeOptions,
   req: CreateTaskRequest,
 ): Promise<CreatedTask> {
-  const base = req.base ? await resolveCommit(repo, req.base) : await headCommit(repo);
-  const baseName = req.base ?? ((await currentBranch(repo.root))?.replace(/^refs\/heads\//, '') || 'HEAD');
-
+  const baseName = req.base ?? (await mainBranchName(repo));
   const { record, recycled } = await withRepoLock(repo.factoryDir, async () => {
     const id = await allocateId(repo);
     const branch = taskBranch(id, req.title);
     const worktree = path.join(worktreesDir(repo, opts.dir), String(id));
     try {
-      const pooled = (await pooledWorktrees(repo, opts))[0];
-      if (pooled) await reuseWorktree(repo, pooled, worktree, branch, base);
-      else await addWorktree(repo, worktree, branch, base);
-      await setRef(repo.root, baseRef(id), base);
+      const pool = await pooledWorktrees(repo, opts);
+      let base: string;
+      if (pool.length) {
+        base = req.base ? await resolveCommit(repo, req.base) : await headCommit(repo);
+        await reuseWorktree(repo, pickPooled(pool, base)!, worktree, branch, base);
+      } else {
+        base = await addWorktree(repo, worktree, branch, req.base ?? 'HEAD');
+      }
       const rec: TaskRecord = {
         id,
         title: req.title,
@@ -59,10 +59,10 @@ export async function createTask(
         ...(req.check !== undefined ? { check: req.check } : {}),
       };
       await writeRecord(repo, rec);
-      await appendEvent(repo, id, 'created', { base, branch, recycled: Boolean(pooled) });
-      return { record: rec, recycled: Boolean(pooled) };
+      await appendEvent(repo, id, 'created', { base, branch, recycled: pool.length > 0 });
+      return { record: rec, recycled: pool.length > 0 };
     } catch (e) {
-      await rm(taskDir(repo, id), { recursive: true, force: true });
+      await releaseId(repo, id);
       throw e;
     }
   });

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Repo } from '../git/repo.js';
 import { counterFile, taskDir, tasksDir } from './paths.js';
 import { taskIds } from './record.js';
@@ -24,4 +24,11 @@ export async function allocateId(repo: Repo): Promise<number> {
   }
   await writeFile(counterFile(repo), `${id}\n`);
   return id;
+}
+
+/** Gives back an id whose task could not be created, so a failed start does not leave a gap. */
+export async function releaseId(repo: Repo, id: number): Promise<void> {
+  await rm(taskDir(repo, id), { recursive: true, force: true });
+  const last = Number((await readFile(counterFile(repo), 'utf8').catch(() => '0')).trim()) || 0;
+  if (last === id) await writeFile(counterFile(repo), `${id - 1}\n`);
 }

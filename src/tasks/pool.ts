@@ -1,19 +1,33 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import type { Repo } from '../git/repo.js';
 import { listWorktrees, parkWorktree, removeWorktree } from '../git/worktree.js';
 import { poolPrefix, worktreesDir } from './paths.js';
 import type { WorktreeOptions } from './options.js';
 
+export interface PooledWorktree {
+  path: string;
+  head: string | null;
+}
+
 /** Parked worktrees ready for reuse. Callers hold the repo lock. */
-export async function pooledWorktrees(repo: Repo, opts: WorktreeOptions): Promise<string[]> {
+export async function pooledWorktrees(repo: Repo, opts: WorktreeOptions): Promise<PooledWorktree[]> {
   const dir = worktreesDir(repo, opts.dir);
+  // Most task starts find no pool; a directory listing is much cheaper than asking git.
+  const names = await readdir(dir).catch(() => [] as string[]);
+  if (!names.some((n) => n.startsWith(poolPrefix))) return [];
   const all = await listWorktrees(repo);
   return all
     .filter(
       (w) => !w.prunable && path.dirname(w.path) === dir && path.basename(w.path).startsWith(poolPrefix),
     )
-    .map((w) => w.path);
+    .map((w) => ({ path: w.path, head: w.head }));
+}
+
+/** The pooled worktree that is cheapest to move to `base`: one already there, else any. */
+export function pickPooled(pool: PooledWorktree[], base: string): PooledWorktree | undefined {
+  return pool.find((w) => w.head === base) ?? pool[0];
 }
 
 /**

@@ -21,7 +21,6 @@ describe('creating a task', () => {
     expect(record.worktree).toBe(path.join(dir, '.git', 'factory', 'worktrees', '1'));
     expect(record.base).toBe(sh(dir, 'rev-parse', 'HEAD'));
     expect(sh(record.worktree, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe(record.branch);
-    expect(sh(dir, 'rev-parse', 'refs/factory/1/base')).toBe(record.base);
     // Nothing appears in the user's tree, and the branch tracks nothing.
     expect(sh(dir, 'status', '--porcelain')).toBe('');
     expect(() => sh(dir, 'config', '--get-regexp', '^branch\\.')).toThrow();
@@ -41,6 +40,9 @@ describe('creating a task', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown base ref: no-such-branch');
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    // A refused start leaves no record, branch or gap in the ids.
+    const next = await runCli(dir, ['new', 'next', '--json']);
+    expect(JSON.parse(next.stdout).id).toBe(2);
   });
 
   it('refuses outside a repo and in a repo with no commits, with exit 2 and one line', async () => {

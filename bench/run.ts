@@ -1,0 +1,99 @@
+import { mkdtemp, realpath, rm, mkdir, writeFile } from 'node:fs/promises';
+import { accessSync, constants, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { parseBenchArgs, USAGE } from './args.js';
+import { formatBreakdowns, formatLine, formatTable } from './report.js';
+import { verdict } from './verdict.js';
+import { selected } from './harness.js';
+import { describeScratch } from './fs-probe.js';
+import { gitEngineSuite } from './git-engine/suite.js';
+import type { Measurement, Suite } from './types.js';
+
+/** Every suite `npm run bench` runs, in order. Add new suites here. */
+const SUITES: Suite[] = [gitEngineSuite];
+
+/**
+ * Both sides of every comparison see the same minimal git configuration, whatever the user's
+ * global config says (signing, hooks paths, fsmonitor would skew one side).
+ */
+async function isolateGitConfig(tmp: string): Promise<void> {
+  const home = path.join(tmp, 'home');
+  await mkdir(path.join(home, '.config'), { recursive: true });
+  await writeFile(path.join(home, '.gitconfig'), '[user]\n\tname = Bench\n\temail = bench@example.com\n');
+  process.env.HOME = home;
+  process.env.XDG_CONFIG_HOME = path.join(home, '.config');
+}
+
+/**
+ * tmpfs by default: its file creation cost is close to a laptop SSD's, while VM disks can be
+ * far slower and would make every run take many minutes.
+ */
+function scratchParent(configured: string | undefined): string {
+  if (configured) return configured;
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return os.tmpdir();
+  }
+}
+
+function header(): string {
+  const git = execFileSync('git', ['--version'], { encoding: 'utf8' }).trim();
+  const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
+  return `factory bench: ${git}, node ${process.version}, ${os.cpus().length} x ${cpu}, ${os.platform()}`;
+}
+
+async function main(): Promise<number> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const tmp = await realpath(await mkdtemp(path.join(scratchParent(args.tmp), 'factory-bench-')));
+  const cleanup = () => rmSync(tmp, { recursive: true, force: true });
+  const onSignal = () => {
+    cleanup();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const results: Measurement[] = [];
+  try {
+    await isolateGitConfig(tmp);
+    console.error(header());
+    console.error(await describeScratch(tmp));
+    const log = (msg: string) => console.error(`  ${msg}`);
+    for (const suite of SUITES) {
+      if (!suite.benchmarks.some((name) => selected(args, name))) continue;
+      console.error(`suite: ${suite.name}`);
+      const ctx = { ...args, tmp, log };
+      await suite.run(ctx, (m) => {
+        results.push(m);
+        console.error(`> ${formatLine(m)}`);
+      });
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+
+  console.log(`\n${formatTable(results)}\n`);
+  const probed = formatBreakdowns(results);
+  if (probed) console.log(`Where the time goes (per subprocess, spawn to exit):\n\n${probed}`);
+  const gated = results.map(verdict).filter((v) => v.gated);
+  const missed = gated.filter((v) => v.pass === false).length;
+  if (gated.length) console.log(`${gated.length - missed}/${gated.length} gated targets met.`);
+  else console.log('No gated target at these sizes.');
+  return args.strict && missed > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,55 @@
+/** The contract between bench/run.ts and the suites it runs. */
+
+/** What a benchmark must achieve. A ratio target compares against the reference measured in the same run. */
+export interface Target {
+  /** Highest acceptable product/reference ratio of medians. */
+  maxRatio?: number;
+  /** Highest acceptable product median in ms (for benchmarks without a reference). */
+  maxMs?: number;
+  /** Sizes at which the target is a gate; at other sizes the verdict is only informational. All when absent. */
+  at?: number[];
+}
+
+/** Median time of each subprocess kind in one operation, from a few extra probed runs. */
+export interface Breakdown {
+  runs: number;
+  totalMs: number;
+  calls: { name: string; count: number; ms: number; spawnMs: number }[];
+  /** Time no subprocess was running: work in this process (fs, locks, JSON) and event-loop gaps. */
+  otherMs: number;
+}
+
+export interface Measurement {
+  suite: string;
+  size: number;
+  name: string;
+  /** One entry per timed run, in ms. */
+  product: number[];
+  reference?: number[];
+  productLabel: string;
+  referenceLabel?: string;
+  target?: Target;
+  breakdown?: { product: Breakdown; reference?: Breakdown };
+}
+
+export interface SuiteContext {
+  sizes: number[];
+  quick: boolean;
+  /** Overrides every benchmark's iteration count when set. */
+  iterations?: number;
+  /** Probe and print the subprocess breakdown of every benchmark, not only of misses. */
+  breakdown: boolean;
+  /** Only benchmarks whose name contains one of these run (all when empty). */
+  only: string[];
+  /** A private temp dir for this run; removed by the runner. */
+  tmp: string;
+  log: (msg: string) => void;
+}
+
+export interface Suite {
+  name: string;
+  /** Names of the benchmarks it runs, so `--only` can skip the whole suite (and its setup). */
+  benchmarks: string[];
+  /** Runs its benchmarks and reports each measurement as soon as it is done. */
+  run(ctx: SuiteContext, report: (m: Measurement) => void): Promise<void>;
+}
