@@ -12,12 +12,13 @@ import * as rollback from './commands/rollback.js';
 import * as merge from './commands/merge.js';
 import * as discard from './commands/discard.js';
 import * as prune from './commands/prune.js';
+import * as server from './commands/server.js';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-const modules: CommandModule[] = [init, config, newTask, list, show, diff, rollback, merge, discard, prune];
+const modules: CommandModule[] = [init, config, newTask, list, show, diff, rollback, merge, discard, prune, server];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'));

@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import { mkdir, open } from 'node:fs/promises';
+import { FactoryError, refuse } from '../errors.js';
+import { killGroup } from './process-group.js';
+import { logFile, pidAlive, readState, removeState, type ServerState } from './state.js';
+import type { DaemonConfig } from './daemon.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Asks a queue front for its status; null when none answers at that URL. */
+export async function probeFront(baseURL: string, timeoutMs = 500): Promise<Record<string, unknown> | null> {
+  try {
+    const res = await fetch(new URL('/factory/status', baseURL), { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return null;
+    const data = (await res.json()) as Record<string, unknown>;
+    return data && typeof data === 'object' && 'queue' in data ? data : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Removes the state of a server whose supervisor is dead, killing a model server it may have
+ * left behind. Returns the state it cleaned, if any.
+ */
+export async function cleanStale(dir: string): Promise<ServerState | null> {
+  const state = await readState(dir);
+  if (!state || pidAlive(state.daemonPid)) return null;
+  if (state.modelPid) await killGroup(state.modelPid, 2000);
+  await removeState(dir);
+  return state;
+}
+
+export interface StartOptions {
+  config: DaemonConfig;
+  /** argv that runs the hidden `server __daemon` command of this same installation. */
+  daemonCommand: string[];
+}
+
+/**
+ * Starts the supervisor in the background and waits until it reports ready or failed. Refuses
+ * when a server is already running; cleans up after one that died.
+ */
+export async function startServer(opts: StartOptions): Promise<ServerState> {
+  const dir = opts.config.stateDir;
+  await cleanStale(dir);
+  const before = await readState(dir);
+  // A supervisor whose model server crashed is replaced, not kept: that is the recovery.
+  if (before && before.phase === 'ready' && !pidAlive(before.modelPid)) await stopServer(dir, 2000);
+  const running = await readState(dir);
+  if (running)
+    throw refuse(
+      `a factory server is already running (pid ${running.daemonPid}, model ${running.model}, since ${running.startedAt})`,
+      'stop it first with `factory server stop`',
+    );
+  await mkdir(dir, { recursive: true });
+  const log = await open(logFile(dir), 'a');
+  const [program, ...args] = opts.daemonCommand;
+  const child = spawn(program!, [...args, JSON.stringify(opts.config)], {
+    detached: true,
+    stdio: ['ignore', log.fd, log.fd],
+    env: process.env,
+  });
+  child.unref();
+  await log.close();
+  const deadline = Date.now() + opts.config.readyTimeoutMs + 10_000;
+  while (Date.now() < deadline) {
+    const state = await readState(dir);
+    if (state && state.daemonPid === child.pid) {
+      if (state.phase === 'ready') return state;
+      if (state.phase === 'failed') {
+        await waitGone(state.daemonPid, 5000);
+        await removeState(dir);
+        throw new FactoryError(`the model server did not start: ${state.error ?? 'unknown error'}`, {
+          exitCode: /not installed/.test(state.error ?? '') ? 2 : 1,
+          hint: `its output is in ${state.logFile}`,
+        });
+      }
+    }
+    if (!pidAlive(child.pid)) {
+      const state2 = await readState(dir);
+      if (state2 && state2.daemonPid === child.pid && state2.phase === 'failed') continue;
+      throw new FactoryError('the factory server exited during start-up', { hint: `see ${logFile(dir)}` });
+    }
+    await sleep(50);
+  }
+  if (child.pid) process.kill(child.pid, 'SIGTERM');
+  throw new FactoryError('the factory server did not become ready in time', { hint: `see ${logFile(dir)}` });
+}
+
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!pidAlive(pid)) return true;
+    await sleep(25);
+  }
+  return !pidAlive(pid);
+}
+
+/** Stops the supervisor and the model server: SIGTERM, then SIGKILL after the grace period. */
+export async function stopServer(dir: string, graceMs = 5000): Promise<ServerState | null> {
+  const state = await readState(dir);
+  if (!state) return null;
+  if (pidAlive(state.daemonPid)) {
+    try {
+      process.kill(state.daemonPid, 'SIGTERM');
+    } catch {
+      // Gone in between.
+    }
+    if (!(await waitGone(state.daemonPid, graceMs + 2000))) await killGroup(state.daemonPid, 0);
+  }
+  if (state.modelPid) await killGroup(state.modelPid, graceMs);
+  await removeState(dir);
+  return state;
+}

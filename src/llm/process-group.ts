@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+
+/**
+ * Starts a command as the leader of its own process group, with stdout and stderr appended to
+ * `log`, so the whole tree (a Python server and whatever it forks) can be signalled at once.
+ */
+export function spawnGroup(
+  command: string[],
+  opts: { log: string; env?: NodeJS.ProcessEnv; cwd?: string },
+): ChildProcess {
+  const fd = openSync(opts.log, 'a');
+  try {
+    const [program, ...args] = command;
+    return spawn(program!, args, {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * SIGTERM to the whole group, then SIGKILL to whatever is left after `graceMs`. Resolves once
+ * no process of the group remains (or after the SIGKILL had time to land).
+ */
+export async function killGroup(pgid: number, graceMs = 5000): Promise<'none' | 'term' | 'kill'> {
+  if (!groupAlive(pgid)) return 'none';
+  signalGroup(pgid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!groupAlive(pgid)) return 'term';
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  signalGroup(pgid, 'SIGKILL');
+  for (let i = 0; i < 40 && groupAlive(pgid); i++) await new Promise((r) => setTimeout(r, 25));
+  return 'kill';
+}

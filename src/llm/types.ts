@@ -1,0 +1,73 @@
+/**
+ * The contract of the inference layer. Everything above `llm/` sees one normalised response,
+ * whatever the server's dialect (mlx_lm.server, llama.cpp, Ollama, LM Studio, vLLM).
+ */
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** The arguments as JSON text, exactly as the model produced them. */
+  arguments: string;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  toolCallId?: string;
+  toolCalls?: ToolCall[];
+}
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments. */
+  parameters: Record<string, unknown>;
+}
+
+export interface ChatRequest {
+  messages: ChatMessage[];
+  /** Always sent: small local servers otherwise stop early or run forever. */
+  maxTokens: number;
+  temperature?: number;
+  tools?: ToolSpec[];
+  stop?: string[];
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  /** True when the server sent no usage and these numbers are estimates. */
+  estimated: boolean;
+}
+
+export interface ChatResponse {
+  content: string;
+  reasoning: string;
+  toolCalls: ToolCall[];
+  /** True when the tool calls were parsed out of the text rather than sent natively. */
+  toolCallsFromText: boolean;
+  /** `stop`, `length`, `tool_calls`, ... ; `length` means the answer was cut by maxTokens. */
+  finishReason: string | null;
+  usage: Usage;
+  model: string;
+}
+
+export interface StreamCallbacks {
+  onContent?: (delta: string) => void;
+  onReasoning?: (delta: string) => void;
+}
+
+/** One OpenAI-compatible server the queue can send requests to. */
+export interface EndpointConfig {
+  baseURL: string;
+  apiKey: string;
+  model: string;
+  /** How many requests it may serve at once (1 for mlx_lm.server). */
+  concurrency: number;
+  /**
+   * The server software, when known (e.g. from `server.command`). Only words error messages
+   * ("mlx_lm.server at ..."); responses are recognised whatever it says.
+   */
+  flavor?: 'mlx' | 'llamacpp' | 'ollama' | 'generic';
+}

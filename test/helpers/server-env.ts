@@ -1,0 +1,56 @@
+import net from 'node:net';
+import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { makeRepo, projectRoot, tsxLoader } from './git-repo.js';
+
+export const scriptedCli = path.join(projectRoot, 'test/scripted-server/cli.ts');
+export const script = (name: string) => path.join(projectRoot, 'fixtures/scripts', name);
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The scripted server as a model-server command, with factory's placeholders. */
+export function scriptedCommand(extra: string[] = [], scriptName = 'hello.json'): string[] {
+  return [
+    process.execPath,
+    '--import',
+    tsxLoader,
+    scriptedCli,
+    '--host',
+    '{host}',
+    '--port',
+    '{port}',
+    '--model',
+    '{model}',
+    '--script',
+    script(scriptName),
+    '--dialect',
+    'mlx',
+    ...extra,
+  ];
+}
+
+/**
+ * A repo whose .factoryrc.json points the server at a free port and the scripted server,
+ * and a private state dir, so tests never touch a real server or the user's state.
+ */
+export async function serverSandbox(
+  server: Record<string, unknown> = {},
+): Promise<{ dir: string; env: NodeJS.ProcessEnv; port: number; baseURL: string }> {
+  const dir = await makeRepo();
+  const port = await freePort();
+  const baseURL = `http://127.0.0.1:${port}/v1`;
+  await writeFile(
+    path.join(dir, '.factoryrc.json'),
+    JSON.stringify({ server: { baseURL, model: 'scripted-model', command: scriptedCommand(), ...server } }),
+  );
+  return { dir, port, baseURL, env: { FACTORY_STATE_DIR: path.join(dir, 'state') } };
+}

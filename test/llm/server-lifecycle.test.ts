@@ -1,0 +1,122 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { cleanupTemps, runCli } from '../helpers/git-repo.js';
+import { scriptedCommand, serverSandbox } from '../helpers/server-env.js';
+import { chat } from '../../src/llm/client.js';
+import { pidAlive } from '../../src/llm/state.js';
+
+const started: { dir: string; env: NodeJS.ProcessEnv }[] = [];
+
+afterEach(async () => {
+  for (const s of started.splice(0)) await runCli(s.dir, ['server', 'stop', '--grace', '1'], s.env);
+});
+afterAll(cleanupTemps);
+
+async function sandbox(server: Record<string, unknown> = {}) {
+  const s = await serverSandbox(server);
+  started.push(s);
+  return s;
+}
+
+const stateOf = async (env: NodeJS.ProcessEnv) =>
+  JSON.parse(await readFile(path.join(env.FACTORY_STATE_DIR!, 'server.json'), 'utf8'));
+
+describe('factory server', () => {
+  it('starts, answers through the front, reports status, and stops everything', async () => {
+    const s = await sandbox();
+    const start = await runCli(s.dir, ['server', 'start', '--json'], s.env);
+    expect(start.stderr).toBe('');
+    expect(start.code).toBe(0);
+    const state = JSON.parse(start.stdout);
+    expect(state.phase).toBe('ready');
+    expect(pidAlive(state.daemonPid) && pidAlive(state.modelPid)).toBe(true);
+
+    const r = await chat(
+      { baseURL: s.baseURL, apiKey: 'local', model: 'scripted-model', concurrency: 1 },
+      { messages: [{ role: 'user', content: 'hello there' }], maxTokens: 50 },
+      { task: 'task-1' },
+    );
+    expect(r.content).toBe('Hello! I am a scripted model.');
+
+    const status = await runCli(s.dir, ['server', 'status'], s.env);
+    expect(status.stdout).toContain('factory server: scripted-model');
+    expect(status.stdout).toContain('health   ok');
+    expect(status.stdout).toMatch(/queue\s+0 waiting, 0 running, [1-9]\d* done/);
+    const json = JSON.parse((await runCli(s.dir, ['server', 'status', '--json'], s.env)).stdout);
+    expect(json.front.queue.tasks.map((t: { task: string }) => t.task)).toContain('task-1');
+
+    const logs = await runCli(s.dir, ['server', 'logs'], s.env);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout.length).toBeGreaterThan(0);
+
+    const stop = await runCli(s.dir, ['server', 'stop'], s.env);
+    expect(stop.stdout).toContain('stopped the factory server');
+    expect(pidAlive(state.daemonPid)).toBe(false);
+    expect(pidAlive(state.modelPid)).toBe(false);
+    expect((await runCli(s.dir, ['server', 'status'], s.env)).stdout).toContain(
+      'no factory server is running',
+    );
+  });
+
+  it('refuses a second start, and cleans up a stale state file whose processes are dead', async () => {
+    const s = await sandbox();
+    expect((await runCli(s.dir, ['server', 'start'], s.env)).code).toBe(0);
+    const again = await runCli(s.dir, ['server', 'start'], s.env);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('a factory server is already running');
+    await runCli(s.dir, ['server', 'stop'], s.env);
+
+    await mkdir(s.env.FACTORY_STATE_DIR!, { recursive: true });
+    const dead = { daemonPid: 999_999, modelPid: 999_998, host: '127.0.0.1', frontPort: s.port, model: 'x' };
+    await writeFile(path.join(s.env.FACTORY_STATE_DIR!, 'server.json'), JSON.stringify(dead));
+    const status = await runCli(s.dir, ['server', 'status'], s.env);
+    expect(status.stdout).toContain('cleaned up the state of one that died');
+    await writeFile(path.join(s.env.FACTORY_STATE_DIR!, 'server.json'), JSON.stringify(dead));
+    expect((await runCli(s.dir, ['server', 'start'], s.env)).code).toBe(0);
+  });
+
+  it('shows a crashed model server in status, and the next start recovers', async () => {
+    const s = await sandbox();
+    const state = JSON.parse((await runCli(s.dir, ['server', 'start', '--json'], s.env)).stdout);
+    process.kill(-state.modelPid, 'SIGKILL');
+    let status = '';
+    for (let i = 0; i < 40 && !status.includes('model server down'); i++) {
+      status = (await runCli(s.dir, ['server', 'status'], s.env)).stdout;
+    }
+    expect(status).toContain('model server down');
+    const restart = await runCli(s.dir, ['server', 'start', '--json'], s.env);
+    expect(restart.code).toBe(0);
+    const fresh = JSON.parse(restart.stdout);
+    expect(fresh.modelPid).not.toBe(state.modelPid);
+    expect(pidAlive(state.daemonPid)).toBe(false);
+    expect((await runCli(s.dir, ['server', 'status'], s.env)).stdout).toContain('health   ok');
+  });
+
+  it('says how to install mlx-lm when the server binary is missing', async () => {
+    const s = await sandbox({ command: ['mlx_lm.server', '--model', '{model}', '--port', '{port}'] });
+    const r = await runCli(s.dir, ['server', 'start'], { ...s.env, PATH: '/usr/bin:/bin' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('mlx_lm.server is not installed');
+    expect(r.stderr).toContain('pip install mlx-lm');
+    expect((await runCli(s.dir, ['server', 'status'], s.env)).stdout).toContain(
+      'no factory server is running',
+    );
+  });
+
+  it('waits for real readiness: a model that loads slowly is not ready just because /health answers', async () => {
+    const s = await sandbox({ command: scriptedCommand(['--load-ms', '1500']) });
+    const t0 = Date.now();
+    const r = await runCli(s.dir, ['server', 'start', '--json'], s.env);
+    expect(r.code).toBe(0);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
+    expect((await stateOf(s.env)).phase).toBe('ready');
+  });
+
+  it('refuses to start when server.command is null', async () => {
+    const s = await sandbox({ command: null });
+    const r = await runCli(s.dir, ['server', 'start'], s.env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('server.command is null');
+  });
+});
