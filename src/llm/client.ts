@@ -1,0 +1,213 @@
+import OpenAI from 'openai';
+import { guessFlavor } from './errors.js';
+import {
+  cutStreamError,
+  httpError,
+  malformedChunkError,
+  notApiError,
+  stoppedError,
+  toLlmError,
+  type FailureContext,
+} from './normalize-error.js';
+import { toWireRequest } from './normalize-request.js';
+import { ResponseBuilder } from './normalize.js';
+import type { WireCompletion } from './normalize-wire.js';
+import { parseSse } from './sse.js';
+import type { ChatRequest, ChatResponse, EndpointConfig, StreamCallbacks } from './types.js';
+
+/** Whole-request deadline when the caller gives none (config's llmTimeout normally sets it). */
+export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+/**
+ * Longest silence tolerated mid-stream. mlx_lm.server sends keepalive comments while it reads
+ * a long prompt, so silence this long means a stalled server, not a slow one.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+export interface ChatOptions {
+  signal?: AbortSignal;
+  /** Whole-request deadline (agent.llmTimeout), headers and body together. */
+  timeoutMs?: number;
+  /** Watchdog: the longest gap between two pieces of a streamed body. */
+  idleTimeoutMs?: number;
+  /** Default true. */
+  stream?: boolean;
+  callbacks?: StreamCallbacks;
+  headers?: Record<string, string>;
+  /** Sent as `x-factory-task`, so the queue front can be fair across tasks. */
+  task?: string;
+}
+
+const clients = new Map<string, OpenAI>();
+
+/**
+ * The SDK client for one endpoint, cached per baseURL and key. `maxRetries: 0` because the
+ * queue owns retries; the SDK's timeout is left out of the way (it only covers response
+ * headers), `chat` enforces its own.
+ */
+export function openaiClient(endpoint: Pick<EndpointConfig, 'baseURL' | 'apiKey'>): OpenAI {
+  // Local servers ignore the key, but the SDK refuses to build a client without one.
+  const apiKey = endpoint.apiKey || 'local';
+  const key = `${endpoint.baseURL}\n${apiKey}`;
+  let client = clients.get(key);
+  if (!client) {
+    client = new OpenAI({
+      baseURL: endpoint.baseURL,
+      apiKey,
+      maxRetries: 0,
+      timeout: 2 ** 31 - 1,
+      // Never forward the user's OpenAI account headers to a local server.
+      organization: null,
+      project: null,
+    });
+    clients.set(key, client);
+  }
+  return client;
+}
+
+/**
+ * Sends one chat request and returns the normalised answer, or throws one LlmError. Streams
+ * by default; an answer that ends early (no `[DONE]` and no finish reason) is an error, never
+ * a silently short answer.
+ */
+export async function chat(
+  endpoint: EndpointConfig,
+  req: ChatRequest,
+  opts: ChatOptions = {},
+): Promise<ChatResponse> {
+  const stream = opts.stream ?? true;
+  const ctx: FailureContext = {
+    baseURL: endpoint.baseURL,
+    model: endpoint.model,
+    flavor: endpoint.flavor,
+    phase: 'request',
+    chunks: 0,
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    idleTimeoutMs: opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+  };
+  if (opts.signal?.aborted) throw stoppedError('aborted', ctx);
+  // One controller for every way a request can be stopped; `stoppedBy` remembers which one
+  // fired, because by then the SDK and fetch only say "aborted".
+  const controller = new AbortController();
+  const stop = (why: NonNullable<FailureContext['stoppedBy']>) => {
+    ctx.stoppedBy ??= why;
+    controller.abort();
+  };
+  const onAbort = () => stop('aborted');
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const deadline = setTimeout(() => stop('timeout'), ctx.timeoutMs);
+  try {
+    const headers = { ...opts.headers, ...(opts.task ? { 'x-factory-task': opts.task } : {}) };
+    const response = await openaiClient(endpoint)
+      .chat.completions.create(toWireRequest(endpoint.model, req, stream), {
+        signal: controller.signal,
+        headers,
+        timeout: ctx.timeoutMs + 1000,
+      })
+      .asResponse();
+    ctx.phase = 'body';
+    // Name the server in later messages once its headers have said what it is.
+    const seen = guessFlavor(response.headers);
+    if (seen !== 'generic') ctx.flavor = seen;
+    const builder = new ResponseBuilder(req, opts.callbacks);
+    if (stream) await readStream(response, builder, ctx, () => stop('idle'));
+    else await readWhole(response, builder, ctx);
+    return builder.build(endpoint.model);
+  } catch (e) {
+    throw toLlmError(e, ctx);
+  } finally {
+    clearTimeout(deadline);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function readStream(
+  response: Response,
+  builder: ResponseBuilder,
+  ctx: FailureContext,
+  onIdle: () => void,
+): Promise<void> {
+  const contentType = response.headers.get('content-type')?.toLowerCase() ?? '';
+  // Some servers ignore `stream: true` and answer with one JSON completion; that is fine.
+  if (contentType.includes('json')) return readWhole(response, builder, ctx);
+  if (contentType.includes('text/html') || !response.body) {
+    throw notApiError(ctx, contentType, await response.text());
+  }
+  let done = false;
+  for await (const item of parseSse(watchIdle(response.body, ctx.idleTimeoutMs, onIdle))) {
+    if (item.type === 'comment') continue;
+    if (item.type === 'other') throw notApiError(ctx, contentType, item.line);
+    if (item.data.trim() === '[DONE]') {
+      done = true;
+      break;
+    }
+    const chunk = parseChunk(item.data, ctx);
+    if (chunk.error) throw inlineError(chunk, response.headers, ctx);
+    ctx.chunks++;
+    builder.addChunk(chunk);
+  }
+  // A finish reason makes the answer whole even if `[DONE]` got lost after it.
+  if (!done && !builder.finished) throw cutStreamError(ctx);
+}
+
+async function readWhole(response: Response, builder: ResponseBuilder, ctx: FailureContext): Promise<void> {
+  const text = await response.text();
+  const contentType = response.headers.get('content-type') ?? '';
+  let body: WireCompletion | undefined;
+  try {
+    body = JSON.parse(text) as WireCompletion;
+  } catch (e) {
+    // Announced as JSON but broken: a server fault, not a wrong URL.
+    if (contentType.includes('json')) throw malformedChunkError(ctx, text, e, 'an answer');
+  }
+  if (!body || typeof body !== 'object' || (!body.error && !Array.isArray(body.choices))) {
+    throw notApiError(ctx, contentType, text);
+  }
+  if (body.error) throw inlineError(body, response.headers, ctx);
+  builder.addCompletion(body);
+}
+
+function parseChunk(data: string, ctx: FailureContext): WireCompletion {
+  let chunk: unknown;
+  try {
+    chunk = JSON.parse(data);
+  } catch (e) {
+    throw malformedChunkError(ctx, data, e);
+  }
+  if (!chunk || typeof chunk !== 'object') throw malformedChunkError(ctx, data);
+  return chunk as WireCompletion;
+}
+
+/** An error object inside a 200 answer (llama-server does this mid-stream). */
+function inlineError(body: WireCompletion, headers: Headers, ctx: FailureContext) {
+  const code = (body.error as { code?: unknown } | undefined)?.code;
+  const status = typeof code === 'number' && code >= 400 && code < 600 ? code : 500;
+  return httpError(status, body, headers, ctx);
+}
+
+/**
+ * The body's bytes, with a watchdog on each wait: `onIdle` aborts the request, which makes the
+ * pending read fail. Any bytes count, keepalive comments included: the server is alive.
+ */
+async function* watchIdle(
+  body: ReadableStream<Uint8Array>,
+  idleMs: number,
+  onIdle: () => void,
+): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  try {
+    while (true) {
+      const timer = setTimeout(onIdle, idleMs);
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } finally {
+        clearTimeout(timer);
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    // Stopping early (after [DONE], or on an error) must free the connection.
+    reader.cancel().catch(() => {});
+  }
+}

@@ -1,0 +1,259 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HTML_PAGE, streamAnswer, wholeAnswer } from './answer.js';
+import { dialects, errorBody, LOADING_MESSAGE, unknownModelMessage, type Dialect } from './dialects.js';
+import { now, sleep, Slots, type Latency } from './latency.js';
+import { planReply } from './render.js';
+import { loadScript, ReplyPicker, type Fault, type FaultKind, type Script } from './script.js';
+
+export interface ScriptedServerOptions {
+  /** The script itself, or the path of a JSON script file. */
+  script: Script | string;
+  dialect: Dialect;
+  host?: string;
+  /** 0 (the default) picks any free port. */
+  port?: number;
+  /** Simulated model loading time after start (see each dialect for how loading shows). */
+  loadMs?: number;
+  latency?: Latency;
+  /** The model served; overrides the script's `model`. Absent in both: any model is accepted. */
+  model?: string;
+  /** A fault for every request, like the script's own `fault`. */
+  fault?: FaultKind | Fault;
+}
+
+/** One chat request as the server saw it, for assertions and for the bench's busy fraction. */
+export interface RecordedRequest {
+  id: number;
+  path: string;
+  headers: IncomingMessage['headers'];
+  /** The x-factory-task header. */
+  task?: string;
+  /** The parsed JSON body (the raw text when it was not JSON). */
+  body: unknown;
+  stream: boolean;
+  /** Index of the reply in the script; -1 the default reply, -2 none fit. */
+  replyIndex?: number;
+  status?: number;
+  fault?: FaultKind;
+  promptTokens: number;
+  completionTokens: number;
+  /** Times in ms since the epoch: arrival, start of service (a slot was free), end. */
+  arrivedAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  /** The client went away before the answer was complete (an abort, a watchdog). */
+  clientClosed: boolean;
+}
+
+export interface ScriptedServer {
+  /** http://host:port */
+  url: string;
+  /** url + /v1, what an OpenAI client wants. */
+  baseURL: string;
+  port: number;
+  dialect: Dialect;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (s: string) => (text += s));
+    req.on('end', () => resolve(text));
+    req.on('error', reject);
+    // A client that leaves mid-body never sends the end: settle anyway, the handler then sees it gone.
+    req.on('close', () => resolve(text));
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * A real OpenAI-compatible HTTP server that answers from a script, in the dialect of one server
+ * family, with faults and a latency model on demand. Tests, the demo and the bench use it in
+ * place of a model.
+ */
+export async function startScriptedServer(opts: ScriptedServerOptions): Promise<ScriptedServer> {
+  const script = loadScript(opts.script);
+  const picker = new ReplyPicker(script);
+  const traits = dialects[opts.dialect];
+  const served = opts.model ?? script.model;
+  const loadedAt = now() + (opts.loadMs ?? 0);
+  const slots = opts.latency ? new Slots(opts.latency.slots) : undefined;
+  const requests: RecordedRequest[] = [];
+  const inflight = new Set<AbortController>();
+  const optionFault = {};
+
+  const error = (res: ServerResponse, status: number, message: string) =>
+    sendJson(res, status, errorBody(opts.dialect, status, message), traits.headers);
+
+  async function completion(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const rec: RecordedRequest = {
+      id: requests.length + 1,
+      path: req.url ?? '',
+      headers: req.headers,
+      task: typeof req.headers['x-factory-task'] === 'string' ? req.headers['x-factory-task'] : undefined,
+      body: undefined,
+      stream: false,
+      promptTokens: 0,
+      completionTokens: 0,
+      arrivedAt: now(),
+      clientClosed: false,
+    };
+    requests.push(rec);
+    const life = new AbortController();
+    inflight.add(life);
+    let holdsSlot = false;
+    res.on('close', () => {
+      // A connection the server dropped on purpose (a fault) was not closed by the client.
+      if (!res.writableFinished && rec.fault !== 'refuse' && rec.fault !== 'cut') rec.clientClosed = true;
+      if (rec.startedAt !== undefined && rec.endedAt === undefined) rec.endedAt = now();
+      if (holdsSlot) slots?.release();
+      holdsSlot = false;
+      life.abort();
+      inflight.delete(life);
+    });
+    const origWriteHead = res.writeHead.bind(res);
+    res.writeHead = ((status: number, ...rest: never[]) => {
+      rec.status = status;
+      return origWriteHead(status, ...rest);
+    }) as typeof res.writeHead;
+
+    const raw = await readBody(req);
+    if (life.signal.aborted) return;
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw) as Record<string, unknown>;
+      rec.body = body;
+    } catch {
+      rec.body = raw;
+      return error(res, 400, 'request body is not JSON');
+    }
+    rec.stream = body.stream === true;
+
+    let fault = picker.fault(optionFault, opts.fault) ?? picker.serverFault();
+    if (fault && immediate(fault, res, rec)) return;
+
+    if (now() < loadedAt) {
+      if (traits.whileLoading === '503') return error(res, 503, LOADING_MESSAGE);
+      await sleep(loadedAt - now(), life.signal);
+      if (life.signal.aborted) return;
+    }
+    const asked = typeof body.model === 'string' ? body.model : '';
+    const okModel = !served || asked === served || (opts.dialect === 'mlx' && asked === 'default_model');
+    if (traits.checksModel && !okModel) {
+      return error(res, 404, unknownModelMessage(opts.dialect, asked, served ?? ''));
+    }
+
+    const { reply, index } = picker.pick({
+      messages: Array.isArray(body.messages) ? body.messages : [],
+      task: rec.task,
+    });
+    rec.replyIndex = index;
+    fault ??= picker.fault(reply, reply.fault);
+    if (fault && immediate(fault, res, rec)) return;
+    if (fault) rec.fault = fault.kind;
+
+    const plan = planReply(reply, opts.dialect, body);
+    rec.promptTokens = plan.promptTokens;
+    rec.completionTokens = plan.completionTokens;
+
+    if (slots) {
+      holdsSlot = await slots.acquire(life.signal);
+      if (!holdsSlot) return;
+    }
+    rec.startedAt = now();
+    const answer = {
+      res,
+      dialect: opts.dialect,
+      plan,
+      model: served ?? (asked || 'scripted-model'),
+      fault,
+      prefillMs: opts.latency ? (plan.promptTokens / opts.latency.prefillTps) * 1000 : 0,
+      decodeTps: reply.tps ?? opts.latency?.decodeTps,
+      includeUsage: (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true,
+      life: life.signal,
+    };
+    await (rec.stream && reply.stream !== false ? streamAnswer(answer) : wholeAnswer(answer));
+  }
+
+  /** Faults that replace the answer outright; true when one was applied. */
+  function immediate(fault: Fault, res: ServerResponse, rec: RecordedRequest): boolean {
+    if (fault.kind === 'refuse') {
+      rec.fault = 'refuse';
+      res.socket?.destroy();
+      return true;
+    }
+    if (fault.kind === 'status' || fault.kind === 'loading') {
+      rec.fault = fault.kind;
+      const status = fault.kind === 'loading' ? 503 : (fault.status ?? 500);
+      error(
+        res,
+        status,
+        fault.message ?? (fault.kind === 'loading' ? LOADING_MESSAGE : http.STATUS_CODES[status]!),
+      );
+      return true;
+    }
+    if (fault.kind === 'not-sse') {
+      rec.fault = 'not-sse';
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(HTML_PAGE);
+      return true;
+    }
+    return false;
+  }
+
+  function route(req: IncomingMessage, res: ServerResponse): void {
+    res.on('error', () => {});
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
+    if (req.method === 'POST' && path === '/v1/chat/completions') {
+      completion(req, res).catch((e: unknown) => {
+        if (!res.headersSent) error(res, 500, e instanceof Error ? e.message : String(e));
+        else res.destroy();
+      });
+      return;
+    }
+    if (req.method === 'GET' && path === '/health') {
+      if (now() < loadedAt && traits.whileLoading === '503') return error(res, 503, LOADING_MESSAGE);
+      return sendJson(res, 200, { status: 'ok' }, traits.headers);
+    }
+    if (req.method === 'GET' && path === '/v1/models') {
+      const data = [
+        { id: served ?? 'scripted-model', object: 'model', created: 0, owned_by: 'factory-tests' },
+      ];
+      return sendJson(res, 200, { object: 'list', data }, traits.headers);
+    }
+    error(res, 404, `no route for ${req.method} ${path}`);
+  }
+
+  const server = http.createServer(route);
+  // Latency-sensitive benches: every chunk should leave at once.
+  server.on('connection', (socket) => socket.setNoDelay(true));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = opts.host && !['0.0.0.0', '::'].includes(opts.host) ? opts.host : '127.0.0.1';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  return {
+    url,
+    baseURL: `${url}/v1`,
+    port,
+    dialect: opts.dialect,
+    requests,
+    close: async () => {
+      for (const life of inflight) life.abort();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
