@@ -18,7 +18,19 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-const modules: CommandModule[] = [init, config, newTask, list, show, diff, rollback, merge, discard, prune, server];
+const modules: CommandModule[] = [
+  init,
+  config,
+  newTask,
+  list,
+  show,
+  diff,
+  rollback,
+  merge,
+  discard,
+  prune,
+  server,
+];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'));

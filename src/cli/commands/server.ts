@@ -48,11 +48,15 @@ export function daemonConfig(
 }
 
 export function register(program: Command): void {
-  const server = program.command('server').description('the local inference server and the shared request queue');
+  const server = program
+    .command('server')
+    .description('the local inference server and the shared request queue');
 
   server
     .command('start')
-    .description('start the model server and the queue front on server.baseURL; waits until the model answers')
+    .description(
+      'start the model server and the queue front on server.baseURL; waits until the model answers',
+    )
     .option('--ready-timeout <seconds>', 'how long the model may take to load', '600')
     .option('--json', 'print the server state as JSON')
     .action(
@@ -82,8 +86,11 @@ export function register(program: Command): void {
         const stale = await cleanStale(stateDir());
         const state = await readState();
         if (!state) {
-          emit(o.json, { running: false, staleCleaned: Boolean(stale) }, () =>
-            `no factory server is running${stale ? ' (cleaned up the state of one that died)' : ''}; start one with \`factory server start\``,
+          emit(
+            o.json,
+            { running: false, staleCleaned: Boolean(stale) },
+            () =>
+              `no factory server is running${stale ? ' (cleaned up the state of one that died)' : ''}; start one with \`factory server start\``,
           );
           return;
         }
@@ -133,7 +140,8 @@ export function register(program: Command): void {
     .action(
       action(async (o: { lines: string }) => {
         const text = await readFile(logFile(), 'utf8').catch(() => null);
-        if (text === null) throw refuse(`no server log yet (${logFile()})`, 'start a server with `factory server start`');
+        if (text === null)
+          throw refuse(`no server log yet (${logFile()})`, 'start a server with `factory server start`');
         const lines = text.split('\n');
         process.stdout.write(`${lines.slice(-Number(o.lines) - 1).join('\n')}`);
       }),
