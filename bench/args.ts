@@ -17,7 +17,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --sizes <list>      repo sizes in files, e.g. 1000,10000 or 1k,10k (default 1k,10k,50k; 1k,10k with --quick)
   --quick             about a third of the iterations, for a fast sanity check
   --iterations <n>    timed iterations for every benchmark (overrides the built-in plan)
-  --only <names>      comma-separated substrings of benchmark names, e.g. "step,recycled"
+  --only <names>      comma-separated substrings of benchmark or suite names, e.g. "step,recycled"
   --breakdown         time each git subprocess of every benchmark (always done for misses)
   --strict            exit 1 when a gated target is missed
   --tmp <dir>         where the repos are generated (default /dev/shm when present, else $TMPDIR);

@@ -3,10 +3,20 @@ import { verdict } from './verdict.js';
 import type { Breakdown, Measurement } from './types.js';
 
 export function sizeLabel(n: number): string {
+  if (n <= 0) return '-';
   return n >= 1000 && n % 100 === 0 ? `${n / 1000}k` : String(n);
 }
 
-const ms = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(1));
+/** One decimal, or two significant digits below 1 ms (the queue's overhead is microseconds). */
+const ms = (x: number | undefined) =>
+  x === undefined || Number.isNaN(x) ? '-' : Math.abs(x) >= 1 || x === 0 ? x.toFixed(1) : x.toPrecision(2);
+
+/** A median in the measurement's unit; fractions are starred, the legend says they are not ms. */
+const value = (m: Measurement, x: number | undefined) =>
+  m.unit === 'fraction' ? (x === undefined ? '-' : `${x.toFixed(3)}*`) : ms(x);
+
+const extra = (m: Measurement, x: number | undefined) =>
+  x === undefined || m.unit === 'fraction' ? '-' : `${x >= 0 ? '+' : ''}${ms(x)}`;
 
 function targetLabel(m: Measurement): string {
   const t = m.target;
@@ -14,6 +24,8 @@ function targetLabel(m: Measurement): string {
   const parts = [];
   if (t.maxRatio !== undefined) parts.push(`<= ${t.maxRatio.toFixed(2)}x`);
   if (t.maxMs !== undefined) parts.push(`<= ${t.maxMs} ms`);
+  if (t.maxExtraMs !== undefined) parts.push(`<= +${t.maxExtraMs} ms`);
+  if (t.minValue !== undefined) parts.push(`>= ${t.minValue}`);
   if (t.at) parts.push(`@ ${t.at.map(sizeLabel).join(',')}`);
   return parts.join(' ');
 }
@@ -27,7 +39,7 @@ function resultLabel(m: Measurement): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const numeric = [false, false, true, true, true, true, true, false, false];
+  const numeric = [false, false, true, true, true, true, true, true, false, false];
   return rows
     .map((r) =>
       r.map((cell, c) => (numeric[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  '),
@@ -44,7 +56,18 @@ function noise(m: Measurement): string {
 /** The summary table: one row per benchmark and size. */
 export function formatTable(ms_: Measurement[]): string {
   const rows = [
-    ['size', 'benchmark', 'n', 'product ms', 'reference ms', 'ratio', 'noise', 'target', 'result'],
+    [
+      'size',
+      'benchmark',
+      'n',
+      'product ms',
+      'reference ms',
+      'extra ms',
+      'ratio',
+      'noise',
+      'target',
+      'result',
+    ],
   ];
   for (const m of ms_) {
     const v = verdict(m);
@@ -52,8 +75,9 @@ export function formatTable(ms_: Measurement[]): string {
       sizeLabel(m.size),
       m.name,
       String(m.product.length),
-      ms(v.productMs),
-      ms(v.referenceMs),
+      value(m, v.productMs),
+      value(m, v.referenceMs),
+      extra(m, v.extraMs),
       v.ratio === undefined ? '-' : `${v.ratio.toFixed(2)}x`,
       noise(m),
       targetLabel(m),
@@ -67,6 +91,10 @@ export function formatTable(ms_: Measurement[]): string {
     table(rows),
     '',
     'medians in ms; ratio = product median / reference median, measured interleaved in the same run.',
+    'extra ms = product median - reference median: what the product adds to each run.',
+    ...(ms_.some((m) => m.unit === 'fraction')
+      ? ['*: a fraction (e.g. busy time / wall time), not ms.']
+      : []),
     'noise: interquartile range / median of the noisier side; a ratio is only as good as its noise.',
     'PASS/MISS: gated targets; (pass)/(miss): the target is only set for another size.',
     ...legend,
@@ -77,7 +105,10 @@ export function formatTable(ms_: Measurement[]): string {
 export function formatLine(m: Measurement): string {
   const v = verdict(m);
   const ratio = v.ratio === undefined ? '' : `  ${v.ratio.toFixed(2)}x`;
-  return `${sizeLabel(m.size)} ${m.name}: ${ms(v.productMs)} ms vs ${ms(v.referenceMs)} ms${ratio}  ${resultLabel(m)}`;
+  const added = m.target?.maxExtraMs !== undefined ? `  ${extra(m, v.extraMs)} ms` : '';
+  const unit = m.unit === 'fraction' ? '' : ' ms';
+  const sides = `${value(m, v.productMs)}${unit} vs ${value(m, v.referenceMs)}${unit}`;
+  return `${sizeLabel(m.size)} ${m.name}: ${sides}${ratio}${added}  ${resultLabel(m)}`;
 }
 
 function formatSide(title: string, b: Breakdown): string[] {
@@ -101,6 +132,17 @@ export function formatBreakdowns(ms_: Measurement[]): string {
     if (m.breakdown.reference)
       out.push(...formatSide(`reference ${m.referenceLabel ?? ''}`, m.breakdown.reference));
     out.push('');
+  }
+  return out.join('\n');
+}
+
+/** The notes of the measurements that have some: where the time goes, outside subprocesses. */
+export function formatNotes(ms_: Measurement[]): string {
+  const out: string[] = [];
+  for (const m of ms_) {
+    if (!m.notes?.length) continue;
+    out.push(m.size > 0 ? `${m.name} @ ${sizeLabel(m.size)} files` : m.name);
+    out.push(...m.notes.map((line) => `  ${line}`), '');
   }
   return out.join('\n');
 }

@@ -4,15 +4,16 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { parseBenchArgs, USAGE } from './args.js';
-import { formatBreakdowns, formatLine, formatTable } from './report.js';
+import { formatBreakdowns, formatLine, formatNotes, formatTable } from './report.js';
 import { verdict } from './verdict.js';
 import { selected } from './harness.js';
 import { describeScratch } from './fs-probe.js';
 import { gitEngineSuite } from './git-engine/suite.js';
+import { inferenceSuite } from './llm/suite.js';
 import type { Measurement, Suite } from './types.js';
 
 /** Every suite `npm run bench` runs, in order. Add new suites here. */
-const SUITES: Suite[] = [gitEngineSuite];
+const SUITES: Suite[] = [gitEngineSuite, inferenceSuite];
 
 /**
  * Both sides of every comparison see the same minimal git configuration, whatever the user's
@@ -68,9 +69,11 @@ async function main(): Promise<number> {
     console.error(await describeScratch(tmp));
     const log = (msg: string) => console.error(`  ${msg}`);
     for (const suite of SUITES) {
-      if (!suite.benchmarks.some((name) => selected(args, name))) continue;
+      // `--only inference` names a whole suite: all its benchmarks run.
+      const whole = args.only.some((o) => suite.name.includes(o));
+      if (!whole && !suite.benchmarks.some((name) => selected(args, name))) continue;
       console.error(`suite: ${suite.name}`);
-      const ctx = { ...args, tmp, log };
+      const ctx = { ...args, ...(whole ? { only: [] } : {}), tmp, log };
       await suite.run(ctx, (m) => {
         results.push(m);
         console.error(`> ${formatLine(m)}`);
@@ -83,6 +86,8 @@ async function main(): Promise<number> {
   console.log(`\n${formatTable(results)}\n`);
   const probed = formatBreakdowns(results);
   if (probed) console.log(`Where the time goes (per subprocess, spawn to exit):\n\n${probed}`);
+  const notes = formatNotes(results);
+  if (notes) console.log(`Where the time goes (in process):\n\n${notes}`);
   const gated = results.map(verdict).filter((v) => v.gated);
   const missed = gated.filter((v) => v.pass === false).length;
   if (gated.length) console.log(`${gated.length - missed}/${gated.length} gated targets met.`);

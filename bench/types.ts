@@ -6,6 +6,10 @@ export interface Target {
   maxRatio?: number;
   /** Highest acceptable product median in ms (for benchmarks without a reference). */
   maxMs?: number;
+  /** Highest acceptable product median − reference median, in ms: a fixed cost the product adds. */
+  maxExtraMs?: number;
+  /** Lowest acceptable product median, for values where more is better (a busy fraction). */
+  minValue?: number;
   /** Sizes at which the target is a gate; at other sizes the verdict is only informational. All when absent. */
   at?: number[];
 }
@@ -21,6 +25,7 @@ export interface Breakdown {
 
 export interface Measurement {
   suite: string;
+  /** The repo size it ran at; 0 for a benchmark that does not depend on `--sizes` (shown as `-`). */
   size: number;
   name: string;
   /** One entry per timed run, in ms. */
@@ -30,6 +35,10 @@ export interface Measurement {
   referenceLabel?: string;
   target?: Target;
   breakdown?: { product: Breakdown; reference?: Breakdown };
+  /** What `product` and `reference` hold: ms (the default), or a unitless fraction. */
+  unit?: 'ms' | 'fraction';
+  /** Where the time goes, in words, for benchmarks whose time is not spent in subprocesses. */
+  notes?: string[];
 }
 
 export interface SuiteContext {
