@@ -1,0 +1,197 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { OutputCapture } from './exec-capture.js';
+import { checkEnv } from './exec-env.js';
+import { fdTarget } from './exec-procs.js';
+import { ProcessTree } from './exec-tree.js';
+import type { ExecResult } from './types.js';
+
+export { scrubEnv, checkEnv, isSecretName } from './exec-env.js';
+
+export interface RunCheckOptions {
+  cwd: string;
+  /** Wall-clock limit; 0, negative or not finite means none (Ctrl-C still works). */
+  timeoutMs: number;
+  /** Output kept, head and tail together, split evenly. Default 128 KiB. */
+  maxOutputBytes?: number;
+  /** Aborting kills the whole tree, like a timeout, and the result says `cancelled`. */
+  signal?: AbortSignal;
+  /** The environment to scrub (see `checkEnv`). Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Every piece of output as it arrives, uncapped: a live view must keep only what it shows. */
+  onOutput?: (chunk: string) => void;
+  /** Time between SIGTERM and SIGKILL. Default 1 s. */
+  killGraceMs?: number;
+}
+
+export interface RunCheckResult extends ExecResult {
+  /** The shell's pid, which is also its process group and session id; absent if it never started. */
+  pid?: number;
+  /**
+   * Processes still running after the shell itself exited (`server &` left behind), which factory
+   * killed: left alive they would hold ports and files into the next attempt.
+   */
+  stragglers: number;
+}
+
+export const DEFAULT_MAX_OUTPUT_BYTES = 128 * 1024;
+const DEFAULT_GRACE_MS = 1000;
+/** How often descendants are recorded, so a `setsid` one can be found after its parent exited. */
+const OBSERVE_MS = 200;
+/** Once every process is dead the pipes only hold what the kernel buffered: a read or two. */
+const DRAIN_MS = 250;
+/** Exit code of a check that could not start, as a shell reports a command it cannot run. */
+export const NOT_STARTED = 127;
+
+/**
+ * Runs `sh -c command` in `cwd` as a check: its own session and process group, stdin from
+ * /dev/null, a scrubbed environment, output captured head and tail. Never throws: a command that
+ * cannot start comes back with exit code 127 and the reason as its output.
+ *
+ * The shell leads a new session, so nothing it starts has a controlling terminal and none of it
+ * can prompt the user. When it exits, processes it left behind are killed too. stdout and stderr
+ * are two pipes read as data arrives, so their interleaving is as close as the reads allow, not
+ * exact.
+ */
+export async function runCheck(command: string, opts: RunCheckOptions): Promise<RunCheckResult> {
+  const t0 = performance.now();
+  const notRun = (output: string, extra: Partial<RunCheckResult> = {}): RunCheckResult => ({
+    command,
+    exitCode: NOT_STARTED,
+    signal: null,
+    timedOut: false,
+    cancelled: false,
+    durationMs: Math.round(performance.now() - t0),
+    output,
+    head: output,
+    tail: '',
+    truncatedBytes: 0,
+    totalBytes: 0,
+    stragglers: 0,
+    ...extra,
+  });
+  if (opts.signal?.aborted) return notRun('', { exitCode: null, cancelled: true });
+  const problem = cwdProblem(opts.cwd);
+  if (problem) return notRun(`factory: cannot run the check: ${problem}\n`);
+
+  let child: ChildProcess;
+  try {
+    child = spawn('/bin/sh', ['-c', command], {
+      cwd: opts.cwd,
+      env: checkEnv(opts.env ?? process.env),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (e) {
+    return notRun(`factory: cannot run the check: ${(e as Error).message}\n`);
+  }
+  const pid = child.pid;
+  if (pid === undefined) {
+    const err = await new Promise<Error>((r) => child.once('error', r));
+    return notRun(`factory: cannot run the check: ${err.message}\n`);
+  }
+  // Read now, while the shell surely still has them: they identify our pipes in any process.
+  const pipes = new Set([fdTarget(pid, 1), fdTarget(pid, 2)].filter((t): t is string => t !== null));
+  return supervise(child, pid, pipes, command, opts, t0);
+}
+
+async function supervise(
+  child: ChildProcess,
+  pid: number,
+  pipes: Set<string>,
+  command: string,
+  opts: RunCheckOptions,
+  t0: number,
+): Promise<RunCheckResult> {
+  const capture = new OutputCapture(opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
+  const streams = [child.stdout!, child.stderr!];
+  let open = streams.length;
+  const closed = new Promise<void>((resolve) => {
+    for (const s of streams) {
+      const decoder = new StringDecoder('utf8');
+      s.on('data', (chunk: Buffer) => {
+        capture.push(chunk);
+        if (opts.onOutput) emit(opts.onOutput, decoder.write(chunk));
+      });
+      s.once('close', () => {
+        if (opts.onOutput) emit(opts.onOutput, decoder.end());
+        if (--open === 0) resolve();
+      });
+      // A destroyed or broken pipe only means the output ends there.
+      s.on('error', () => {});
+    }
+  });
+  child.on('error', () => {});
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      resolve();
+    }),
+  );
+
+  const tree = new ProcessTree(pid, pipes, () => open > 0);
+  const observer = setInterval(() => tree.observe(), OBSERVE_MS);
+  let stopTimer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<'timeout' | 'cancel'>((resolve) => {
+    if (Number.isFinite(opts.timeoutMs) && opts.timeoutMs > 0)
+      stopTimer = setTimeout(() => resolve('timeout'), Math.min(opts.timeoutMs, 2 ** 31 - 1));
+    onAbort = () => resolve('cancel');
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+  const first = await Promise.race([exited.then(() => 'exit' as const), stop]);
+  clearInterval(observer);
+  clearTimeout(stopTimer);
+  if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
+
+  const grace = opts.killGraceMs ?? DEFAULT_GRACE_MS;
+  const killed = await tree.kill(grace);
+  // Everything is dead: don't wait for a pipe some escaped process may still hold.
+  await within(exited, DRAIN_MS);
+  await within(closed, DRAIN_MS);
+  for (const s of streams) s.destroy();
+
+  return {
+    command,
+    pid,
+    exitCode: exit?.code ?? null,
+    signal: exit?.signal ?? null,
+    timedOut: first === 'timeout',
+    cancelled: first === 'cancel',
+    durationMs: Math.round(performance.now() - t0),
+    stragglers: first === 'exit' ? killed : 0,
+    ...capture.result(),
+  };
+}
+
+function cwdProblem(cwd: string): string | null {
+  try {
+    if (!statSync(cwd).isDirectory()) return `${cwd} is not a directory`;
+    accessSync(cwd, constants.X_OK);
+    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return `the working directory ${cwd} does not exist`;
+    return `cannot enter the working directory ${cwd} (${code ?? (e as Error).message})`;
+  }
+}
+
+/** A viewer that throws must not take the check (or the orchestrator) down with it. */
+function emit(onOutput: (chunk: string) => void, text: string): void {
+  if (text === '') return;
+  try {
+    onOutput(text);
+  } catch {
+    // Ignored on purpose.
+  }
+}
+
+function within(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
+}
