@@ -1,0 +1,3 @@
+export { parseReply } from './parse.js';
+export { applyReplace, type ReplaceResult } from './replace.js';
+export { fenced } from './fence.js';
