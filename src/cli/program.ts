@@ -13,14 +13,22 @@ import * as merge from './commands/merge.js';
 import * as discard from './commands/discard.js';
 import * as prune from './commands/prune.js';
 import * as server from './commands/server.js';
+import * as task from './commands/task.js';
+import * as log from './commands/log.js';
+import * as resume from './commands/resume.js';
+import * as demo from './commands/demo.js';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
 const modules: CommandModule[] = [
+  demo,
   init,
   config,
+  task,
+  resume,
+  log,
   newTask,
   list,
   show,

@@ -119,6 +119,28 @@ const agentSchema = z
           'How the Coder edits files: "native" tool calls, "text" edit blocks, or "auto" (native where the ' +
             'server supports them, else text).',
         ),
+      prompts: z
+        .strictObject(
+          {
+            coder: nonEmptyString('expected a path to a prompt file, or null')
+              .nullable()
+              .default(null)
+              .describe('Prompt file for the Coder in repo tasks; null: the built-in one.'),
+            coderScript: nonEmptyString('expected a path to a prompt file, or null')
+              .nullable()
+              .default(null)
+              .describe('Prompt file for the Coder in script tasks; null: the built-in one.'),
+            sheriff: nonEmptyString('expected a path to a prompt file, or null')
+              .nullable()
+              .default(null)
+              .describe('Prompt file for the Sheriff; null: the built-in one.'),
+          },
+          { error: 'expected an object with "coder", "coderScript" and/or "sheriff" file paths' },
+        )
+        .prefault({})
+        .describe(
+          'Your own prompt files (relative to the repo root) in place of the built-in Coder and Sheriff prompts.',
+        ),
     },
     { error: 'expected an object' },
   )

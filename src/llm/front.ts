@@ -79,6 +79,10 @@ function forward(
           'content-length': body.length,
           authorization: `Bearer ${endpoint.apiKey}`,
           accept: req.headers.accept ?? '*/*',
+          // Which task asked: servers and proxies further up can use it too.
+          ...(req.headers['x-factory-task']
+            ? { 'x-factory-task': String(req.headers['x-factory-task']) }
+            : {}),
         },
       },
       (upRes) => {

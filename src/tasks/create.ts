@@ -16,6 +16,9 @@ export interface CreateTaskRequest {
   /** A ref or commit; HEAD of the main worktree when absent. */
   base?: string;
   check?: string | null;
+  constraints?: string[];
+  maxAttempts?: number;
+  timeout?: number;
 }
 
 export interface CreatedTask {
@@ -57,6 +60,9 @@ export async function createTask(
         worktree,
         createdAt: new Date().toISOString(),
         ...(req.check !== undefined ? { check: req.check } : {}),
+        ...(req.constraints?.length ? { constraints: req.constraints } : {}),
+        ...(req.maxAttempts !== undefined ? { maxAttempts: req.maxAttempts } : {}),
+        ...(req.timeout !== undefined ? { timeout: req.timeout } : {}),
       };
       await writeRecord(repo, rec);
       await appendEvent(repo, id, 'created', { base, branch, recycled: pool.length > 0 });

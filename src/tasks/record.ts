@@ -15,7 +15,13 @@ export interface TaskRecord {
   baseName: string;
   worktree: string;
   createdAt: string;
+  /** undefined: the configured check; null: a script task. */
   check?: string | null;
+  constraints?: string[];
+  /** Per-task limits from a task file or flags, kept so `resume` uses them again. */
+  maxAttempts?: number;
+  /** Seconds per run of the check. */
+  timeout?: number;
 }
 
 export type TaskEvent = { t: string; type: string } & Record<string, unknown>;

@@ -28,7 +28,7 @@ async function attemptCounts(repo: Repo): Promise<Map<number, number>> {
   return counts;
 }
 
-async function lineCounts(repo: Repo, rec: TaskRecord): Promise<{ added: number; removed: number }> {
+export async function lineCounts(repo: Repo, rec: TaskRecord): Promise<{ added: number; removed: number }> {
   const tip = await revParse(repo.root, branchRef(rec.branch));
   if (!tip) return { added: 0, removed: 0 };
   const out = await git(['diff', '--numstat', '-z', rec.base, tip], { cwd: repo.root });

@@ -5,6 +5,7 @@ import { attemptRefs, readHistory, type TaskHistory } from '../git/history.js';
 import type { Verdict } from '../git/messages.js';
 import { branchRef } from '../git/refs.js';
 import { revParse } from '../git/rollback.js';
+import { git } from '../git/run.js';
 import { refuse } from '../errors.js';
 import { acquireRunLock } from './run-lock.js';
 import { recoverAfterCrash } from './recover.js';
@@ -79,6 +80,17 @@ export class TaskWorkspace {
     const r = await commitAttempt(this.branch, { task: this.id, ...req }, this.maxFileBytes);
     await appendEvent(this.repo, this.id, 'attempt', { ...req, commit: r.commit, skipped: r.skipped });
     return r;
+  }
+
+  /** The commit the branch is at, as this writer last moved it. */
+  tip(): string {
+    return this.branch.tip;
+  }
+
+  /** What the branch changed since `from`: the diff an attempt's Sheriff reads. */
+  async diffSince(from: string): Promise<string> {
+    return (await git(['diff', '--no-color', '--no-ext-diff', from, this.branch.tip], { cwd: this.worktree }))
+      .stdout;
   }
 
   history(): Promise<TaskHistory> {

@@ -35,7 +35,7 @@ describe('loadConfig', () => {
     expect(config).toEqual(DEFAULT_CONFIG);
     expect(Object.values(sources).every((s) => s === 'default')).toBe(true);
     expect(sources['agent.maxAttempts']).toBe('default');
-    expect(Object.keys(sources)).toHaveLength(24);
+    expect(Object.keys(sources)).toHaveLength(27);
   });
 
   it('layers user config < repo config < env < flags, and says where each value came from', async () => {
@@ -240,7 +240,7 @@ describe('loadConfig', () => {
     // Suggestions come from the same object only: `check` lives at the top, not in agent.
     await writeJson(path.join(dir, '.factoryrc.json'), { agent: { check: 'x' } });
     const far = await loadError(dir, { repoRoot: dir });
-    expect(far.message).toMatch(/agent\.check: unknown key; valid keys are maxAttempts, .*tools$/);
+    expect(far.message).toMatch(/agent\.check: unknown key; valid keys are maxAttempts, .*tools, prompts$/);
   });
 
   it('rejects an unknown flag key with a suggestion', async () => {

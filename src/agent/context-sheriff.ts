@@ -1,0 +1,89 @@
+import type { ChatMessage } from '../llm/types.js';
+import type { TaskSpec } from './types.js';
+import { sheriffSystemPrompt, type Prompts } from './prompts/index.js';
+import { CHARS_PER_TOKEN } from './tokens.js';
+import { fenced, stripAnsi } from './context-text.js';
+import { trimDiff } from './context-diff.js';
+import { Room, fit, renderTask } from './context-room.js';
+
+export interface SheriffContextInput {
+  task: TaskSpec;
+  prompts: Prompts;
+  diff: string;
+  check: { command: string; exitCode: number | null; head: string; tail: string; timedOut?: boolean };
+  budgetTokens: number;
+}
+
+/**
+ * The Sheriff's context: its prompt, then the task, the check (command, exit code, output head
+ * and tail) and the attempt's diff, trimmed to the budget. The output's tail comes before its
+ * head and the diff gets what the output leaves.
+ */
+export function buildSheriffMessages(input: SheriffContextInput): ChatMessage[] {
+  const total = Math.floor(input.budgetTokens * CHARS_PER_TOKEN);
+  const system = sheriffSystemPrompt(input.prompts);
+  const closing = 'Answer with the JSON object.';
+  const room = new Room(total - system.length - closing.length - 2);
+  const task = room.take(fit((b) => b, renderTask(input.task), Math.max(room.left * 0.3, 400), 'head'));
+  const meta = room.take(checkMeta(input));
+
+  const c = input.check;
+  let head = stripAnsi(c.head).trimEnd();
+  let tail = stripAnsi(c.tail).trimEnd();
+  if (tail && (head === tail || head.endsWith(tail))) tail = '';
+  // An output the executor did not cut arrives whole in `head`: its end matters as much as its start.
+  const whole = tail ? '' : head;
+  if (whole) head = '';
+  const diff = input.diff.trim() ? input.diff.replace(/\n$/, '') : '';
+  const diffHeader = '# The diff of the attempt';
+  // Each part's fair share first, then what one leaves goes to the others: tail, diff, head.
+  const avail = Math.max(0, room.left - 120);
+  const size = (t: string, extra: number) => (t ? t.length + extra : 0);
+  const want = { tail: size(tail || whole, 40), head: size(head, 40), diff: size(diff, 60) };
+  const give = {
+    tail: Math.min(want.tail, avail * (whole ? 0.45 : 0.3)),
+    head: Math.min(want.head, avail * 0.15),
+    diff: 0,
+  };
+  give.diff = Math.min(want.diff, avail - give.tail - give.head);
+  let spare = avail - give.tail - give.head - give.diff;
+  for (const k of ['tail', 'diff', 'head'] as const) {
+    const more = Math.min(spare, want[k] - give[k]);
+    give[k] += more;
+    spare -= more;
+  }
+  const block = (b: string) => fenced(b);
+  const tailPart = whole
+    ? room.section('## Output', whole, give.tail, 'ends', block)
+    : tail
+      ? room.section('## Output (tail)', tail, give.tail, 'tail', block)
+      : '';
+  const diffPart = diff
+    ? room.take(fit((b) => `${diffHeader}\n${fenced(b, 'diff')}`, diff, give.diff, 'head', trimDiff))
+    : room.take(`${diffHeader}\n(no changes)`);
+  const headPart = head ? room.section('## Output (head)', head, give.head, 'head', block) : '';
+  const output =
+    headPart || tailPart ? [headPart, tailPart].filter(Boolean).join('\n\n') : '## Output\n(none)';
+
+  const user = [task, meta, output, diffPart, closing].filter(Boolean).join('\n\n');
+  return [
+    { role: 'system', content: system },
+    { role: 'user', content: user },
+  ];
+}
+
+function checkMeta(input: SheriffContextInput): string {
+  const c = input.check;
+  const script = input.task.mode === 'script';
+  const lines = [
+    '# The check',
+    script
+      ? `This is a script task: there is no check command; the orchestrator ran the Coder's script with \`${c.command}\`.`
+      : `The orchestrator ran \`${c.command}\`.`,
+  ];
+  if (c.timedOut) lines.push('It timed out and was killed: the attempt failed.');
+  else if (c.exitCode === null)
+    lines.push('It did not finish (killed by a signal or never started): the attempt failed.');
+  else lines.push(`Exit code: ${c.exitCode}${c.exitCode === 0 ? '' : ' (the attempt failed)'}.`);
+  return lines.join('\n');
+}

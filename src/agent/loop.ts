@@ -1,0 +1,404 @@
+import type { ChatMessage, ChatRequest, ChatResponse, StreamCallbacks, ToolCall } from '../llm/types.js';
+import type { ExecResult, SheriffReport, TaskSpec, ToolResult } from './types.js';
+import { buildCoderMessages, buildSheriffMessages } from './context.js';
+import type { Prompts } from './prompts/index.js';
+import { parseReply } from './edits/index.js';
+import { createFileTools } from './tools/index.js';
+import { decide, parseSheriff } from './sheriff.js';
+import { normalizeErrorTail, StagnationGuard } from './stagnation.js';
+import { TokenBudget } from './tokens.js';
+import { scriptCommand, scriptFileName } from './script-task.js';
+
+/** What the loop needs from the git engine for one task (tasks/workspace.ts provides it). */
+export interface LoopWorkspace {
+  readonly worktree: string;
+  nextAttempt(): Promise<number>;
+  commitStep(req: { attempt: number; step: number; tool: string; paths: string[] }): Promise<string | null>;
+  commitAttempt(req: {
+    attempt: number;
+    checkExit: number | null;
+    verdict: 'PASS' | 'FAIL' | 'NONE';
+    durationMs: number;
+    outcome: string;
+  }): Promise<{ commit: string }>;
+  /** The diff of the worktree's branch since `from` (a commit). */
+  diffSince(from: string): Promise<string>;
+  tip(): string;
+}
+
+export interface LoopSettings {
+  maxAttempts: number;
+  executionTimeoutMs: number;
+  llmTimeoutMs: number;
+  maxTokensPerTurn: number;
+  totalTokenBudget: number;
+  stagnationThreshold: number;
+  temperature: number;
+  tools: 'auto' | 'native' | 'text';
+  /** null: a script task; the Coder's script is what runs. */
+  check: string | null;
+  allowRunCommand?: boolean;
+  /** Tool-call rounds the Coder may take within one attempt. */
+  maxToolRounds?: number;
+}
+
+export type Phase = 'coder' | 'edits' | 'check' | 'sheriff' | 'commit';
+
+export type LoopEvent =
+  | { type: 'phase'; attempt: number; phase: Phase }
+  | { type: 'prompt'; attempt: number; role: 'coder' | 'sheriff'; messages: ChatMessage[] }
+  | {
+      type: 'reply';
+      attempt: number;
+      role: 'coder' | 'sheriff';
+      content: string;
+      reasoning: string;
+      toolCalls: ToolCall[];
+      usage: ChatResponse['usage'];
+      finishReason: string | null;
+    }
+  | {
+      type: 'edit';
+      attempt: number;
+      step: number;
+      tool: string;
+      paths: string[];
+      ok: boolean;
+      output: string;
+      commit: string | null;
+    }
+  | {
+      type: 'check';
+      attempt: number;
+      command: string;
+      exitCode: number | null;
+      timedOut: boolean;
+      durationMs: number;
+      output: string;
+      truncatedBytes: number;
+    }
+  | {
+      type: 'verdict';
+      attempt: number;
+      verdict: 'PASS' | 'FAIL' | 'NONE';
+      passed: boolean;
+      reason: string;
+      sheriff: SheriffReport | null;
+    }
+  | { type: 'attempt'; attempt: number; outcome: string; commit: string; durationMs: number };
+
+export interface LoopCallbacks {
+  onEvent?: (e: LoopEvent) => void;
+  onCoderText?: (delta: string) => void;
+}
+
+export interface LoopDeps {
+  workspace: LoopWorkspace;
+  prompts: Prompts;
+  /** One model call of this task, through the shared queue. */
+  chat: (
+    req: ChatRequest,
+    opts: { signal: AbortSignal; callbacks?: StreamCallbacks; timeoutMs: number },
+  ) => Promise<ChatResponse>;
+  runCheck: (
+    command: string,
+    opts: { cwd: string; timeoutMs: number; signal: AbortSignal },
+  ) => Promise<ExecResult>;
+}
+
+export type Outcome = 'passed' | 'failed' | 'stagnated' | 'budget' | 'cancelled';
+
+export interface LoopResult {
+  outcome: Outcome;
+  attempts: number;
+  reason: string;
+  tokens: number;
+}
+
+export interface LoopStart {
+  /** Feedback from the user (resume), given to the first Coder turn. */
+  feedback?: string;
+  /** The Sheriff's report and check of an earlier run, when resuming. */
+  lastCheck?: { command: string; exitCode: number | null; output: string };
+  sheriff?: SheriffReport | null;
+}
+
+class Cancelled extends Error {}
+
+/**
+ * The Coder -> execute -> Sheriff loop of one task. The orchestrator does everything mechanical:
+ * it applies the edits (one step commit each), runs the check itself, and lets the check's exit
+ * code gate the Sheriff's verdict. Each attempt starts the Coder from a fresh, small context.
+ */
+export async function runLoop(
+  task: TaskSpec,
+  deps: LoopDeps,
+  settings: LoopSettings,
+  signal: AbortSignal,
+  cb: LoopCallbacks = {},
+  start: LoopStart = {},
+): Promise<LoopResult> {
+  const emit = (e: LoopEvent) => cb.onEvent?.(e);
+  const budget = new TokenBudget(settings.totalTokenBudget);
+  const stagnation = new StagnationGuard(settings.stagnationThreshold);
+  const ws = deps.workspace;
+  const tools = createFileTools(ws.worktree, { allowRunCommand: settings.allowRunCommand ?? false });
+  let lastCheck = start.lastCheck;
+  let sheriff = start.sheriff ?? null;
+  let feedback = start.feedback;
+  let problems: string[] = [];
+  const changed = new Set<string>();
+  let attempts = 0;
+
+  const call = async (
+    role: 'coder' | 'sheriff',
+    attempt: number,
+    req: ChatRequest,
+    stream?: StreamCallbacks,
+  ) => {
+    if (signal.aborted) throw new Cancelled();
+    emit({ type: 'prompt', attempt, role, messages: req.messages });
+    let r: ChatResponse;
+    try {
+      r = await deps.chat(req, { signal, callbacks: stream, timeoutMs: settings.llmTimeoutMs });
+    } catch (e) {
+      if (signal.aborted) throw new Cancelled();
+      throw e;
+    }
+    budget.add(r.usage);
+    emit({
+      type: 'reply',
+      attempt,
+      role,
+      content: r.content,
+      reasoning: r.reasoning,
+      toolCalls: r.toolCalls,
+      usage: r.usage,
+      finishReason: r.finishReason,
+    });
+    return r;
+  };
+
+  for (let i = 0; i < settings.maxAttempts; i++) {
+    const attempt = await ws.nextAttempt();
+    attempts++;
+    const startedAt = Date.now();
+    const before = ws.tip();
+    let step = 0;
+    const record = async (tool: string, result: ToolResult) => {
+      let commit: string | null = null;
+      if (result.changed.length) {
+        commit = await ws.commitStep({ attempt, step: step + 1, tool, paths: result.changed });
+        if (commit) step++;
+        for (const p of result.changed) changed.add(p);
+      }
+      emit({
+        type: 'edit',
+        attempt,
+        step,
+        tool,
+        paths: result.changed,
+        ok: result.ok,
+        output: result.output,
+        commit,
+      });
+    };
+    const finish = async (outcome: string, checkExit: number | null, verdict: 'PASS' | 'FAIL' | 'NONE') => {
+      emit({ type: 'phase', attempt, phase: 'commit' });
+      const durationMs = Date.now() - startedAt;
+      const { commit } = await ws.commitAttempt({ attempt, checkExit, verdict, durationMs, outcome });
+      emit({ type: 'attempt', attempt, outcome, commit, durationMs });
+    };
+
+    try {
+      // 1. Coder
+      emit({ type: 'phase', attempt, phase: 'coder' });
+      const native = settings.tools !== 'text';
+      const messages = await buildCoderMessages({
+        task,
+        repoRoot: ws.worktree,
+        prompts: deps.prompts,
+        budgetTokens: Math.max(2000, Math.floor(settings.maxTokensPerTurn * 2)),
+        attempt,
+        lastCheck,
+        sheriff,
+        feedback,
+        changedFiles: [...changed],
+        tools: native ? 'native' : 'text',
+        problems,
+      });
+      feedback = undefined;
+      problems = [];
+      let reply = await call(
+        'coder',
+        attempt,
+        {
+          messages,
+          maxTokens: settings.maxTokensPerTurn,
+          temperature: settings.temperature,
+          ...(native ? { tools: tools.specs() } : {}),
+        },
+        { onContent: cb.onCoderText },
+      );
+      // 2. Edits: tool calls round by round, then the text formats of the final reply.
+      emit({ type: 'phase', attempt, phase: 'edits' });
+      const convo = [...messages];
+      for (let round = 0; reply.toolCalls.length && round < (settings.maxToolRounds ?? 8); round++) {
+        convo.push({ role: 'assistant', content: reply.content, toolCalls: reply.toolCalls });
+        for (const tc of reply.toolCalls) {
+          const result = await tools.call(tc.name, tc.arguments);
+          await record(tc.name, result);
+          convo.push({ role: 'tool', toolCallId: tc.id, content: result.output });
+        }
+        reply = await call(
+          'coder',
+          attempt,
+          {
+            messages: convo,
+            maxTokens: settings.maxTokensPerTurn,
+            temperature: settings.temperature,
+            ...(native ? { tools: tools.specs() } : {}),
+          },
+          { onContent: cb.onCoderText },
+        );
+      }
+      const parsed = parseReply(reply.content, { mode: task.mode });
+      problems.push(...parsed.problems);
+      for (const op of parsed.edits) {
+        const result = await tools.apply(op);
+        await record(
+          op.kind === 'write' ? 'write_file' : op.kind === 'replace' ? 'replace_in_file' : 'delete_file',
+          result,
+        );
+        if (!result.ok) problems.push(result.output);
+      }
+      let command = settings.check;
+      if (task.mode === 'script') {
+        if (parsed.script) {
+          const file = scriptFileName(parsed.script.lang);
+          const result = await tools.apply({ kind: 'write', path: file, content: parsed.script.content });
+          await record('write_script', result);
+          command = scriptCommand(file);
+        } else command = null;
+      }
+      if (reply.finishReason === 'length')
+        problems.push(
+          'your last answer was cut off by the token limit; answer more briefly, with only the edits',
+        );
+
+      // 3. Check, run by the orchestrator.
+      let exec: ExecResult | null = null;
+      if (command) {
+        emit({ type: 'phase', attempt, phase: 'check' });
+        exec = await deps.runCheck(command, {
+          cwd: ws.worktree,
+          timeoutMs: settings.executionTimeoutMs,
+          signal,
+        });
+        if (exec.cancelled || signal.aborted) throw new Cancelled();
+        emit({
+          type: 'check',
+          attempt,
+          command,
+          exitCode: exec.exitCode,
+          timedOut: exec.timedOut,
+          durationMs: exec.durationMs,
+          output: exec.output,
+          truncatedBytes: exec.truncatedBytes,
+        });
+        lastCheck = { command, exitCode: exec.exitCode, output: exec.output };
+      } else if (task.mode === 'script') {
+        problems.push(
+          'no script found: answer with exactly one fenced code block that contains the whole script',
+        );
+        lastCheck = undefined;
+      }
+      const diff = await ws.diffSince(before);
+
+      // 4. Sheriff; the check's exit code stays the gate.
+      emit({ type: 'phase', attempt, phase: 'sheriff' });
+      let report: SheriffReport | null = null;
+      let sheriffError: string | undefined;
+      const scriptMissing = task.mode === 'script' && !command;
+      if (!scriptMissing) {
+        try {
+          const sm = buildSheriffMessages({
+            task,
+            prompts: deps.prompts,
+            diff,
+            check: exec
+              ? {
+                  command: exec.command,
+                  exitCode: exec.exitCode,
+                  head: exec.head,
+                  tail: exec.tail,
+                  timedOut: exec.timedOut,
+                }
+              : { command: '(no check)', exitCode: null, head: '', tail: '' },
+            budgetTokens: Math.max(2000, settings.maxTokensPerTurn * 2),
+          });
+          const r = await call('sheriff', attempt, {
+            messages: sm,
+            maxTokens: settings.maxTokensPerTurn,
+            temperature: settings.temperature,
+          });
+          report = parseSheriff(r.content);
+        } catch (e) {
+          if (e instanceof Cancelled) throw e;
+          sheriffError = (e as Error).message;
+        }
+      }
+      const decision = scriptMissing
+        ? { passed: false, verdict: 'NONE' as const, reason: 'the Coder wrote no script' }
+        : decide({
+            checkExit: exec ? exec.exitCode : null,
+            hasCheck: settings.check !== null,
+            sheriff: report,
+            sheriffError,
+          });
+      emit({
+        type: 'verdict',
+        attempt,
+        verdict: decision.verdict,
+        passed: decision.passed,
+        reason: decision.reason,
+        sheriff: report,
+      });
+      sheriff = report;
+      if (decision.passed) {
+        await finish('passed', exec?.exitCode ?? null, decision.verdict);
+        return { outcome: 'passed', attempts, reason: decision.reason, tokens: budget.used };
+      }
+      // 5. Guards.
+      const stag = stagnation.record({ errorTail: exec ? normalizeErrorTail(exec.output) : null, diff });
+      if (stag.stagnated) {
+        await finish('stagnated', exec?.exitCode ?? null, decision.verdict);
+        return { outcome: 'stagnated', attempts, reason: stag.reason ?? 'no progress', tokens: budget.used };
+      }
+      if (budget.exhausted) {
+        await finish('failed', exec?.exitCode ?? null, decision.verdict);
+        return {
+          outcome: 'budget',
+          attempts,
+          reason: `token budget of ${settings.totalTokenBudget} used up (${budget.used})`,
+          tokens: budget.used,
+        };
+      }
+      await finish('failed', exec?.exitCode ?? null, decision.verdict);
+    } catch (e) {
+      if (e instanceof Cancelled || signal.aborted) {
+        await finish('cancelled', null, 'NONE');
+        return { outcome: 'cancelled', attempts, reason: 'cancelled by the user', tokens: budget.used };
+      }
+      // The attempt still gets its commit, so what it changed is on record before the error surfaces.
+      await finish('error', null, 'NONE').catch(() => undefined);
+      throw e;
+    }
+  }
+  return {
+    outcome: 'failed',
+    attempts,
+    reason: `no passing attempt in ${settings.maxAttempts}`,
+    tokens: budget.used,
+  };
+}

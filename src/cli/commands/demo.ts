@@ -1,0 +1,140 @@
+import type { Command } from 'commander';
+import { cp, mkdtemp, realpath, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { action, emit } from '../action.js';
+import { refuse } from '../../errors.js';
+import { git } from '../../git/run.js';
+import { openRepo } from '../../git/repo.js';
+import { loadConfig } from '../../config/load.js';
+import { stopServer } from '../../llm/lifecycle.js';
+import { stateDir } from '../../llm/state.js';
+import { taskFromText } from '../../tasks/task-file.js';
+import { exitCodeFor, runTasks } from '../../tasks/runner.js';
+import { summaryText } from '../progress.js';
+import { connectForTasks, runnerCallbacks, withCtrlC } from '../run-support.js';
+
+/** The factory checkout this CLI runs from (src/ or dist/ alike). */
+const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+const TASKS = [
+  'Fix the off-by-one in paginate: pages are numbered from 1. Add a test.',
+  'Add a lastPage(items, size) helper in src/last-page.js, with a test.',
+];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The scripted model server ships with the checkout (test/), run through its TypeScript loader. */
+function scriptedServerCommand(): string[] {
+  const cli = path.join(packageRoot, 'test/scripted-server/cli.ts');
+  let loader: string;
+  try {
+    loader = pathToFileURL(createRequire(path.join(packageRoot, 'package.json')).resolve('tsx')).href;
+  } catch {
+    throw refuse(
+      'factory demo needs the development dependencies',
+      'run `npm install` in the factory checkout',
+    );
+  }
+  if (!existsSync(cli))
+    throw refuse('factory demo runs from a factory checkout (test/scripted-server is missing)');
+  const script = path.join(packageRoot, 'fixtures/scripts/demo.json');
+  return [
+    process.execPath,
+    '--import',
+    loader,
+    cli,
+    '--host',
+    '{host}',
+    '--port',
+    '{port}',
+    '--script',
+    script,
+    '--dialect',
+    'mlx',
+    '--model',
+    '{model}',
+  ];
+}
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description(
+      'run the whole flow on a copy of a sample repo, against a SCRIPTED model (no real inference)',
+    )
+    .option('--json', 'print the summary as JSON')
+    .action(
+      action(async (o: { json?: boolean }) => {
+        const command = scriptedServerCommand();
+        const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'factory-demo-')));
+        await cp(path.join(packageRoot, 'fixtures/demo-repo'), dir, { recursive: true });
+        const identity = ['-c', 'user.name=factory demo', '-c', 'user.email=demo@factory.invalid'];
+        await git(['init', '-q', '-b', 'main'], { cwd: dir });
+        await git(['add', '-A'], { cwd: dir });
+        await git([...identity, 'commit', '-q', '-m', 'demo project'], { cwd: dir });
+        const port = await freePort();
+        await writeFile(
+          path.join(dir, '.factoryrc.json'),
+          `${JSON.stringify(
+            {
+              server: {
+                baseURL: `http://127.0.0.1:${port}/v1`,
+                model: 'scripted-demo',
+                command,
+                idleShutdown: 1,
+              },
+              agent: { maxAttempts: 3, tools: 'text' },
+              check: 'npm test --silent',
+              parallel: 2,
+            },
+            null,
+            2,
+          )}\n`,
+        );
+        await git(['add', '.factoryrc.json'], { cwd: dir });
+        await git([...identity, 'commit', '-q', '-m', 'factory config for the demo'], { cwd: dir });
+        // The demo's server state stays in the demo folder, apart from any real server.
+        process.env.FACTORY_STATE_DIR = path.join(dir, '.git', 'factory', 'demo-server');
+        const say = (l: string) => o.json || process.stderr.write(`${l}\n`);
+        say(
+          'factory demo: a SCRIPTED model plays the Coder and the Sheriff; nothing here is real inference.',
+        );
+        say(`demo repo: ${dir}`);
+        const repo = await openRepo(dir);
+        const { config } = await loadConfig({ repoRoot: repo.root });
+        const ctx = await connectForTasks(repo, config, { json: o.json });
+        try {
+          const outcomes = await withCtrlC((signal) =>
+            runTasks(TASKS.map(taskFromText), { ...ctx, signal, ...runnerCallbacks({ json: o.json }) }, 2),
+          );
+          emit(o.json, { dir, outcomes }, () =>
+            [
+              summaryText(outcomes).replace(/^next:[\s\S]*$/m, ''),
+              'review the result (the demo repo is yours to play with):',
+              `  cd ${dir}`,
+              '  factory list && factory show 1 && factory diff 1.2',
+              '  factory review     # the review TUI',
+              '  factory merge 1    # squash-merge the fix',
+            ].join('\n'),
+          );
+          process.exitCode = exitCodeFor(outcomes);
+        } finally {
+          await stopServer(stateDir(), 1000);
+        }
+      }),
+    );
+}

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { action, emit } from '../action.js';
+import { openRepo } from '../../git/repo.js';
+import { loadConfig } from '../../config/load.js';
+import { parseAddress } from '../../tasks/address.js';
+import { exitCodeFor, resumeTask } from '../../tasks/runner.js';
+import { refuse } from '../../errors.js';
+import { summaryText } from '../progress.js';
+import { connectForTasks, type RunFlags, runnerCallbacks, withCtrlC } from '../run-support.js';
+
+export function register(program: Command): void {
+  program
+    .command('resume')
+    .description('continue a failed, stagnated, cancelled or interrupted task with more attempts')
+    .argument('<task>', 'task id')
+    .option('--feedback <text>', 'a hint for the Coder, given to its next turn')
+    .option('-n, --max-attempts <n>', 'how many more attempts (default: agent.maxAttempts)')
+    .option('-m, --model <name>', 'model name (server.model)')
+    .option('--no-server', 'never start a model server')
+    .option('--json', 'print the summary as JSON')
+    .action(
+      action(async (task: string, o: RunFlags & { feedback?: string }) => {
+        const repo = await openRepo(process.cwd());
+        const flags: Record<string, unknown> = {};
+        if (o.model) flags['server.model'] = o.model;
+        if (o.maxAttempts) flags['agent.maxAttempts'] = o.maxAttempts;
+        const { config } = await loadConfig({ repoRoot: repo.root, flags });
+        const addr = await parseAddress(repo, task);
+        if (addr.attempt !== undefined) throw refuse(`resume takes a task id, not ${task}`);
+        const ctx = await connectForTasks(repo, config, o);
+        const outcome = await withCtrlC((signal) =>
+          resumeTask(
+            addr.task,
+            { feedback: o.feedback, attempts: o.maxAttempts ? config.agent.maxAttempts : undefined },
+            { ...ctx, signal, ...runnerCallbacks(o) },
+          ),
+        );
+        emit(o.json, [outcome], () => summaryText([outcome]));
+        process.exitCode = exitCodeFor([outcome]);
+      }),
+    );
+}

@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { action, emit } from '../action.js';
+import { openRepo } from '../../git/repo.js';
+import { loadConfig } from '../../config/load.js';
+import { refuse } from '../../errors.js';
+import { readTaskFile, taskFromText, type TaskInput } from '../../tasks/task-file.js';
+import { exitCodeFor, runTasks } from '../../tasks/runner.js';
+import { summaryText } from '../progress.js';
+import { connectForTasks, type RunFlags, runnerCallbacks, withCtrlC } from '../run-support.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function register(program: Command): void {
+  program
+    .command('task')
+    .description('run the Coder -> check -> Sheriff loop on one or more tasks, each in its own worktree')
+    .argument('[descriptions...]', 'what to do, e.g. "Fix the off-by-one in pagination and add a test"')
+    .option('-t, --task-file <file>', 'a task file (YAML or JSON); repeatable', collect, [])
+    .option('--parallel <n>', 'tasks at once (default: config `parallel`)')
+    .option('-n, --max-attempts <n>', 'attempts per task')
+    .option('--timeout <seconds>', 'time limit for each run of the check')
+    .option('-m, --model <name>', 'model name (server.model)')
+    .option(
+      '-c, --check <command>',
+      'the check command; "" for a script task (the Coder writes a script that is run)',
+    )
+    .option('--base <ref>', 'start the tasks from this ref instead of HEAD')
+    .option('--no-server', 'never start a model server')
+    .option('--json', 'print the summary as JSON')
+    .action(
+      action(
+        async (
+          descriptions: string[],
+          o: RunFlags & { taskFile: string[]; parallel?: string; base?: string },
+        ) => {
+          const inputs: TaskInput[] = descriptions.filter((d) => d.trim()).map(taskFromText);
+          for (const f of o.taskFile) inputs.push(...(await readTaskFile(f)));
+          if (inputs.length === 0)
+            throw refuse(
+              'no task given',
+              'e.g. factory task "Fix the off-by-one in pagination", or -t task.yaml',
+            );
+          const flags: Record<string, unknown> = {};
+          if (o.model) flags['server.model'] = o.model;
+          if (o.parallel) flags.parallel = o.parallel;
+          if (o.maxAttempts) flags['agent.maxAttempts'] = o.maxAttempts;
+          if (o.timeout) flags['agent.executionTimeout'] = o.timeout;
+          const repo = await openRepo(process.cwd());
+          const { config } = await loadConfig({ repoRoot: repo.root, flags });
+          for (const t of inputs) {
+            if (o.check !== undefined) t.check = o.check.trim() === '' ? null : o.check;
+            if (o.maxAttempts) t.maxAttempts = config.agent.maxAttempts;
+            if (o.timeout) t.timeout = config.agent.executionTimeout;
+            if (o.base) t.base = o.base;
+          }
+          const ctx = await connectForTasks(repo, config, o);
+          const outcomes = await withCtrlC((signal) =>
+            runTasks(inputs, { ...ctx, signal, ...runnerCallbacks(o) }, config.parallel),
+          );
+          emit(o.json, outcomes, () => summaryText(outcomes));
+          process.exitCode = exitCodeFor(outcomes);
+        },
+      ),
+    );
+}

@@ -1,0 +1,58 @@
+import type { LoopEvent } from '../agent/loop.js';
+import type { TaskRecord } from '../tasks/record.js';
+import type { TaskOutcome } from '../tasks/runner.js';
+import { table } from './format.js';
+
+/** One plain line per meaningful loop event, for logs, pipes and CI. */
+export function progressLine(task: TaskRecord, e: LoopEvent): string | null {
+  const p = `[task ${task.id}] attempt ${e.attempt}`;
+  switch (e.type) {
+    case 'phase':
+      return e.phase === 'coder' ? `${p}: coder is writing` : null;
+    case 'edit':
+      return e.ok
+        ? e.paths.length
+          ? `${p}: ${e.tool} ${e.paths.join(', ')}`
+          : null
+        : `${p}: ${e.tool} refused: ${firstLine(e.output)}`;
+    case 'check':
+      return `${p}: check \`${e.command}\` ${e.timedOut ? 'timed out' : `exit ${e.exitCode}`} (${(e.durationMs / 1000).toFixed(1)}s)`;
+    case 'verdict':
+      return `${p}: ${e.passed ? 'PASS' : 'FAIL'} (sheriff ${e.verdict}): ${firstLine(e.sheriff?.analysis || e.reason)}`;
+    case 'attempt':
+      return `${p}: recorded as ${e.outcome} (${e.commit.slice(0, 10)})`;
+    default:
+      return null;
+  }
+}
+
+function firstLine(s: string): string {
+  const line = s.trim().split('\n')[0] ?? '';
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+}
+
+/** The end-of-run summary and what to do next. */
+export function summaryText(outcomes: TaskOutcome[]): string {
+  const rows = [
+    ['ID', 'OUTCOME', 'ATTEMPTS', '+/-', 'BRANCH', 'TITLE'],
+    ...outcomes.map((o) => [
+      String(o.id),
+      o.outcome,
+      String(o.attempts),
+      `+${o.added} -${o.removed}`,
+      o.branch,
+      o.title,
+    ]),
+  ];
+  const lines = ['', table(rows), ''];
+  for (const o of outcomes) if (o.outcome !== 'passed') lines.push(`task ${o.id}: ${o.reason}`);
+  const passed = outcomes.find((o) => o.outcome === 'passed');
+  const failed = outcomes.find((o) => o.outcome !== 'passed');
+  lines.push('next:', '  factory review                 # look at every branch');
+  if (passed) lines.push(`  factory merge ${passed.id}                # squash-merge task ${passed.id}`);
+  if (failed) {
+    lines.push(`  factory resume ${failed.id} --feedback "…"  # more attempts, with your hint`);
+    if (failed.attempts > 1) lines.push(`  factory rollback ${failed.id}.1            # back to attempt 1`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,213 @@
+import type { Repo } from '../git/repo.js';
+import type { Config } from '../config/schema.js';
+import { queuedChat, type Inference } from '../llm/inference.js';
+import { LlmError } from '../llm/errors.js';
+import { runLoop, type LoopEvent, type LoopSettings, type LoopStart, type Outcome } from '../agent/loop.js';
+import { runCheck } from '../agent/executor.js';
+import type { Prompts } from '../agent/prompts/index.js';
+import type { TaskSpec } from '../agent/types.js';
+import { refuse } from '../errors.js';
+import { createTask } from './create.js';
+import { TaskWorkspace } from './workspace.js';
+import { appendEvent, readEvents, readRecord, type TaskRecord } from './record.js';
+import { taskStatus } from './status.js';
+import type { TaskInput } from './task-file.js';
+import { lineCounts } from './summary.js';
+
+export interface RunnerOptions {
+  repo: Repo;
+  config: Config;
+  inference: Inference;
+  prompts: Prompts;
+  signal: AbortSignal;
+  /** Every loop event, tagged with its task, for live views and progress lines. */
+  onEvent?: (task: TaskRecord, e: LoopEvent) => void;
+  onCoderText?: (task: TaskRecord, delta: string) => void;
+  onStart?: (task: TaskRecord) => void;
+}
+
+export interface TaskOutcome {
+  id: number;
+  title: string;
+  branch: string;
+  outcome: Outcome | 'error';
+  attempts: number;
+  reason: string;
+  tokens: number;
+  added: number;
+  removed: number;
+  /** The inference server could not be reached (exit code 3). */
+  inferenceDown: boolean;
+}
+
+/** Loop settings for a task: its own limits first, then the configuration. */
+export function loopSettings(config: Config, rec: TaskRecord, extraAttempts?: number): LoopSettings {
+  const a = config.agent;
+  return {
+    maxAttempts: extraAttempts ?? rec.maxAttempts ?? a.maxAttempts,
+    executionTimeoutMs: (rec.timeout ?? a.executionTimeout) * 1000,
+    llmTimeoutMs: a.llmTimeout * 1000,
+    maxTokensPerTurn: a.maxTokensPerTurn,
+    totalTokenBudget: a.totalTokenBudget,
+    stagnationThreshold: a.stagnationThreshold,
+    temperature: a.temperature,
+    tools: a.tools,
+    check: rec.check === undefined ? config.check : rec.check,
+  };
+}
+
+function specOf(rec: TaskRecord, check: string | null): TaskSpec {
+  return {
+    title: rec.title,
+    description: rec.description ?? rec.title,
+    constraints: rec.constraints ?? [],
+    mode: check ? 'repo' : 'script',
+  };
+}
+
+const STATUS: Record<Outcome | 'error', string> = {
+  passed: 'passed',
+  failed: 'failed',
+  stagnated: 'stagnated',
+  budget: 'failed',
+  cancelled: 'cancelled',
+  error: 'failed',
+};
+
+/** Runs the loop on an existing task and records everything in its event log. */
+async function drive(
+  rec: TaskRecord,
+  opts: RunnerOptions,
+  settings: LoopSettings,
+  start: LoopStart,
+): Promise<TaskOutcome> {
+  const { repo } = opts;
+  const ws = await TaskWorkspace.open(repo, rec.id, opts.config.worktree);
+  const key = `task-${rec.id}`;
+  let result: { outcome: Outcome | 'error'; attempts: number; reason: string; tokens: number };
+  let inferenceDown = false;
+  try {
+    await appendEvent(repo, rec.id, 'status', { status: 'running' });
+    opts.onStart?.(rec);
+    result = await runLoop(
+      specOf(rec, settings.check),
+      {
+        workspace: ws,
+        prompts: opts.prompts,
+        chat: (req, o) =>
+          queuedChat(opts.inference, key, req, {
+            signal: o.signal,
+            callbacks: o.callbacks,
+            timeoutMs: o.timeoutMs,
+          }),
+        runCheck: (command, o) => runCheck(command, o),
+      },
+      settings,
+      opts.signal,
+      {
+        onEvent: (e) => {
+          opts.onEvent?.(rec, e);
+          void appendEvent(
+            repo,
+            rec.id,
+            e.type,
+            e.type === 'phase' ? { phase: e.phase, attempt: e.attempt } : { ...e },
+          );
+        },
+        onCoderText: (d) => opts.onCoderText?.(rec, d),
+      },
+      start,
+    );
+  } catch (e) {
+    inferenceDown = e instanceof LlmError && (e.kind === 'connection' || e.kind === 'loading');
+    const message = e instanceof LlmError ? e.describe() : (e as Error).message;
+    result = { outcome: 'error', attempts: 0, reason: message, tokens: 0 };
+  } finally {
+    await ws.close();
+  }
+  await appendEvent(repo, rec.id, 'status', {
+    status: STATUS[result.outcome],
+    reason: result.reason,
+    outcome: result.outcome,
+  });
+  return {
+    id: rec.id,
+    title: rec.title,
+    branch: rec.branch,
+    ...result,
+    ...(await lineCounts(repo, rec)),
+    inferenceDown,
+  };
+}
+
+/** Creates and runs tasks, at most `parallel` at a time; all model calls share one queue. */
+export async function runTasks(
+  inputs: TaskInput[],
+  opts: RunnerOptions,
+  parallel: number,
+): Promise<TaskOutcome[]> {
+  const results: TaskOutcome[] = new Array(inputs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < inputs.length && !opts.signal.aborted) {
+      const i = next++;
+      const input = inputs[i]!;
+      const { record } = await createTask(opts.repo, opts.config.worktree, {
+        title: input.title,
+        description: input.description,
+        base: input.base,
+        ...(input.check !== undefined ? { check: input.check } : {}),
+        constraints: input.constraints,
+        maxAttempts: input.maxAttempts,
+        timeout: input.timeout,
+      });
+      results[i] = await drive(record, opts, loopSettings(opts.config, record), {});
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, inputs.length)) }, worker));
+  return results.filter(Boolean);
+}
+
+/** Statuses from which `factory resume` may continue. */
+const RESUMABLE = new Set(['failed', 'stagnated', 'cancelled', 'interrupted', 'open']);
+
+/**
+ * Continues a stopped task with more attempts, taking the user's feedback and the last check and
+ * Sheriff report into the next Coder turn.
+ */
+export async function resumeTask(
+  id: number,
+  resume: { feedback?: string; attempts?: number },
+  opts: RunnerOptions,
+): Promise<TaskOutcome> {
+  const rec = await readRecord(opts.repo, id);
+  const events = await readEvents(opts.repo, id);
+  const status = await taskStatus(opts.repo, id, events);
+  if (!RESUMABLE.has(status.status))
+    throw refuse(
+      `task ${id} is ${status.status}; only failed, stagnated, cancelled or interrupted tasks can be resumed`,
+    );
+  const lastCheck = [...events].reverse().find((e) => e.type === 'check');
+  const lastVerdict = [...events].reverse().find((e) => e.type === 'verdict');
+  const start: LoopStart = {
+    ...(resume.feedback ? { feedback: resume.feedback } : {}),
+    ...(lastCheck
+      ? {
+          lastCheck: {
+            command: String(lastCheck.command),
+            exitCode: (lastCheck.exitCode as number | null) ?? null,
+            output: String(lastCheck.output ?? ''),
+          },
+        }
+      : {}),
+    sheriff: (lastVerdict?.sheriff as LoopStart['sheriff']) ?? null,
+  };
+  if (resume.feedback) await appendEvent(opts.repo, id, 'feedback', { text: resume.feedback });
+  const settings = loopSettings(opts.config, rec, resume.attempts);
+  return drive(rec, opts, settings, start);
+}
+
+export function exitCodeFor(outcomes: TaskOutcome[]): number {
+  if (outcomes.some((o) => o.inferenceDown)) return 3;
+  return outcomes.every((o) => o.outcome === 'passed') ? 0 : 1;
+}
