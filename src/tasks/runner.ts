@@ -86,6 +86,7 @@ async function drive(
   const key = `task-${rec.id}`;
   let result: { outcome: Outcome | 'error'; attempts: number; reason: string; tokens: number };
   let inferenceDown = false;
+  let written: Promise<void> = Promise.resolve();
   try {
     await appendEvent(repo, rec.id, 'status', { status: 'running' });
     opts.onStart?.(rec);
@@ -107,11 +108,14 @@ async function drive(
       {
         onEvent: (e) => {
           opts.onEvent?.(rec, e);
-          void appendEvent(
-            repo,
-            rec.id,
-            e.type,
-            e.type === 'phase' ? { phase: e.phase, attempt: e.attempt } : { ...e },
+          // Appends are chained so the transcript keeps the order things happened in.
+          written = written.then(() =>
+            appendEvent(
+              repo,
+              rec.id,
+              e.type,
+              e.type === 'phase' ? { phase: e.phase, attempt: e.attempt } : { ...e },
+            ),
           );
         },
         onCoderText: (d) => opts.onCoderText?.(rec, d),
@@ -123,6 +127,7 @@ async function drive(
     const message = e instanceof LlmError ? e.describe() : (e as Error).message;
     result = { outcome: 'error', attempts: 0, reason: message, tokens: 0 };
   } finally {
+    await written.catch(() => undefined);
     await ws.close();
   }
   await appendEvent(repo, rec.id, 'status', {
