@@ -13,6 +13,8 @@ import { appendEvent, readEvents, readRecord, type TaskRecord } from './record.j
 import { taskStatus } from './status.js';
 import type { TaskInput } from './task-file.js';
 import { lineCounts } from './summary.js';
+import { watchCancel } from './cancel.js';
+import { coderStreamWriter } from './coder-stream.js';
 
 export interface RunnerOptions {
   repo: Repo;
@@ -87,6 +89,8 @@ async function drive(
   let result: { outcome: Outcome | 'error'; attempts: number; reason: string; tokens: number };
   let inferenceDown = false;
   let written: Promise<void> = Promise.resolve();
+  const cancel = watchCancel(repo, rec.id, opts.signal);
+  const stream = coderStreamWriter(repo, rec.id);
   try {
     await appendEvent(repo, rec.id, 'status', { status: 'running' });
     opts.onStart?.(rec);
@@ -104,9 +108,10 @@ async function drive(
         runCheck: (command, o) => runCheck(command, o),
       },
       settings,
-      opts.signal,
+      cancel.signal,
       {
         onEvent: (e) => {
+          if (e.type === 'phase' && e.phase === 'coder') stream.reset();
           opts.onEvent?.(rec, e);
           // Appends are chained so the transcript keeps the order things happened in.
           written = written.then(() =>
@@ -118,7 +123,10 @@ async function drive(
             ),
           );
         },
-        onCoderText: (d) => opts.onCoderText?.(rec, d),
+        onCoderText: (d) => {
+          stream.write(d);
+          opts.onCoderText?.(rec, d);
+        },
       },
       start,
     );
@@ -127,6 +135,8 @@ async function drive(
     const message = e instanceof LlmError ? e.describe() : (e as Error).message;
     result = { outcome: 'error', attempts: 0, reason: message, tokens: 0 };
   } finally {
+    await cancel.stop();
+    await stream.close();
     await written.catch(() => undefined);
     await ws.close();
   }

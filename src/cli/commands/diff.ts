@@ -4,6 +4,7 @@ import { openContext } from '../context.js';
 import { parseAddress } from '../../tasks/address.js';
 import { resolveAddress } from '../../tasks/history.js';
 import { git } from '../../git/run.js';
+import { diffOf } from '../../tasks/diff.js';
 
 export function register(program: Command): void {
   program
@@ -15,17 +16,13 @@ export function register(program: Command): void {
     .action(
       action(async (address: string, o: { stat?: boolean; json?: boolean }) => {
         const { repo } = await openContext();
-        const r = await resolveAddress(repo, await parseAddress(repo, address, { bareIsAttempt: false }));
+        const addr = await parseAddress(repo, address, { bareIsAttempt: false });
         if (o.json) {
-          const out = await git(['diff', '--numstat', '-z', r.before, r.commit], { cwd: repo.root });
-          const files = [...out.stdout.matchAll(/(-|\d+)\t(-|\d+)\t([^\0]*)\0/g)].map((m) => ({
-            path: m[3],
-            added: m[1] === '-' ? null : Number(m[1]),
-            removed: m[2] === '-' ? null : Number(m[2]),
-          }));
-          emit(true, { address, from: r.before, to: r.commit, files }, () => '');
+          const { from, to, files } = await diffOf(repo, addr);
+          emit(true, { address, from, to, files }, () => '');
           return;
         }
+        const r = await resolveAddress(repo, addr);
         const color = process.stdout.isTTY && !process.env.NO_COLOR ? '--color=always' : '--no-color';
         const out = await git(['diff', color, ...(o.stat ? ['--stat'] : []), r.before, r.commit], {
           cwd: repo.root,
