@@ -4,7 +4,7 @@ import { connectInference, type Inference } from '../llm/inference.js';
 import { stateDir } from '../llm/state.js';
 import { loadPrompts, type Prompts } from '../agent/prompts/index.js';
 import { FactoryError } from '../errors.js';
-import type { RunnerOptions } from '../tasks/runner.js';
+import type { RunnerOptions, TaskOutcome } from '../tasks/runner.js';
 import { progressLine } from './progress.js';
 import { daemonCommand } from './commands/server.js';
 
@@ -66,13 +66,55 @@ export async function connectForTasks(
   return { repo, config, inference, prompts };
 }
 
-/** Plain progress lines on stderr (the Ink view replaces them on a TTY). */
-export function runnerCallbacks(flags: RunFlags): Pick<RunnerOptions, 'onEvent'> {
-  if (flags.json) return {};
+export interface RunView {
+  callbacks: Pick<RunnerOptions, 'onEvent' | 'onCoderText' | 'onStart'>;
+  /** Waits for the run, then closes the live view (if any), so the summary prints below its last frame. */
+  settle<T extends TaskOutcome | TaskOutcome[]>(run: Promise<T>): Promise<T>;
+}
+
+/** While the live view is up, notices go into it: a direct write would tear its frame. */
+let liveNote: ((line: string) => void) | null = null;
+
+function notice(line: string): void {
+  if (liveNote) liveNote(line);
+  else process.stderr.write(`\n${line}\n`);
+}
+
+/**
+ * How the run shows progress: the live Ink view when both streams are terminals, else plain
+ * lines on stderr (nothing with --json).
+ */
+export async function runnerCallbacks(
+  flags: RunFlags,
+  ctx: { inference: Inference; config: Config },
+): Promise<RunView> {
+  if (flags.json) return { callbacks: {}, settle: (run) => run };
+  if (!(process.stderr.isTTY && process.stdout.isTTY))
+    return {
+      callbacks: {
+        onEvent: (task, e) => {
+          const line = progressLine(task, e);
+          if (line) process.stderr.write(`${line}\n`);
+        },
+      },
+      settle: (run) => run,
+    };
+  // Loaded only here: pipes, CI and --json never pay for Ink and React.
+  const { queueMetricsSource, startLiveView } = await import('../tui/live/index.js');
+  const live = startLiveView({ metrics: queueMetricsSource(ctx.inference, ctx.config.server.baseURL) });
+  liveNote = live.note;
   return {
-    onEvent: (task, e) => {
-      const line = progressLine(task, e);
-      if (line) process.stderr.write(`${line}\n`);
+    callbacks: live.callbacks,
+    settle: async (run) => {
+      try {
+        const result = await run;
+        await live.close(Array.isArray(result) ? result : [result]);
+        return result;
+      } finally {
+        // On an error too: its message must come after the view, not inside it.
+        await live.close();
+        liveNote = null;
+      }
     },
   };
 }
@@ -85,7 +127,7 @@ export async function withCtrlC<T>(fn: (signal: AbortSignal) => Promise<T>): Pro
   const ctrl = new AbortController();
   const onInt = () => {
     if (ctrl.signal.aborted) process.exit(130);
-    process.stderr.write('\ncancelling; press Ctrl-C again to quit at once\n');
+    notice('cancelling; press Ctrl-C again to quit at once');
     ctrl.abort();
   };
   process.on('SIGINT', onInt);

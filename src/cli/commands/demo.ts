@@ -118,8 +118,11 @@ export function register(program: Command): void {
         const { config } = await loadConfig({ repoRoot: repo.root });
         const ctx = await connectForTasks(repo, config, { json: o.json });
         try {
-          const outcomes = await withCtrlC((signal) =>
-            runTasks(TASKS.map(taskFromText), { ...ctx, signal, ...runnerCallbacks({ json: o.json }) }, 2),
+          const view = await runnerCallbacks({ json: o.json }, ctx);
+          const outcomes = await view.settle(
+            withCtrlC((signal) =>
+              runTasks(TASKS.map(taskFromText), { ...ctx, signal, ...view.callbacks }, 2),
+            ),
           );
           emit(o.json, { dir, outcomes }, () =>
             [

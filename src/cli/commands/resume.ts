@@ -28,11 +28,14 @@ export function register(program: Command): void {
         const addr = await parseAddress(repo, task);
         if (addr.attempt !== undefined) throw refuse(`resume takes a task id, not ${task}`);
         const ctx = await connectForTasks(repo, config, o);
-        const outcome = await withCtrlC((signal) =>
-          resumeTask(
-            addr.task,
-            { feedback: o.feedback, attempts: o.maxAttempts ? config.agent.maxAttempts : undefined },
-            { ...ctx, signal, ...runnerCallbacks(o) },
+        const view = await runnerCallbacks(o, ctx);
+        const outcome = await view.settle(
+          withCtrlC((signal) =>
+            resumeTask(
+              addr.task,
+              { feedback: o.feedback, attempts: o.maxAttempts ? config.agent.maxAttempts : undefined },
+              { ...ctx, signal, ...view.callbacks },
+            ),
           ),
         );
         emit(o.json, [outcome], () => summaryText([outcome]));

@@ -56,8 +56,9 @@ export function register(program: Command): void {
             if (o.base) t.base = o.base;
           }
           const ctx = await connectForTasks(repo, config, o);
-          const outcomes = await withCtrlC((signal) =>
-            runTasks(inputs, { ...ctx, signal, ...runnerCallbacks(o) }, config.parallel),
+          const view = await runnerCallbacks(o, ctx);
+          const outcomes = await view.settle(
+            withCtrlC((signal) => runTasks(inputs, { ...ctx, signal, ...view.callbacks }, config.parallel)),
           );
           emit(o.json, outcomes, () => summaryText(outcomes));
           process.exitCode = exitCodeFor(outcomes);
