@@ -376,7 +376,7 @@ export async function runLoop(
         return { outcome: 'stagnated', attempts, reason: stag.reason ?? 'no progress', tokens: budget.used };
       }
       if (budget.exhausted) {
-        await finish('failed', exec?.exitCode ?? null, decision.verdict);
+        await finish('budget', exec?.exitCode ?? null, decision.verdict);
         return {
           outcome: 'budget',
           attempts,

@@ -89,6 +89,7 @@ async function drive(
   let result: { outcome: Outcome | 'error'; attempts: number; reason: string; tokens: number };
   let inferenceDown = false;
   let written: Promise<void> = Promise.resolve();
+  let total = 0;
   const cancel = watchCancel(repo, rec.id, opts.signal);
   const stream = coderStreamWriter(repo, rec.id);
   try {
@@ -97,7 +98,18 @@ async function drive(
     result = await runLoop(
       specOf(rec, settings.check),
       {
-        workspace: ws,
+        workspace: {
+          worktree: ws.worktree,
+          nextAttempt: () => ws.nextAttempt(),
+          commitStep: (r) => ws.commitStep(r),
+          // The workspace logs the attempt itself; let the events before it land first.
+          commitAttempt: async (r) => {
+            await written.catch(() => undefined);
+            return ws.commitAttempt(r);
+          },
+          diffSince: (from) => ws.diffSince(from),
+          tip: () => ws.tip(),
+        },
         prompts: opts.prompts,
         chat: (req, o) =>
           queuedChat(opts.inference, key, req, {
@@ -113,7 +125,9 @@ async function drive(
         onEvent: (e) => {
           if (e.type === 'phase' && e.phase === 'coder') stream.reset();
           opts.onEvent?.(rec, e);
-          // Appends are chained so the transcript keeps the order things happened in.
+          // Appends are chained so the transcript keeps the order things happened in. The
+          // attempt itself is logged by the workspace, with the files the size guard left out.
+          if (e.type === 'attempt') return;
           written = written.then(() =>
             appendEvent(
               repo,
@@ -138,8 +152,11 @@ async function drive(
     await cancel.stop();
     await stream.close();
     await written.catch(() => undefined);
+    // The task's attempts in all, counting earlier runs when this one was a resume.
+    total = (await ws.history().catch(() => null))?.attempts.length ?? 0;
     await ws.close();
   }
+  result.attempts = Math.max(result.attempts, total);
   await appendEvent(repo, rec.id, 'status', {
     status: STATUS[result.outcome],
     reason: result.reason,
@@ -163,20 +180,33 @@ export async function runTasks(
 ): Promise<TaskOutcome[]> {
   const results: TaskOutcome[] = new Array(inputs.length);
   let next = 0;
+  // Tasks are created one after another, in the order given, so ids follow that order; each
+  // worker starts as soon as its task exists.
+  let chain: Promise<unknown> = Promise.resolve();
+  const created = inputs.map((input) => {
+    const p = chain.then(() =>
+      opts.signal.aborted
+        ? null
+        : createTask(opts.repo, opts.config.worktree, {
+            title: input.title,
+            description: input.description,
+            base: input.base,
+            ...(input.check !== undefined ? { check: input.check } : {}),
+            constraints: input.constraints,
+            maxAttempts: input.maxAttempts,
+            timeout: input.timeout,
+          }),
+    );
+    chain = p.catch(() => undefined);
+    return p;
+  });
+  for (const p of created) p.catch(() => undefined);
   const worker = async () => {
     while (next < inputs.length && !opts.signal.aborted) {
       const i = next++;
-      const input = inputs[i]!;
-      const { record } = await createTask(opts.repo, opts.config.worktree, {
-        title: input.title,
-        description: input.description,
-        base: input.base,
-        ...(input.check !== undefined ? { check: input.check } : {}),
-        constraints: input.constraints,
-        maxAttempts: input.maxAttempts,
-        timeout: input.timeout,
-      });
-      results[i] = await drive(record, opts, loopSettings(opts.config, record), {});
+      const made = await created[i]!;
+      if (!made) break;
+      results[i] = await drive(made.record, opts, loopSettings(opts.config, made.record), {});
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, inputs.length)) }, worker));
