@@ -17,6 +17,7 @@ import * as task from './commands/task.js';
 import * as log from './commands/log.js';
 import * as resume from './commands/resume.js';
 import * as demo from './commands/demo.js';
+import * as review from './commands/review.js';
 
 export interface CommandModule {
   register(program: Command): void;
@@ -38,6 +39,7 @@ const modules: CommandModule[] = [
   discard,
   prune,
   server,
+  review,
 ];
 
 function version(): string {
@@ -55,5 +57,6 @@ export function buildProgram(): Command {
       process.exit(err.exitCode === 0 ? 0 : 2);
     });
   for (const m of modules) m.register(program);
+  review.openByDefault(program);
   return program;
 }

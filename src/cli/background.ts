@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import type { Repo } from '../git/repo.js';
+import { taskDir } from '../tasks/paths.js';
+
+/** This same CLI, the way it was started (tsx in development, node on the build). */
+export function selfCommand(): string[] {
+  return [process.execPath, ...process.execArgv, process.argv[1]!];
+}
+
+/**
+ * Runs `factory resume <id> --feedback <text>` detached, so the task goes on after the review
+ * quits. Its output goes to `tasks/<id>/resume.log`.
+ */
+export function resumeInBackground(
+  repo: Repo,
+  id: number,
+  feedback: string,
+  cli: string[] = selfCommand(),
+): { pid: number | undefined; log: string } {
+  const dir = taskDir(repo, id);
+  mkdirSync(dir, { recursive: true });
+  const log = path.join(dir, 'resume.log');
+  const fd = openSync(log, 'a');
+  try {
+    const [program, ...args] = cli;
+    const child = spawn(program!, [...args, 'resume', String(id), '--feedback', feedback, '--json'], {
+      cwd: repo.root,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: process.env,
+    });
+    child.on('error', () => undefined);
+    child.unref();
+    return { pid: child.pid, log };
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,156 @@
+/** @jsxRuntime automatic @jsxImportSource react */
+// (The pragma keeps JSX working under tsx started outside this project, where no tsconfig says react-jsx.)
+import { useCallback, useMemo, useState } from 'react';
+import { Box, useApp } from 'ink';
+import type { ReviewDeps } from './deps.js';
+import { ReviewContext, type Dialog, type ReviewApi, type Screen, type Status } from './context.js';
+import { useTaskWatch } from './data/watch.js';
+import { describeError } from './format.js';
+import type { KeyContext } from './keys.js';
+import { useTerminalSize } from './size.js';
+import { makeTheme, ThemeContext } from './theme.js';
+import { useKeys } from './use-keys.js';
+import { ErrorBoundary } from './components/error-boundary.js';
+import { Footer } from './components/footer.js';
+import { Header } from './components/header.js';
+import { TaskList } from './screens/task-list.js';
+import { TaskDetail } from './screens/task-detail.js';
+import { DiffScreen } from './screens/diff-view.js';
+import { ConflictsScreen } from './screens/conflicts.js';
+import { MergeScreen } from './screens/merge.js';
+import { HelpScreen } from './screens/help.js';
+
+/** Header, footer (two lines), and one spare line so the frame is always shorter than the terminal. */
+const CHROME = 4;
+
+function title(s: Screen): string {
+  switch (s.kind) {
+    case 'list':
+      return 'tasks';
+    case 'detail':
+      return `task ${s.id}`;
+    case 'diff':
+      return `task ${s.id} · diff`;
+    case 'conflicts':
+      return 'conflicts';
+    case 'merge':
+      return `task ${s.id} · merge`;
+    case 'help':
+      return 'keys';
+  }
+}
+
+function ScreenView({ screen, active }: { screen: Screen; active: boolean }) {
+  switch (screen.kind) {
+    case 'list':
+      return <TaskList active={active} />;
+    case 'detail':
+      return <TaskDetail id={screen.id} active={active} />;
+    case 'diff':
+      return <DiffScreen id={screen.id} scopes={screen.scopes} scope={screen.scope} active={active} />;
+    case 'conflicts':
+      return <ConflictsScreen active={active} />;
+    case 'merge':
+      return <MergeScreen id={screen.id} active={active} />;
+    case 'help':
+      return <HelpScreen active={active} />;
+  }
+}
+
+/**
+ * The review TUI. Screens form a stack; all of them stay mounted (the ones below are hidden), so
+ * going back finds the selection and scroll position where they were.
+ */
+export function ReviewApp({ deps }: { deps: ReviewDeps }) {
+  const { exit } = useApp();
+  const size = useTerminalSize();
+  const watched = useTaskWatch(deps.repo);
+  const [refresh, setRefresh] = useState(0);
+  const [stack, setStack] = useState<Screen[]>([{ kind: 'list' }]);
+  const [dialog, setDialog] = useState<Dialog | null>(null);
+  const [status, setStatus] = useState<Status | null>(null);
+  const theme = useMemo(() => makeTheme(deps.color), [deps.color]);
+
+  const act = useCallback((busy: string, fn: () => Promise<string>, after?: () => void) => {
+    setStatus({ tone: 'busy', text: busy });
+    // Every action's failure lands in the status line: nothing here may reject unhandled.
+    Promise.resolve()
+      .then(fn)
+      .then(
+        (text) => {
+          setStatus({ tone: 'ok', text });
+          after?.();
+        },
+        (e: unknown) => setStatus({ tone: 'error', text: describeError(e) }),
+      )
+      .finally(() => setRefresh((r) => r + 1));
+  }, []);
+
+  const ticks = useMemo(
+    () => ({ tasks: watched.tasks + refresh, stream: watched.stream }),
+    [watched.tasks, watched.stream, refresh],
+  );
+  const api: ReviewApi = useMemo(
+    () => ({
+      deps,
+      ticks,
+      size,
+      bodyHeight: Math.max(3, size.rows - CHROME),
+      push: (s) => setStack((st) => [...st, s]),
+      pop: () => setStack((st) => (st.length > 1 ? st.slice(0, -1) : st)),
+      ask: (d) => setDialog(d),
+      act,
+      say: (s) => setStatus(s),
+    }),
+    [deps, ticks, size, act],
+  );
+
+  const top = stack[stack.length - 1]!;
+  useKeys(
+    'global',
+    dialog === null,
+    (action) => {
+      if (action === 'quit') exit();
+      else if (action === 'help') {
+        if (top.kind !== 'help') api.push({ kind: 'help' });
+      } else if (action === 'back') {
+        if (stack.length > 1) api.pop();
+        else setStatus({ tone: 'info', text: 'this is the first screen: q quits' });
+      }
+    },
+    (text) => setStatus({ tone: 'error', text }),
+  );
+
+  const answer = (text: string | null) => {
+    const d = dialog;
+    setDialog(null);
+    if (!d) return;
+    if (text === null) setStatus({ tone: 'info', text: 'left as it was' });
+    else if (d.kind === 'confirm') act(d.busy, d.run);
+    else act(d.busy, () => d.run(text));
+  };
+
+  const ctx: KeyContext = dialog ? (dialog.kind === 'confirm' ? 'confirm' : 'input') : top.kind;
+  return (
+    <ThemeContext.Provider value={theme}>
+      <ReviewContext.Provider value={api}>
+        <Box flexDirection="column" width={size.columns}>
+          <Header title={title(top)} />
+          <Box flexDirection="column" height={api.bodyHeight} overflow="hidden">
+            {stack.map((s, i) => {
+              const isTop = i === stack.length - 1;
+              return (
+                <Box key={`${i}:${s.kind}`} display={isTop ? 'flex' : 'none'} flexDirection="column">
+                  <ErrorBoundary advice="esc goes back, q quits.">
+                    <ScreenView screen={s} active={isTop && dialog === null} />
+                  </ErrorBoundary>
+                </Box>
+              );
+            })}
+          </Box>
+          <Footer ctx={ctx} status={status} dialog={dialog} onAnswer={answer} width={size.columns} />
+        </Box>
+      </ReviewContext.Provider>
+    </ThemeContext.Provider>
+  );
+}

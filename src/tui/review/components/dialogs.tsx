@@ -1,0 +1,64 @@
+/** @jsxRuntime automatic @jsxImportSource react */
+import { useState } from 'react';
+import { Box, Text } from 'ink';
+import type { Dialog } from '../context.js';
+import { resolveKey } from '../keys.js';
+import { useLatestInput } from '../use-keys.js';
+import { useTheme } from '../theme.js';
+import { Hints } from './footer.js';
+
+type Confirm = Extract<Dialog, { kind: 'confirm' }>;
+type Input = Extract<Dialog, { kind: 'input' }>;
+
+/** A yes/no question for anything that destroys or moves work. */
+export function ConfirmDialog({
+  dialog,
+  onAnswer,
+}: {
+  dialog: Confirm;
+  onAnswer: (a: string | null) => void;
+}) {
+  const theme = useTheme();
+  useLatestInput((input, key) => {
+    const a = resolveKey('confirm', input, key);
+    if (a === 'yes') onAnswer('yes');
+    else if (a === 'no') onAnswer(null);
+  });
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate" color={theme.c('warn')} bold>
+        {dialog.question}
+      </Text>
+      <Hints ctx="confirm" />
+    </Box>
+  );
+}
+
+// Pasted text arrives in one piece; newlines would end the line the user sees.
+// eslint-disable-next-line no-control-regex
+const printable = (s: string) => s.replace(/[\r\n\t]+/g, ' ').replace(/[\x00-\x1f\x7f]/g, '');
+
+/** One line of text, e.g. feedback for the Coder. */
+export function InputDialog({ dialog, onAnswer }: { dialog: Input; onAnswer: (a: string | null) => void }) {
+  const theme = useTheme();
+  const [text, setText] = useState('');
+  useLatestInput((input, key) => {
+    const a = resolveKey('input', input, key);
+    if (a === 'submit') onAnswer(text);
+    else if (a === 'no') onAnswer(null);
+    else if (a === 'erase') setText((t) => [...t].slice(0, -1).join(''));
+    else if (!key.ctrl && !key.meta && input) setText((t) => t + printable(input));
+  });
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate" color={theme.c('accent')}>
+        {dialog.prompt}
+      </Text>
+      <Text wrap="truncate-start">
+        {'> '}
+        {text}
+        <Text inverse> </Text>
+      </Text>
+    </Box>
+  );
+}

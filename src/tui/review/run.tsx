@@ -1,0 +1,39 @@
+/** @jsxRuntime automatic @jsxImportSource react */
+import { render, type Instance } from 'ink';
+import type { Repo } from '../../git/repo.js';
+import type { Config } from '../../config/schema.js';
+import { ReviewApp } from './app.js';
+import type { ReviewDeps } from './deps.js';
+import { enterFullScreen, osc52, runShell } from './terminal.js';
+import { colorWanted } from './theme.js';
+
+export interface RunReviewOptions {
+  repo: Repo;
+  config: Config;
+  all?: boolean;
+  resume: ReviewDeps['resume'];
+}
+
+/** Draws the review on this process's terminal until the user quits. */
+export async function runReview(opts: RunReviewOptions): Promise<void> {
+  const { stdin, stdout } = process;
+  let instance: Instance | undefined;
+  const deps: ReviewDeps = {
+    repo: opts.repo,
+    worktree: opts.config.worktree,
+    baseURL: opts.config.server.baseURL,
+    all: opts.all,
+    color: colorWanted(),
+    resume: opts.resume,
+    copy: (text) => stdout.write(osc52(text)),
+    openShell: (cwd) => runShell(cwd, { stdin, stdout, clearFrame: () => instance?.clear() }),
+  };
+  const leave = enterFullScreen(stdout);
+  try {
+    // 60 fps: a key press shows within one frame while scrolling.
+    instance = render(<ReviewApp deps={deps} />, { maxFps: 60 });
+    await instance.waitUntilExit();
+  } finally {
+    leave();
+  }
+}

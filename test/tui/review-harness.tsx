@@ -1,0 +1,113 @@
+/** @jsxRuntime automatic @jsxImportSource react */
+import { render } from 'ink-testing-library';
+import path from 'node:path';
+import { ReviewApp } from '../../src/tui/review/app.js';
+import type { ReviewDeps } from '../../src/tui/review/deps.js';
+import type { Repo } from '../../src/git/repo.js';
+import { W } from '../helpers/engine.js';
+
+/** Keys as a terminal sends them. */
+export const KEY = {
+  up: '\x1b[A',
+  down: '\x1b[B',
+  right: '\x1b[C',
+  left: '\x1b[D',
+  enter: '\r',
+  esc: '\x1b',
+  pageDown: '\x1b[6~',
+  pageUp: '\x1b[5~',
+  backspace: '\x7f',
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// React runs passive effects (where Ink subscribes key handlers) from a setImmediate after a
+// commit; a key written before that would reach the handlers of the previous frame.
+const settle = async () => {
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+};
+
+export interface Mounted {
+  frame(): string;
+  press(...keys: string[]): Promise<void>;
+  type(text: string): Promise<void>;
+  waitFor(text: string | RegExp, timeoutMs?: number): Promise<string>;
+  resize(columns: number, rows: number): void;
+  calls: { resume: [number, string][]; shell: string[]; copy: string[] };
+  unmount(): void;
+}
+
+/**
+ * Mounts the review on a repo with fake process effects (resume, shell, clipboard are recorded)
+ * and a server URL nobody listens on, so the header says the server is not running.
+ */
+export function mount(
+  repo: Repo,
+  over: Partial<ReviewDeps> = {},
+  size = { columns: 100, rows: 24 },
+): Mounted {
+  const calls: Mounted['calls'] = { resume: [], shell: [], copy: [] };
+  const deps: ReviewDeps = {
+    repo,
+    worktree: W,
+    baseURL: 'http://127.0.0.1:9/v1',
+    stateDir: path.join(repo.factoryDir, 'no-server-state'),
+    color: false,
+    resume: (id, feedback) => {
+      calls.resume.push([id, feedback]);
+      return { pid: 4242, log: `/tmp/resume-${id}.log` };
+    },
+    openShell: (cwd) => {
+      calls.shell.push(cwd);
+    },
+    copy: (text) => {
+      calls.copy.push(text);
+    },
+    ...over,
+  };
+  const r = render(<ReviewApp deps={deps} />);
+  const setSize = (columns: number, rows: number) => {
+    Object.defineProperty(r.stdout, 'columns', { value: columns, configurable: true });
+    Object.defineProperty(r.stdout, 'rows', { value: rows, configurable: true });
+  };
+  setSize(size.columns, size.rows);
+  r.stdout.emit('resize');
+  const frame = () => r.lastFrame() ?? '';
+  return {
+    frame,
+    calls,
+    async press(...keys) {
+      for (const k of keys) {
+        await settle();
+        r.stdin.write(k);
+        // Ink waits a tick before taking a lone ESC as the Escape key.
+        await sleep(k === KEY.esc ? 30 : 15);
+      }
+    },
+    async type(text) {
+      for (const ch of text) {
+        await settle();
+        r.stdin.write(ch);
+        await sleep(2);
+      }
+      await sleep(15);
+    },
+    async waitFor(text, timeoutMs = 8000) {
+      const end = Date.now() + timeoutMs;
+      const hit = () => (typeof text === 'string' ? frame().includes(text) : text.test(frame()));
+      while (!hit()) {
+        if (Date.now() > end)
+          throw new Error(`timed out waiting for ${String(text)}; the screen was:\n${frame()}`);
+        await sleep(20);
+      }
+      return frame();
+    },
+    resize(columns, rows) {
+      setSize(columns, rows);
+      r.stdout.emit('resize');
+    },
+    unmount: () => r.unmount(),
+  };
+}
+
+/** The frame's lines, for size checks. */
+export const lines = (frame: string) => frame.split('\n');
