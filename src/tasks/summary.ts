@@ -4,6 +4,7 @@ import { branchRef } from '../git/refs.js';
 import { revParse } from '../git/rollback.js';
 import { readEvents, readRecord, taskIds, type TaskRecord } from './record.js';
 import { taskStatus, type TaskStatus } from './status.js';
+import { lineStats, type LineStats } from './line-stats.js';
 
 export interface TaskSummary {
   id: number;
@@ -18,49 +19,64 @@ export interface TaskSummary {
   worktree: string;
 }
 
-async function attemptCounts(repo: Repo): Promise<Map<number, number>> {
-  const out = await git(['for-each-ref', '--format=%(refname)', 'refs/factory/'], { cwd: repo.root });
-  const counts = new Map<number, number>();
+/** Attempt counts and branch tips of every task, from one for-each-ref. */
+async function refsOverview(
+  repo: Repo,
+): Promise<{ attempts: Map<number, number>; tips: Map<string, string> }> {
+  const out = await git(
+    ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/factory/', 'refs/heads/factory/'],
+    {
+      cwd: repo.root,
+    },
+  );
+  const attempts = new Map<number, number>();
+  const tips = new Map<string, string>();
   for (const line of out.stdout.split('\n')) {
-    const m = /^refs\/factory\/(\d+)\/attempts\/\d+$/.exec(line);
-    if (m) counts.set(Number(m[1]), (counts.get(Number(m[1])) ?? 0) + 1);
+    const [sha, ref] = line.split(' ');
+    if (!sha || !ref) continue;
+    const m = /^refs\/factory\/(\d+)\/attempts\/\d+$/.exec(ref);
+    if (m) attempts.set(Number(m[1]), (attempts.get(Number(m[1])) ?? 0) + 1);
+    else if (ref.startsWith('refs/heads/')) tips.set(ref.slice('refs/heads/'.length), sha);
   }
-  return counts;
+  return { attempts, tips };
 }
 
-export async function lineCounts(repo: Repo, rec: TaskRecord): Promise<{ added: number; removed: number }> {
-  const tip = await revParse(repo.root, branchRef(rec.branch));
-  if (!tip) return { added: 0, removed: 0 };
-  const out = await git(['diff', '--numstat', '-z', rec.base, tip], { cwd: repo.root });
-  let added = 0;
-  let removed = 0;
-  for (const m of out.stdout.matchAll(/(?:^|\0)(\d+)\t(\d+)\t/g)) {
-    added += Number(m[1]);
-    removed += Number(m[2]);
-  }
-  return { added, removed };
+export async function lineCounts(repo: Repo, rec: TaskRecord): Promise<LineStats> {
+  return lineStats(repo, rec, await revParse(repo.root, branchRef(rec.branch)));
+}
+
+async function row(repo: Repo, id: number, overview: Awaited<ReturnType<typeof refsOverview>>, all: boolean) {
+  const rec = await readRecord(repo, id).catch(() => null);
+  if (!rec) return null;
+  const st = await taskStatus(repo, id, await readEvents(repo, id));
+  if (st.status === 'discarded' && !all) return null;
+  const summary: TaskSummary = {
+    id,
+    title: rec.title,
+    branch: rec.branch,
+    status: st.status,
+    ...(st.detail ? { detail: st.detail } : {}),
+    attempts: overview.attempts.get(id) ?? 0,
+    ...(await lineStats(repo, rec, overview.tips.get(rec.branch) ?? null)),
+    createdAt: rec.createdAt,
+    worktree: rec.worktree,
+  };
+  return summary;
 }
 
 /** One row per task for `factory list` and the review screen, newest last. */
 export async function listTasks(repo: Repo, opts: { all?: boolean } = {}): Promise<TaskSummary[]> {
-  const counts = await attemptCounts(repo);
-  const rows: TaskSummary[] = [];
-  for (const id of await taskIds(repo)) {
-    const rec = await readRecord(repo, id).catch(() => null);
-    if (!rec) continue;
-    const st = await taskStatus(repo, id, await readEvents(repo, id));
-    if (st.status === 'discarded' && !opts.all) continue;
-    rows.push({
-      id,
-      title: rec.title,
-      branch: rec.branch,
-      status: st.status,
-      ...(st.detail ? { detail: st.detail } : {}),
-      attempts: counts.get(id) ?? 0,
-      ...(await lineCounts(repo, rec)),
-      createdAt: rec.createdAt,
-      worktree: rec.worktree,
-    });
-  }
-  return rows;
+  const overview = await refsOverview(repo);
+  const ids = await taskIds(repo);
+  // Tasks are independent: read them a few at a time rather than one after another.
+  const rows: (TaskSummary | null)[] = new Array(ids.length).fill(null);
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const i = next++;
+      rows[i] = await row(repo, ids[i]!, overview, Boolean(opts.all));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, ids.length) }, worker));
+  return rows.filter((r): r is TaskSummary => r !== null);
 }
