@@ -29,15 +29,76 @@ async function compute(repo: Repo, base: string, tip: string): Promise<LineStats
  */
 export async function lineStats(repo: Repo, rec: TaskRecord, tip: string | null): Promise<LineStats> {
   if (!tip) return { added: 0, removed: 0 };
-  const file = cacheFile(repo, rec.id);
+  const cached = await readCache(repo, rec, tip);
+  if (cached) return cached;
+  const stats = await compute(repo, rec.base, tip);
+  await writeCache(repo, rec, tip, stats);
+  return stats;
+}
+
+async function readCache(repo: Repo, rec: TaskRecord, tip: string): Promise<LineStats | null> {
   try {
-    const cached = JSON.parse(await readFile(file, 'utf8')) as LineStats & { base: string; tip: string };
+    const raw = await readFile(cacheFile(repo, rec.id), 'utf8');
+    const cached = JSON.parse(raw) as LineStats & { base: string; tip: string };
     if (cached.tip === tip && cached.base === rec.base)
       return { added: cached.added, removed: cached.removed };
   } catch {
     // No cache yet, or a torn one: compute afresh.
   }
-  const stats = await compute(repo, rec.base, tip);
-  await writeFile(file, JSON.stringify({ base: rec.base, tip, ...stats })).catch(() => undefined);
-  return stats;
+  return null;
+}
+
+async function writeCache(repo: Repo, rec: TaskRecord, tip: string, stats: LineStats): Promise<void> {
+  const data = JSON.stringify({ base: rec.base, tip, ...stats });
+  await writeFile(cacheFile(repo, rec.id), data).catch(() => undefined);
+}
+
+/**
+ * Line counts of many tasks at once: one `git diff-tree --stdin` call for every task whose
+ * cache is stale, instead of one git call per task.
+ */
+export async function lineStatsMany(
+  repo: Repo,
+  items: { rec: TaskRecord; tip: string | null }[],
+): Promise<Map<number, LineStats>> {
+  const out = new Map<number, LineStats>();
+  const stale: { rec: TaskRecord; tip: string }[] = [];
+  for (const { rec, tip } of items) {
+    if (!tip) {
+      out.set(rec.id, { added: 0, removed: 0 });
+      continue;
+    }
+    const cached = await readCache(repo, rec, tip);
+    if (cached) out.set(rec.id, cached);
+    else stale.push({ rec, tip });
+  }
+  // diff-tree reports by tip; two tasks on the same tip are computed one by one.
+  const byTip = new Map<string, { rec: TaskRecord; tip: string }>();
+  for (const s of stale) {
+    if (byTip.has(s.tip)) out.set(s.rec.id, await lineStats(repo, s.rec, s.tip));
+    else byTip.set(s.tip, s);
+  }
+  if (byTip.size === 0) return out;
+  const input = [...byTip.values()].map((s) => `${s.tip} ${s.rec.base}\n`).join('');
+  const r = await git(['diff-tree', '--numstat', '-z', '--stdin'], { cwd: repo.root, input });
+  const totals = new Map<string, LineStats>();
+  let current: LineStats | null = null;
+  for (const field of r.stdout.split('\0')) {
+    if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(field)) {
+      current = { added: 0, removed: 0 };
+      totals.set(field, current);
+      continue;
+    }
+    const m = /^(\d+|-)\t(\d+|-)\t/.exec(field);
+    if (m && current) {
+      current.added += m[1] === '-' ? 0 : Number(m[1]);
+      current.removed += m[2] === '-' ? 0 : Number(m[2]);
+    }
+  }
+  for (const { rec, tip } of byTip.values()) {
+    const stats = totals.get(tip) ?? { added: 0, removed: 0 };
+    out.set(rec.id, stats);
+    await writeCache(repo, rec, tip, stats);
+  }
+  return out;
 }

@@ -4,7 +4,7 @@ import { branchRef } from '../git/refs.js';
 import { revParse } from '../git/rollback.js';
 import { readEvents, readRecord, taskIds, type TaskRecord } from './record.js';
 import { taskStatus, type TaskStatus } from './status.js';
-import { lineStats, type LineStats } from './line-stats.js';
+import { lineStats, lineStatsMany, type LineStats } from './line-stats.js';
 
 export interface TaskSummary {
   id: number;
@@ -45,23 +45,12 @@ export async function lineCounts(repo: Repo, rec: TaskRecord): Promise<LineStats
   return lineStats(repo, rec, await revParse(repo.root, branchRef(rec.branch)));
 }
 
-async function row(repo: Repo, id: number, overview: Awaited<ReturnType<typeof refsOverview>>, all: boolean) {
+async function loadRow(repo: Repo, id: number, all: boolean) {
   const rec = await readRecord(repo, id).catch(() => null);
   if (!rec) return null;
   const st = await taskStatus(repo, id, await readEvents(repo, id));
   if (st.status === 'discarded' && !all) return null;
-  const summary: TaskSummary = {
-    id,
-    title: rec.title,
-    branch: rec.branch,
-    status: st.status,
-    ...(st.detail ? { detail: st.detail } : {}),
-    attempts: overview.attempts.get(id) ?? 0,
-    ...(await lineStats(repo, rec, overview.tips.get(rec.branch) ?? null)),
-    createdAt: rec.createdAt,
-    worktree: rec.worktree,
-  };
-  return summary;
+  return { rec, st };
 }
 
 /** One row per task for `factory list` and the review screen, newest last. */
@@ -69,14 +58,29 @@ export async function listTasks(repo: Repo, opts: { all?: boolean } = {}): Promi
   const overview = await refsOverview(repo);
   const ids = await taskIds(repo);
   // Tasks are independent: read them a few at a time rather than one after another.
-  const rows: (TaskSummary | null)[] = new Array(ids.length).fill(null);
+  const loaded: (Awaited<ReturnType<typeof loadRow>> | null)[] = new Array(ids.length).fill(null);
   let next = 0;
   const worker = async () => {
     while (next < ids.length) {
       const i = next++;
-      rows[i] = await row(repo, ids[i]!, overview, Boolean(opts.all));
+      loaded[i] = await loadRow(repo, ids[i]!, Boolean(opts.all));
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, ids.length) }, worker));
-  return rows.filter((r): r is TaskSummary => r !== null);
+  const rows = loaded.filter((r) => r !== null);
+  const stats = await lineStatsMany(
+    repo,
+    rows.map(({ rec }) => ({ rec, tip: overview.tips.get(rec.branch) ?? null })),
+  );
+  return rows.map(({ rec, st }) => ({
+    id: rec.id,
+    title: rec.title,
+    branch: rec.branch,
+    status: st.status,
+    ...(st.detail ? { detail: st.detail } : {}),
+    attempts: overview.attempts.get(rec.id) ?? 0,
+    ...(stats.get(rec.id) ?? { added: 0, removed: 0 }),
+    createdAt: rec.createdAt,
+    worktree: rec.worktree,
+  }));
 }
