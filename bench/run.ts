@@ -10,10 +10,12 @@ import { selected } from './harness.js';
 import { describeScratch } from './fs-probe.js';
 import { gitEngineSuite } from './git-engine/suite.js';
 import { inferenceSuite } from './llm/suite.js';
+import { orchestrationSuite } from './agent/suite.js';
+import { reviewSuite } from './tui/suite.js';
 import type { Measurement, Suite } from './types.js';
 
 /** Every suite `npm run bench` runs, in order. Add new suites here. */
-const SUITES: Suite[] = [gitEngineSuite, inferenceSuite];
+const SUITES: Suite[] = [gitEngineSuite, inferenceSuite, orchestrationSuite, reviewSuite];
 
 /**
  * Both sides of every comparison see the same minimal git configuration, whatever the user's

@@ -4,10 +4,16 @@ import { git } from '../git/run.js';
 
 /**
  * The worktree's files as the Coder may see them: tracked ones plus untracked ones that are not
- * ignored (a file the Coder created before its step commit), in git's (sorted) order.
+ * ignored, in git's (sorted) order. After the first attempt every file the Coder or the check
+ * created has been committed (step and attempt commits), so the costly walk for untracked files
+ * is only needed on the first attempt.
  */
-export async function listRepoFiles(root: string): Promise<string[]> {
-  const r = await git(['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root });
+export async function listRepoFiles(root: string, opts: { untracked?: boolean } = {}): Promise<string[]> {
+  const args =
+    opts.untracked === false
+      ? ['ls-files', '-z', '--cached']
+      : ['ls-files', '-z', '--cached', '--others', '--exclude-standard'];
+  const r = await git(args, { cwd: root });
   return [...new Set(r.stdout.split('\0').filter(Boolean))];
 }
 

@@ -17,6 +17,8 @@ export interface CoderContextInput {
   /** The whole context (system and user message), estimated at ~4 characters per token. */
   budgetTokens: number;
   attempt: number;
+  /** false when an earlier attempt of this run already committed every untracked file. */
+  listUntracked?: boolean;
   /** The last check; `output` is its head and tail as the executor kept them. */
   lastCheck?: { command: string; exitCode: number | null; output: string };
   sheriff?: SheriffReport | null;
@@ -63,7 +65,7 @@ export async function buildCoderMessages(input: CoderContextInput): Promise<Chat
   const check = input.lastCheck ? checkSection(room, input.lastCheck, total * SHARE.check) : '';
   const sheriff = input.sheriff ? sheriffSection(room, input.sheriff, total * SHARE.sheriff) : '';
 
-  const paths = await listRepoFiles(input.repoRoot);
+  const paths = await listRepoFiles(input.repoRoot, { untracked: input.listUntracked !== false });
   const ranked = rankFiles(input, new PathIndex(paths, input.repoRoot));
   const files = await filesSection(room, input.repoRoot, ranked, input.tools);
   const map = mapSection(room, paths, ranked);

@@ -220,6 +220,7 @@ export async function runLoop(
         prompts: deps.prompts,
         budgetTokens: Math.max(2000, Math.floor(settings.maxTokensPerTurn * 2)),
         attempt,
+        listUntracked: i === 0,
         lastCheck,
         sheriff,
         feedback,

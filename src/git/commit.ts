@@ -69,9 +69,16 @@ export interface AttemptResult {
   skipped: string[];
 }
 
-async function oversizedUntracked(s: BranchState, maxBytes: number): Promise<string[]> {
-  const out = await git(['ls-files', '-z', '--others', '--exclude-standard'], opts(s));
-  const files = out.stdout.split('\0').filter(Boolean);
+/** What changed in the worktree since the index, from one status walk: paths and untracked ones. */
+async function worktreeChanges(s: BranchState): Promise<{ path: string; untracked: boolean }[]> {
+  const st = await git(['status', '--porcelain', '-z', '--untracked-files=all', '--no-renames'], opts(s));
+  return st.stdout
+    .split('\0')
+    .filter((e) => e.length > 3)
+    .map((e) => ({ path: e.slice(3), untracked: e.startsWith('??') }));
+}
+
+async function oversized(s: BranchState, files: string[], maxBytes: number): Promise<string[]> {
   const big: string[] = [];
   for (const f of files) {
     const st = await stat(path.join(s.worktree, f)).catch(() => null);
@@ -81,22 +88,33 @@ async function oversizedUntracked(s: BranchState, maxBytes: number): Promise<str
 }
 
 /**
- * The attempt commit: the whole tree after the attempt (`add -A`, minus oversized new files),
- * with the outcome in trailers; empty when nothing changed. The branch and
- * `refs/factory/<id>/attempts/<n>` move together in one ref transaction.
+ * The attempt commit: the whole tree after the attempt (what `add -A` would stage: every change
+ * `git status` sees, minus oversized new files), with the outcome in trailers; empty when nothing
+ * changed. The branch and `refs/factory/<id>/attempts/<n>` move together in one ref transaction.
  */
 export async function commitAttempt(
   s: BranchState,
   meta: Omit<AttemptMeta, 'skipped'>,
   maxFileBytes: number,
 ): Promise<AttemptResult> {
-  const skipped = await oversizedUntracked(s, maxFileBytes);
-  const specs = ['.', ...skipped.map((f) => `:(exclude,literal)${f}`)];
-  await git(['add', '-A', '--pathspec-from-file=-', '--pathspec-file-nul'], {
-    ...opts(s),
-    input: `${specs.join('\0')}\0`,
-  });
-  const tree = await gitOut(['write-tree'], opts(s));
+  // One status walk instead of `add -A`: usually every edit already has its step commit and
+  // nothing is left to stage, so the tree of the tip is the attempt's tree.
+  const changes = await worktreeChanges(s);
+  const skipped = await oversized(
+    s,
+    changes.filter((c) => c.untracked).map((c) => c.path),
+    maxFileBytes,
+  );
+  const paths = changes.map((c) => c.path).filter((p) => !skipped.includes(p));
+  let tree: string;
+  if (paths.length === 0) tree = await treeOf(s);
+  else {
+    await git(['update-index', '--add', '--remove', '-z', '--stdin'], {
+      ...opts(s),
+      input: `${paths.join('\0')}\0`,
+    });
+    tree = await gitOut(['write-tree'], opts(s));
+  }
   const commit = await commitTree(s, tree, attemptMessage({ ...meta, skipped }));
   const ref = branchRef(s.branch);
   const aref = attemptRef(meta.task, meta.attempt);

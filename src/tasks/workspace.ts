@@ -64,12 +64,19 @@ export class TaskWorkspace {
     return this.record.worktree;
   }
 
-  /** Attempt numbers only grow, even across rollbacks, so an attempt ref is never overwritten. */
+  private lastAttempt: number | undefined;
+
+  /**
+   * Attempt numbers only grow, even across rollbacks, so an attempt ref is never overwritten.
+   * Read from git once per open workspace; the run lock makes this process the only writer.
+   */
   async nextAttempt(): Promise<number> {
-    const refs = await attemptRefs(this.repo, this.id);
-    const history = await this.history();
-    const onBranch = history.attempts.map((a) => a.n);
-    return Math.max(0, ...refs.keys(), ...onBranch) + 1;
+    if (this.lastAttempt === undefined) {
+      const refs = await attemptRefs(this.repo, this.id);
+      const history = await this.history();
+      this.lastAttempt = Math.max(0, ...refs.keys(), ...history.attempts.map((a) => a.n));
+    }
+    return ++this.lastAttempt;
   }
 
   commitStep(req: StepRequest): Promise<string | null> {
