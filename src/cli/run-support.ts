@@ -6,6 +6,7 @@ import { loadPrompts, type Prompts } from '../agent/prompts/index.js';
 import { FactoryError } from '../errors.js';
 import type { RunnerOptions, TaskOutcome } from '../tasks/runner.js';
 import { progressLine } from './progress.js';
+import { loadTui } from './load-tui.js';
 import { daemonCommand } from './commands/server.js';
 
 export interface RunFlags {
@@ -100,7 +101,7 @@ export async function runnerCallbacks(
       settle: (run) => run,
     };
   // Loaded only here: pipes, CI and --json never pay for Ink and React.
-  const { queueMetricsSource, startLiveView } = await import('../tui/live/index.js');
+  const { queueMetricsSource, startLiveView } = await loadTui(() => import('../tui/live/index.js'));
   const live = startLiveView({ metrics: queueMetricsSource(ctx.inference, ctx.config.server.baseURL) });
   liveNote = live.note;
   return {

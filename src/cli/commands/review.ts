@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { action } from '../action.js';
 import { openContext } from '../context.js';
 import { resumeInBackground } from '../background.js';
+import { loadTui } from '../load-tui.js';
 import { listTasks } from '../../tasks/summary.js';
 import { plainTaskList } from '../../tui/review/plain.js';
 
@@ -10,7 +11,7 @@ const interactive = () => Boolean(process.stdin.isTTY && process.stdout.isTTY);
 async function review(o: { all?: boolean }): Promise<void> {
   // Ink and React take a third of a second to import: only the TUI pays it (not every other
   // command, nor the plain-text list), and it loads while the repository is being opened.
-  const tui = interactive() ? import('../../tui/review/run.js') : null;
+  const tui = interactive() ? loadTui(() => import('../../tui/review/run.js')) : null;
   // Should opening the repository fail first, a failed import must not surface as unhandled.
   tui?.catch(() => undefined);
   const { repo, config } = await openContext();
