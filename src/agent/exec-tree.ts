@@ -1,4 +1,5 @@
 import { holdersOf, readProc, readProcTable, type ProcInfo } from './exec-procs.js';
+import { groupAlive } from '../llm/process-group.js';
 
 /**
  * Everything a check started, as far as an unprivileged process can find it.
@@ -134,13 +135,4 @@ function send(pid: number, sig: NodeJS.Signals): void {
 
 function sendGroup(pgid: number, sig: NodeJS.Signals): void {
   send(-pgid, sig);
-}
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -1,7 +1,7 @@
-import net from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chat } from './client.js';
+import { freePort } from './free-port.js';
 import { startFront, type Front } from './front.js';
 import { RequestQueue } from './queue.js';
 import { killGroup, spawnGroup } from './process-group.js';
@@ -23,17 +23,6 @@ export interface DaemonConfig {
   /** How long the model may take to load before start gives up (ms). */
   readyTimeoutMs: number;
   stateDir: string;
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -72,6 +61,31 @@ async function waitReady(
   throw new Error(
     `the model server was not ready within ${Math.round((deadline - Date.now()) / 1000 + 0)}s: ${last}`,
   );
+}
+
+/** The supervisor's settings from the server configuration. */
+export function daemonConfigFor(
+  s: {
+    baseURL: string;
+    model: string;
+    apiKey: string;
+    command: string[];
+    concurrency: number;
+    endpoints: { baseURL: string; concurrency?: number }[];
+    idleShutdown: number;
+  },
+  how: { startedBy: 'user' | 'auto'; readyTimeoutMs: number; stateDir: string },
+): DaemonConfig {
+  return {
+    baseURL: s.baseURL,
+    model: s.model,
+    apiKey: s.apiKey,
+    command: s.command,
+    concurrency: s.concurrency,
+    endpoints: s.endpoints,
+    idleShutdown: s.idleShutdown,
+    ...how,
+  };
 }
 
 /** Runs the supervisor until stopped: model server, readiness, queue front, idle shutdown. */

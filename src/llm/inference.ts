@@ -2,7 +2,7 @@ import { chat, type ChatOptions } from './client.js';
 import { RequestQueue } from './queue.js';
 import { probeFront, startServer } from './lifecycle.js';
 import { isLoopback } from './server-command.js';
-import type { DaemonConfig } from './daemon.js';
+import { daemonConfigFor } from './daemon.js';
 import type { ChatRequest, ChatResponse, EndpointConfig } from './types.js';
 
 /** How this process reaches the model: through the shared front, or with its own queue. */
@@ -68,18 +68,10 @@ export async function connectInference(s: ServerSettings, opts: ConnectOptions):
     return { mode: 'front', queue: frontQueue(s), note: `using the factory server at ${s.baseURL}` };
   }
   if (!opts.noServer && s.command && isLoopback(s.baseURL)) {
-    const config: DaemonConfig = {
-      baseURL: s.baseURL,
-      model: s.model,
-      apiKey: s.apiKey,
-      command: s.command,
-      concurrency: s.concurrency,
-      endpoints: s.endpoints,
-      startedBy: 'auto',
-      idleShutdown: s.idleShutdown,
-      readyTimeoutMs: opts.readyTimeoutMs ?? 600_000,
-      stateDir: opts.stateDir,
-    };
+    const config = daemonConfigFor(
+      { ...s, command: s.command },
+      { startedBy: 'auto', readyTimeoutMs: opts.readyTimeoutMs ?? 600_000, stateDir: opts.stateDir },
+    );
     await startServer({ config, daemonCommand: opts.daemonCommand });
     return {
       mode: 'front',

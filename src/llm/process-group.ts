@@ -23,7 +23,8 @@ export function spawnGroup(
   }
 }
 
-function groupAlive(pgid: number): boolean {
+/** True while any process of the group exists (zombies included). */
+export function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
     return true;

@@ -1,21 +1,12 @@
-import net from 'node:net';
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { makeRepo, projectRoot, tsxLoader } from './git-repo.js';
+import { freePort } from '../../src/llm/free-port.js';
 
 export const scriptedCli = path.join(projectRoot, 'test/scripted-server/cli.ts');
 export const script = (name: string) => path.join(projectRoot, 'fixtures/scripts', name);
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** The scripted server as a model-server command, with factory's placeholders. */
 export function scriptedCommand(extra: string[] = [], scriptName = 'hello.json'): string[] {

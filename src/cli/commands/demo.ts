@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { cp, mkdtemp, realpath, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,6 +11,7 @@ import { git } from '../../git/run.js';
 import { openRepo } from '../../git/repo.js';
 import { loadConfig } from '../../config/load.js';
 import { stopServer } from '../../llm/lifecycle.js';
+import { freePort } from '../../llm/free-port.js';
 import { stateDir } from '../../llm/state.js';
 import { taskFromText } from '../../tasks/task-file.js';
 import { exitCodeFor, runTasks } from '../../tasks/runner.js';
@@ -25,17 +25,6 @@ const TASKS = [
   'Fix the off-by-one in paginate: pages are numbered from 1. Add a test.',
   'Add a lastPage(items, size) helper in src/last-page.js, with a test.',
 ];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** The scripted model server ships with the checkout (test/), run through its TypeScript loader. */
 function scriptedServerCommand(): string[] {

@@ -4,7 +4,7 @@ import { action, emit } from '../action.js';
 import { openRepo } from '../../git/repo.js';
 import { loadConfig } from '../../config/load.js';
 import { refuse } from '../../errors.js';
-import { runDaemon, type DaemonConfig } from '../../llm/daemon.js';
+import { daemonConfigFor, runDaemon, type DaemonConfig } from '../../llm/daemon.js';
 import { cleanStale, probeFront, startServer, stopServer } from '../../llm/lifecycle.js';
 import { remoteEndpoints } from '../../llm/inference.js';
 import { logFile, pidAlive, readState, stateDir } from '../../llm/state.js';
@@ -33,18 +33,7 @@ export function daemonConfig(
       'server.command is null, so factory does not start a model server',
       `it uses the server at ${s.baseURL} as it is; set server.command to start one`,
     );
-  return {
-    baseURL: s.baseURL,
-    model: s.model,
-    apiKey: s.apiKey,
-    command: s.command,
-    concurrency: s.concurrency,
-    endpoints: s.endpoints,
-    startedBy,
-    idleShutdown: s.idleShutdown,
-    readyTimeoutMs,
-    stateDir: stateDir(),
-  };
+  return daemonConfigFor({ ...s, command: s.command }, { startedBy, readyTimeoutMs, stateDir: stateDir() });
 }
 
 export function register(program: Command): void {
