@@ -142,7 +142,18 @@ export async function runLoop(
   const budget = new TokenBudget(settings.totalTokenBudget);
   const stagnation = new StagnationGuard(settings.stagnationThreshold);
   const ws = deps.workspace;
-  const tools = createFileTools(ws.worktree, { allowRunCommand: settings.allowRunCommand ?? false });
+  const tools = createFileTools(ws.worktree, {
+    allowRunCommand: settings.allowRunCommand ?? false,
+    // Same executor, limits and scrubbed environment as the check.
+    runCommand: async (command) => {
+      const r = await deps.runCheck(command, {
+        cwd: ws.worktree,
+        timeoutMs: settings.executionTimeoutMs,
+        signal,
+      });
+      return { exitCode: r.exitCode, output: r.output };
+    },
+  });
   let lastCheck = start.lastCheck;
   let sheriff = start.sheriff ?? null;
   let feedback = start.feedback;

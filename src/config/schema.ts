@@ -112,6 +112,13 @@ const agentSchema = z
       stagnationThreshold: positiveInt()
         .default(3)
         .describe('A task stops when this many attempts in a row end with the same error output.'),
+      runCommand: z
+        .boolean({ error: 'expected true or false' })
+        .default(false)
+        .describe(
+          'Offer the Coder a run_command tool (runs in the task worktree, in its own process group, with the ' +
+            "check's scrubbed environment and executionTimeout). Off by default.",
+        ),
       tools: z
         .enum(['auto', 'native', 'text'], { error: 'expected one of "auto", "native", "text"' })
         .default('auto')

@@ -54,6 +54,7 @@ export function loopSettings(config: Config, rec: TaskRecord, extraAttempts?: nu
     stagnationThreshold: a.stagnationThreshold,
     temperature: a.temperature,
     tools: a.tools,
+    allowRunCommand: a.runCommand,
     check: rec.check === undefined ? config.check : rec.check,
   };
 }
