@@ -117,11 +117,15 @@ describe('Ctrl-C', () => {
     try {
       // The check is running once its shell and its sleep have written their pids.
       await waitFor('the check to start its sleep', 30_000, () => pids().length >= 2);
-      expect(
-        events(repo.dir, 1)
-          .filter((e) => e.type === 'phase')
-          .at(-1),
-      ).toMatchObject({ phase: 'check' });
+      // The event log is written in order but a moment after the fact.
+      await waitFor(
+        'the check phase in the event log',
+        10_000,
+        () =>
+          events(repo.dir, 1)
+            .filter((e) => e.type === 'phase')
+            .at(-1)?.phase === 'check',
+      );
     } finally {
       task.child.kill('SIGINT');
     }
