@@ -26,6 +26,15 @@ const TASKS = [
   'Add a lastPage(items, size) helper in src/last-page.js, with a test.',
 ];
 
+/** Whether a `factory` command is on PATH (else the hints say how to call this one). */
+function onPath(): boolean {
+  // Under npx the PATH holds the package's own bin folder only for this one run.
+  if (process.env.npm_command === 'exec') return false;
+  return (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .some((dir) => dir && existsSync(path.join(dir, 'factory')));
+}
+
 /** The scripted model server ships with the checkout (test/), run through its TypeScript loader. */
 function scriptedServerCommand(): string[] {
   const cli = path.join(packageRoot, 'test/scripted-server/cli.ts');
@@ -117,6 +126,9 @@ export function register(program: Command): void {
             [
               summaryText(outcomes).replace(/^next:[\s\S]*$/m, ''),
               'review the result (the demo repo is yours to play with):',
+              ...(onPath()
+                ? []
+                : [`  alias factory='node ${process.argv[1]}'   # factory is not on your PATH`]),
               `  cd ${dir}`,
               '  factory list && factory show 1 && factory diff 1.2',
               '  factory review     # the review TUI',
