@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { cp, mkdtemp, realpath, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -128,7 +128,9 @@ export function register(program: Command): void {
               'review the result (the demo repo is yours to play with):',
               ...(onPath()
                 ? []
-                : [`  alias factory='node ${process.argv[1]}'   # factory is not on your PATH`]),
+                : [
+                    `  alias factory='node ${realpathSync(process.argv[1]!)}'   # factory is not on your PATH`,
+                  ]),
               `  cd ${dir}`,
               '  factory list && factory show 1 && factory diff 1.2',
               '  factory review     # the review TUI',
