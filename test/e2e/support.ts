@@ -8,12 +8,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { makeRepo, projectRoot, sh, tempDir, tsxLoader, type CliResult } from '../helpers/git-repo.js';
-import { freePort, scriptedCli } from '../helpers/server-env.js';
+import { freePort, script as scriptPath, scriptedCommand } from '../helpers/server-env.js';
 import { startScriptedServer, type Dialect, type ScriptedServer } from '../scripted-server/index.js';
 
 export const MODEL = 'scripted-model';
-
-export const scriptFile = (name: string) => path.join(projectRoot, 'fixtures/scripts', name);
 
 /** A repo whose files, .factoryrc.json included, are committed on main: its tree starts clean. */
 export async function e2eRepo(
@@ -53,7 +51,7 @@ const inProcess: ScriptedServer[] = [];
 
 /** The scripted server in this process; factory reaches it with its in-process queue. */
 export async function startInProcess(dialect: Dialect, script: string): Promise<ScriptedServer> {
-  const server = await startScriptedServer({ script: scriptFile(script), dialect, model: MODEL });
+  const server = await startScriptedServer({ script: scriptPath(script), dialect, model: MODEL });
   inProcess.push(server);
   return server;
 }
@@ -75,22 +73,7 @@ export async function autoServer(
   script: string,
 ): Promise<{ server: Record<string, unknown>; env: NodeJS.ProcessEnv }> {
   const port = await freePort();
-  const command = [
-    process.execPath,
-    '--import',
-    tsxLoader,
-    scriptedCli,
-    '--host',
-    '{host}',
-    '--port',
-    '{port}',
-    '--model',
-    '{model}',
-    '--script',
-    scriptFile(script),
-    '--dialect',
-    dialect,
-  ];
+  const command = scriptedCommand([], script, dialect);
   // A private state dir: never a real server's, never another test's.
   const stateDir = await tempDir('factory-e2e-state-');
   return {

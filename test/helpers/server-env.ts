@@ -9,7 +9,7 @@ export const script = (name: string) => path.join(projectRoot, 'fixtures/scripts
 export { freePort };
 
 /** The scripted server as a model-server command, with factory's placeholders. */
-export function scriptedCommand(extra: string[] = [], scriptName = 'hello.json'): string[] {
+export function scriptedCommand(extra: string[] = [], scriptName = 'hello.json', dialect = 'mlx'): string[] {
   return [
     process.execPath,
     '--import',
@@ -24,7 +24,7 @@ export function scriptedCommand(extra: string[] = [], scriptName = 'hello.json')
     '--script',
     script(scriptName),
     '--dialect',
-    'mlx',
+    dialect,
     ...extra,
   ];
 }
