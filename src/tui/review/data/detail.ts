@@ -6,15 +6,10 @@ import { readEvents, type TaskEvent } from '../../../tasks/record.js';
 import { taskStatus, type StatusInfo } from '../../../tasks/status.js';
 import { readCoderStream } from '../../../tasks/coder-stream.js';
 import { useLoader, type Loaded } from './loader.js';
+import type { LoopEvent } from '../../../agent/loop.js';
 
-export interface CheckRun {
-  command: string;
-  exitCode: number | null;
-  timedOut: boolean;
-  durationMs: number;
-  output: string;
-  truncatedBytes: number;
-}
+/** A check as the loop logged it (its `check` event), without the event's own fields. */
+export type CheckRun = Omit<Extract<LoopEvent, { type: 'check' }>, 'type' | 'attempt'>;
 
 export interface VerdictInfo {
   verdict: string;
