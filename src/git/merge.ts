@@ -1,6 +1,7 @@
 import { git, gitOut, FACTORY_IDENTITY } from './run.js';
 import { FactoryError, refuse, RefConflictError } from '../errors.js';
 import type { Repo } from './repo.js';
+import { trialMerge } from './conflicts.js';
 
 export type MergeMode = 'squash' | 'merge' | 'rebase';
 
@@ -72,18 +73,8 @@ export async function mergeBranch(repo: Repo, req: MergeRequest): Promise<MergeR
       'commit or stash them, then merge again',
     );
 
-  const trial = await git(['merge-tree', '--write-tree', '--name-only', '-z', head, tip], {
-    cwd,
-    allowFail: true,
-  });
-  const [tree, ...rest] = trial.stdout.split('\0');
-  if (trial.code === 1) {
-    // With -z the conflicted paths end at an empty field; informational messages follow it.
-    const end = rest.indexOf('');
-    const files = [...new Set(end < 0 ? rest : rest.slice(0, end))];
-    throw new MergeConflictError(files);
-  }
-  if (trial.code !== 0 || !tree) throw new FactoryError(`git merge-tree failed: ${trial.stderr.trim()}`);
+  const { tree, conflicts } = await trialMerge(repo, head, tip);
+  if (conflicts.length) throw new MergeConflictError(conflicts);
 
   const env = await identityEnv(repo);
   let commit: string;
