@@ -49,16 +49,45 @@ export function isSecretName(name: string): boolean {
   return n.startsWith('AZURE_') || n.startsWith('CLOUDSDK_AUTH_');
 }
 
+/** Database connection strings carry a password more often than not, even without `user:pass@`. */
+const URL_SECRET_NAMES = new Set(['DATABASE_URL', 'DB_URL', 'REDIS_URL', 'MONGO_URL', 'MONGODB_URI']);
+
+/** `scheme://user:password@` or `scheme://token@`: whatever sits before the `@` is a credential. */
+const URL_WITH_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^\s/@]+@/i;
+
+/** The value is (or contains) a URL that carries credentials, as `HTTPS_PROXY=http://u:p@proxy`. */
+export function hasUrlCredentials(value: string): boolean {
+  return URL_WITH_CREDENTIALS.test(value);
+}
+
+export interface ScrubOptions {
+  /** Names passed on although the rules above would remove them (e.g. DATABASE_URL for a local test database). */
+  allow?: readonly string[];
+  /** More names to remove; `*` matches any run of characters. */
+  deny?: readonly string[];
+}
+
+const globRegex = (glob: string) =>
+  new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
+
 /**
  * A copy of `env` without secrets and without any `GIT_*` variable: factory may itself run inside
  * git (a hook sets GIT_DIR and GIT_INDEX_FILE), and those would point the check's own git
- * commands at the user's repository instead of the task's worktree.
- * Not covered: credentials inside URLs (DATABASE_URL and the like), which tests often need.
+ * commands at the user's repository instead of the task's worktree. Secrets are the names above,
+ * database URLs, and any value holding a URL with credentials (`postgres://app:pw@db/x`);
+ * `allow` lets named ones through, `deny` removes more. GIT_* is removed whatever `allow` says.
  */
-export function scrubEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function scrubEnv(env: NodeJS.ProcessEnv, opts: ScrubOptions = {}): NodeJS.ProcessEnv {
+  const allow = new Set((opts.allow ?? []).map((n) => n.toUpperCase()));
+  const deny = (opts.deny ?? []).map(globRegex);
   const out: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(env)) {
-    if (value === undefined || isSecretName(name) || name.toUpperCase().startsWith('GIT_')) continue;
+    const n = name.toUpperCase();
+    if (value === undefined || n.startsWith('GIT_')) continue;
+    if (deny.some((r) => r.test(name))) continue;
+    const secret =
+      isSecretName(name) || URL_SECRET_NAMES.has(n) || n.endsWith('_DATABASE_URL') || hasUrlCredentials(value);
+    if (secret && !allow.has(n)) continue;
     out[name] = value;
   }
   return out;
@@ -69,8 +98,8 @@ export function scrubEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * `NO_COLOR=1`. FORCE_COLOR is removed rather than set to 0: Node prints a warning into the output
  * when both are set, and some tools read any FORCE_COLOR value as "force".
  */
-export function checkEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const out = scrubEnv(env);
+export function checkEnv(env: NodeJS.ProcessEnv, opts: ScrubOptions = {}): NodeJS.ProcessEnv {
+  const out = scrubEnv(env, opts);
   delete out.FORCE_COLOR;
   out.CI = '1';
   out.NO_COLOR = '1';

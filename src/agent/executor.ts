@@ -5,6 +5,7 @@ import { OutputCapture } from './exec-capture.js';
 import { checkEnv } from './exec-env.js';
 import { fdTarget } from './exec-procs.js';
 import { ProcessTree } from './exec-tree.js';
+import { explainFailure, wrapCommand, type SandboxPlan } from './os-sandbox/index.js';
 import type { ExecResult } from './types.js';
 
 export { scrubEnv, checkEnv, isSecretName } from './exec-env.js';
@@ -23,6 +24,8 @@ export interface RunCheckOptions {
   onOutput?: (chunk: string) => void;
   /** Time between SIGTERM and SIGKILL. Default 1 s. */
   killGraceMs?: number;
+  /** The OS sandbox to run in (bwrap, Seatbelt); absent or kind "none": unsandboxed. */
+  sandbox?: SandboxPlan;
 }
 
 export interface RunCheckResult extends ExecResult {
@@ -75,11 +78,14 @@ export async function runCheck(command: string, opts: RunCheckOptions): Promise<
   const problem = cwdProblem(opts.cwd);
   if (problem) return notRun(`factory: cannot run the check: ${problem}\n`);
 
+  const plan = opts.sandbox;
+  const env = checkEnv(opts.env ?? process.env, { allow: plan?.envAllow, deny: plan?.envDeny });
+  const spec = wrapCommand(command, opts.cwd, env, plan);
   let child: ChildProcess;
   try {
-    child = spawn('/bin/sh', ['-c', command], {
+    child = spawn(spec.file, spec.args, {
       cwd: opts.cwd,
-      env: checkEnv(opts.env ?? process.env),
+      env: spec.env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -93,7 +99,25 @@ export async function runCheck(command: string, opts: RunCheckOptions): Promise<
   }
   // Read now, while the shell surely still has them: they identify our pipes in any process.
   const pipes = new Set([fdTarget(pid, 1), fdTarget(pid, 2)].filter((t): t is string => t !== null));
-  return supervise(child, pid, pipes, command, opts, t0);
+  const result = await supervise(child, pid, pipes, command, opts, t0);
+  return plan && result.exitCode !== 0 ? withSandboxNotes(result, plan, opts.cwd) : result;
+}
+
+/**
+ * A failure the sandbox caused is said so under the output, where the Coder, the Sheriff and the
+ * user all read it: the line names what was blocked and the setting that would allow it.
+ */
+function withSandboxNotes(result: RunCheckResult, plan: SandboxPlan, cwd: string): RunCheckResult {
+  const notes = explainFailure(result.output, plan, cwd);
+  if (notes.length === 0) return result;
+  const text = `${result.output.endsWith('\n') || result.output === '' ? '' : '\n'}${notes.join('\n')}\n`;
+  return {
+    ...result,
+    output: result.output + text,
+    // Without a cut the output is all in `head`; with one, the notes belong after the tail.
+    ...(result.truncatedBytes > 0 ? { tail: result.tail + text } : { head: result.head + text }),
+    sandboxNotes: notes,
+  };
 }
 
 async function supervise(

@@ -42,6 +42,8 @@ export interface ExecResult {
   /** Bytes dropped between head and tail. */
   truncatedBytes: number;
   totalBytes: number;
+  /** Lines (also appended to the output) saying the OS sandbox blocked something, and how to allow it. */
+  sandboxNotes?: string[];
 }
 
 export interface SheriffReport {

@@ -68,7 +68,7 @@ export async function connectForTasks(
 }
 
 export interface RunView {
-  callbacks: Pick<RunnerOptions, 'onEvent' | 'onCoderText' | 'onStart'>;
+  callbacks: Pick<RunnerOptions, 'onEvent' | 'onCoderText' | 'onStart' | 'onNotice'>;
   /** Waits for the run, then closes the live view (if any), so the summary prints below its last frame. */
   settle<T extends TaskOutcome | TaskOutcome[]>(run: Promise<T>): Promise<T>;
 }
@@ -89,10 +89,12 @@ export async function runnerCallbacks(
   flags: RunFlags,
   ctx: { inference: Inference; config: Config },
 ): Promise<RunView> {
-  if (flags.json) return { callbacks: {}, settle: (run) => run };
+  const onNotice = (line: string) => process.stderr.write(`${line}\n`);
+  if (flags.json) return { callbacks: { onNotice }, settle: (run) => run };
   if (!(process.stderr.isTTY && process.stdout.isTTY))
     return {
       callbacks: {
+        onNotice,
         onEvent: (task, e) => {
           const line = progressLine(task, e);
           if (line) process.stderr.write(`${line}\n`);
@@ -105,7 +107,7 @@ export async function runnerCallbacks(
   const live = startLiveView({ metrics: queueMetricsSource(ctx.inference, ctx.config.server.baseURL) });
   liveNote = live.note;
   return {
-    callbacks: live.callbacks,
+    callbacks: { ...live.callbacks, onNotice: live.note },
     settle: async (run) => {
       try {
         const result = await run;

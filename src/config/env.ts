@@ -11,6 +11,7 @@ const ALIASES: Record<string, string> = {
   FACTORY_CONCURRENCY: 'server.concurrency',
   FACTORY_MAX_ATTEMPTS: 'agent.maxAttempts',
   FACTORY_TOOLS: 'agent.tools',
+  FACTORY_SANDBOX: 'sandbox.mode',
 };
 
 /** `baseURL` -> `BASE_URL`, `maxTokensPerTurn` -> `MAX_TOKENS_PER_TURN`. */

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { configSchema } from './schema.js';
+import { shorthandJsonSchema } from './shorthand.js';
 
 /**
  * The JSON Schema of .factoryrc.json. `io: 'input'` describes what a file may contain, where every
@@ -8,6 +9,7 @@ import { configSchema } from './schema.js';
  */
 export function buildJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(configSchema, { io: 'input' });
+  shorthandJsonSchema(schema as Record<string, unknown>);
   return { $schema: schema.$schema, title: 'factory configuration (.factoryrc.json)', ...schema };
 }
 

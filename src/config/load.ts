@@ -7,6 +7,7 @@ import { coerce, leafByKey, leaves } from './fields.js';
 import { describeIssues } from './issues.js';
 import { parseJson } from './json.js';
 import { configSchema, type Config } from './schema.js';
+import { expandShorthands } from './shorthand.js';
 
 export const REPO_CONFIG_FILE = '.factoryrc.json';
 
@@ -158,6 +159,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
     flagLayer(opts.flags ?? {}, opts.flagNames),
   ];
   const layers = candidates.filter((l): l is Layer => l !== undefined);
+  for (const layer of layers) expandShorthands(layer.data);
   for (const layer of layers) validate(layer);
 
   let merged: Data = {};

@@ -196,6 +196,51 @@ const worktreeSchema = z
   .prefault({})
   .describe('Where task worktrees live and how they are prepared.');
 
+const sandboxSchema = z
+  .strictObject(
+    {
+      mode: z
+        .enum(['auto', 'bwrap', 'seatbelt', 'none'], {
+          error: 'expected one of "auto", "bwrap", "seatbelt", "none"',
+        })
+        .default('auto')
+        .describe(
+          'OS sandbox for the check, script tasks, run_command and worktree.setup: "bwrap" (Linux), "seatbelt" ' +
+            '(macOS), "none", or "auto" (the best one available; a run without one says so). "sandbox": "none" ' +
+            'is short for {"mode": "none"}.',
+        ),
+      writable: pathList()
+        .default([])
+        .describe(
+          'Folders the sandboxed command may write besides the worktree and its private /tmp, e.g. "~/.cache/pip".',
+        ),
+      readable: pathList()
+        .default([])
+        .describe(
+          '$HOME is an empty private folder in the sandbox; these paths stay readable, e.g. "~/.npmrc", "~/.cargo/registry".',
+        ),
+      network: z
+        .boolean({ error: 'expected true or false' })
+        .default(false)
+        .describe('Network for the check, scripts and run_command (e.g. a test database on localhost). Off by default.'),
+      setupNetwork: z
+        .boolean({ error: 'expected true or false' })
+        .default(true)
+        .describe('Network for worktree.setup, which usually installs dependencies. On by default.'),
+      envAllow: z
+        .array(nonEmptyString('expected a variable name'), { error: 'expected an array of variable names' })
+        .default([])
+        .describe('Variables passed on although they look secret, e.g. "DATABASE_URL" for a local test database.'),
+      envDeny: z
+        .array(nonEmptyString('expected a variable name'), { error: 'expected an array of variable names' })
+        .default([])
+        .describe('More variables removed from the environment; "*" matches anything, e.g. "MYCORP_*".'),
+    },
+    { error: 'expected an object, or one of "auto", "bwrap", "seatbelt", "none"' },
+  )
+  .prefault({})
+  .describe('The OS sandbox every command a model wrote runs in.');
+
 export const configSchema = z
   .strictObject(
     {
@@ -216,6 +261,7 @@ export const configSchema = z
         .default(2)
         .describe('Tasks run at the same time; their model requests still share one queue.'),
       worktree: worktreeSchema,
+      sandbox: sandboxSchema,
     },
     { error: 'expected a JSON object' },
   )

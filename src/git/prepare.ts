@@ -15,6 +15,11 @@ export interface PrepareOptions {
   setup: string | null;
   /** Where the setup output is written. */
   setupLog: string;
+  /**
+   * Turns `sh -c command` into what to spawn (the OS sandbox, in agent/os-sandbox; git/ cannot
+   * import it, so the caller passes it in). Absent: plain `sh -c` with git's environment.
+   */
+  wrap?: (command: string, cwd: string, env: NodeJS.ProcessEnv) => { file: string; args: string[]; env: NodeJS.ProcessEnv };
 }
 
 /** Makes a fresh (or recycled) worktree runnable: copies, links, submodules, then setup. */
@@ -30,7 +35,7 @@ export async function prepareWorktree(repo: Repo, dir: string, opts: PrepareOpti
       },
     );
   }
-  if (opts.setup) await runSetup(dir, opts.setup, opts.setupLog);
+  if (opts.setup) await runSetup(dir, opts.setup, opts.setupLog, opts.wrap);
 }
 
 async function copyIgnored(repo: Repo, dir: string, globs: string[]): Promise<void> {
@@ -59,15 +64,21 @@ async function linkDirs(repo: Repo, dir: string, names: string[]): Promise<void>
   }
 }
 
-async function runSetup(dir: string, command: string, logFile: string): Promise<void> {
+async function runSetup(
+  dir: string,
+  command: string,
+  logFile: string,
+  wrap: PrepareOptions['wrap'],
+): Promise<void> {
   await mkdir(path.dirname(logFile), { recursive: true });
   const log = await open(logFile, 'a');
   try {
     await log.write(`$ ${command}\n`);
     const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn('sh', ['-c', command], {
+      const spec = wrap ? wrap(command, dir, gitEnv()) : { file: 'sh', args: ['-c', command], env: gitEnv() };
+      const child = spawn(spec.file, spec.args, {
         cwd: dir,
-        env: gitEnv(),
+        env: spec.env,
         stdio: ['ignore', log.fd, log.fd],
       });
       child.on('error', reject);

@@ -9,6 +9,13 @@ import { appendEvent, writeRecord, type TaskRecord } from './record.js';
 import { setupLogFile, worktreesDir } from './paths.js';
 import { pickPooled, pooledWorktrees } from './pool.js';
 import type { WorktreeOptions } from './options.js';
+import { wrapCommand, type SandboxPlan } from '../agent/os-sandbox/index.js';
+import { checkEnv } from '../agent/exec-env.js';
+
+/** worktree.setup in the sandbox, with the check's environment rules (setup is code from the repo). */
+function wrapSetup(command: string, cwd: string, env: NodeJS.ProcessEnv, plan: SandboxPlan) {
+  return wrapCommand(command, cwd, checkEnv(env, { allow: plan.envAllow, deny: plan.envDeny }), plan);
+}
 
 export interface CreateTaskRequest {
   title: string;
@@ -19,6 +26,9 @@ export interface CreateTaskRequest {
   constraints?: string[];
   maxAttempts?: number;
   timeout?: number;
+  sandbox?: 'auto' | 'bwrap' | 'seatbelt' | 'none';
+  /** The OS sandbox worktree.setup runs in; absent: unsandboxed (`factory new`, tests of the engine). */
+  setupSandbox?: SandboxPlan;
 }
 
 export interface CreatedTask {
@@ -63,6 +73,7 @@ export async function createTask(
         ...(req.constraints?.length ? { constraints: req.constraints } : {}),
         ...(req.maxAttempts !== undefined ? { maxAttempts: req.maxAttempts } : {}),
         ...(req.timeout !== undefined ? { timeout: req.timeout } : {}),
+        ...(req.sandbox !== undefined ? { sandbox: req.sandbox } : {}),
       };
       await writeRecord(repo, rec);
       await appendEvent(repo, id, 'created', { base, branch, recycled: pool.length > 0 });
@@ -79,6 +90,9 @@ export async function createTask(
       link: opts.link,
       setup: opts.setup,
       setupLog: setupLogFile(repo, record.id),
+      ...(req.setupSandbox
+        ? { wrap: (command: string, cwd: string, env: NodeJS.ProcessEnv) => wrapSetup(command, cwd, env, req.setupSandbox!) }
+        : {}),
     });
   } catch (e) {
     await appendEvent(repo, record.id, 'status', {

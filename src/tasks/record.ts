@@ -22,6 +22,8 @@ export interface TaskRecord {
   maxAttempts?: number;
   /** Seconds per run of the check. */
   timeout?: number;
+  /** The task file's sandbox mode, over the configuration's. */
+  sandbox?: 'auto' | 'bwrap' | 'seatbelt' | 'none';
 }
 
 export type TaskEvent = { t: string; type: string } & Record<string, unknown>;

@@ -15,6 +15,8 @@ import type { TaskInput } from './task-file.js';
 import { lineCounts } from './summary.js';
 import { watchCancel } from './cancel.js';
 import { coderStreamWriter } from './coder-stream.js';
+import { SandboxPlans } from './sandbox-plans.js';
+import { describePlan, type SandboxPlan } from '../agent/os-sandbox/index.js';
 
 export interface RunnerOptions {
   repo: Repo;
@@ -26,6 +28,8 @@ export interface RunnerOptions {
   onEvent?: (task: TaskRecord, e: LoopEvent) => void;
   onCoderText?: (task: TaskRecord, delta: string) => void;
   onStart?: (task: TaskRecord) => void;
+  /** One-line notices of the run, e.g. that it runs without an OS sandbox. */
+  onNotice?: (line: string) => void;
 }
 
 export interface TaskOutcome {
@@ -83,6 +87,7 @@ async function drive(
   opts: RunnerOptions,
   settings: LoopSettings,
   start: LoopStart,
+  sandbox: SandboxPlan,
 ): Promise<TaskOutcome> {
   const { repo } = opts;
   const ws = await TaskWorkspace.open(repo, rec.id, opts.config.worktree);
@@ -95,6 +100,13 @@ async function drive(
   const stream = coderStreamWriter(repo, rec.id);
   try {
     await appendEvent(repo, rec.id, 'status', { status: 'running' });
+    // What `factory show` reports: the sandbox this run really used, not the one configured.
+    await appendEvent(repo, rec.id, 'sandbox', {
+      kind: sandbox.kind,
+      network: sandbox.network,
+      summary: describePlan(sandbox),
+      ...(sandbox.notice ? { notice: sandbox.notice } : {}),
+    });
     opts.onStart?.(rec);
     result = await runLoop(
       specOf(rec, settings.check),
@@ -118,7 +130,7 @@ async function drive(
             callbacks: o.callbacks,
             timeoutMs: o.timeoutMs,
           }),
-        runCheck: (command, o) => runCheck(command, o),
+        runCheck: (command, o) => runCheck(command, { ...o, sandbox }),
       },
       settings,
       cancel.signal,
@@ -180,6 +192,11 @@ export async function runTasks(
   parallel: number,
 ): Promise<TaskOutcome[]> {
   const results: TaskOutcome[] = new Array(inputs.length);
+  const plans = new SandboxPlans(opts.config, opts.repo.root, opts.onNotice);
+  for (const input of inputs) {
+    plans.get(input.sandbox, 'check');
+    if (opts.config.worktree.setup) plans.get(input.sandbox, 'setup');
+  }
   let next = 0;
   // Tasks are created one after another, in the order given, so ids follow that order; each
   // worker starts as soon as its task exists.
@@ -196,6 +213,8 @@ export async function runTasks(
             constraints: input.constraints,
             maxAttempts: input.maxAttempts,
             timeout: input.timeout,
+            ...(input.sandbox !== undefined ? { sandbox: input.sandbox } : {}),
+            setupSandbox: plans.get(input.sandbox, 'setup'),
           }),
     );
     chain = p.catch(() => undefined);
@@ -207,7 +226,8 @@ export async function runTasks(
       const i = next++;
       const made = await created[i]!;
       if (!made) break;
-      results[i] = await drive(made.record, opts, loopSettings(opts.config, made.record), {});
+      const sandbox = plans.get(made.record.sandbox, 'check');
+      results[i] = await drive(made.record, opts, loopSettings(opts.config, made.record), {}, sandbox);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, inputs.length)) }, worker));
@@ -233,6 +253,8 @@ export async function resumeTask(
     throw refuse(
       `task ${id} is ${status.status}; only failed, stagnated, cancelled or interrupted tasks can be resumed`,
     );
+  // Before anything is written: a sandbox named explicitly that cannot run here is refused.
+  const sandbox = new SandboxPlans(opts.config, opts.repo.root, opts.onNotice).get(rec.sandbox, 'check');
   const lastCheck = [...events].reverse().find((e) => e.type === 'check');
   const lastVerdict = [...events].reverse().find((e) => e.type === 'verdict');
   const start: LoopStart = {
@@ -250,7 +272,7 @@ export async function resumeTask(
   };
   if (resume.feedback) await appendEvent(opts.repo, id, 'feedback', { text: resume.feedback });
   const settings = loopSettings(opts.config, rec, resume.attempts);
-  return drive(rec, opts, settings, start);
+  return drive(rec, opts, settings, start, sandbox);
 }
 
 export function exitCodeFor(outcomes: TaskOutcome[]): number {

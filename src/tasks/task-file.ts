@@ -15,6 +15,8 @@ export interface TaskInput {
   /** undefined: use the configured check; null: no check, the Coder writes a script that is run. */
   check?: string | null;
   base?: string;
+  /** The OS sandbox for this task's commands, over `sandbox.mode` of the configuration. */
+  sandbox?: 'auto' | 'bwrap' | 'seatbelt' | 'none';
   /** Where it came from, for messages. */
   source: string;
 }
@@ -32,6 +34,9 @@ const taskSchema = z.strictObject({
   timeout: z.number({ error: 'expected a number of seconds' }).positive().optional(),
   check: z.string({ error: 'expected a command string or null' }).nullable().optional(),
   base: z.string({ error: 'expected a git ref' }).min(1).optional(),
+  sandbox: z
+    .enum(['auto', 'bwrap', 'seatbelt', 'none'], { error: 'expected one of "auto", "bwrap", "seatbelt", "none"' })
+    .optional(),
 });
 
 const fileSchema = z.union([taskSchema, z.array(taskSchema), z.strictObject({ tasks: z.array(taskSchema) })]);
@@ -82,7 +87,7 @@ export async function readTaskFile(file: string): Promise<TaskInput[]> {
     const issues = single.success ? parsed.error.issues : single.error.issues;
     throw refuse(
       issues.map((i) => problemLine(file, i)).join('; '),
-      'fields: name, description, constraints, max_attempts, timeout, check, base',
+      'fields: name, description, constraints, max_attempts, timeout, check, base, sandbox',
     );
   }
   const list = Array.isArray(parsed.data)
@@ -100,6 +105,7 @@ export async function readTaskFile(file: string): Promise<TaskInput[]> {
     ...(t.timeout !== undefined ? { timeout: t.timeout } : {}),
     ...(t.check !== undefined ? { check: t.check } : {}),
     ...(t.base !== undefined ? { base: t.base } : {}),
+    ...(t.sandbox !== undefined ? { sandbox: t.sandbox } : {}),
     source: file,
   }));
 }

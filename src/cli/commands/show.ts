@@ -16,13 +16,15 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (task: string, o: { json?: boolean }) => {
-        const { repo } = await openContext();
+        const { repo, config } = await openContext();
         const addr = await parseAddress(repo, task);
         if (addr.attempt !== undefined)
           throw refuse(`show takes a task id, not ${task}`, `try \`factory diff ${task}\``);
         const view = await loadTask(repo, addr.task);
-        const status = await taskStatus(repo, addr.task, await readEvents(repo, addr.task));
-        emit(o.json, { ...view, status }, () => {
+        const events = await readEvents(repo, addr.task);
+        const status = await taskStatus(repo, addr.task, events);
+        const sandbox = sandboxLine(events, view.record.sandbox ?? config.sandbox.mode);
+        emit(o.json, { ...view, status, sandbox }, () => {
           const r = view.record;
           const out = [
             `task ${r.id}: ${r.title}`,
@@ -30,6 +32,7 @@ export function register(program: Command): void {
             `  branch   ${r.branch}${view.tip ? ` at ${view.tip.slice(0, 10)}` : ' (deleted)'}`,
             `  base     ${r.baseName} (${r.base.slice(0, 10)})`,
             `  worktree ${r.worktree}`,
+            `  sandbox  ${sandbox}`,
           ];
           if (view.history.attempts.length === 0) out.push('', 'no attempts yet');
           for (const a of view.history.attempts) {
@@ -48,4 +51,10 @@ export function register(program: Command): void {
         });
       }),
     );
+}
+
+/** The sandbox the last run used (its `sandbox` event), else the mode a run would ask for. */
+function sandboxLine(events: { type: string; [k: string]: unknown }[], mode: string): string {
+  const last = [...events].reverse().find((e) => e.type === 'sandbox');
+  return last ? String(last.summary) : `${mode} (no run yet)`;
 }
