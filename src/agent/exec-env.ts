@@ -86,7 +86,10 @@ export function scrubEnv(env: NodeJS.ProcessEnv, opts: ScrubOptions = {}): NodeJ
     if (value === undefined || n.startsWith('GIT_')) continue;
     if (deny.some((r) => r.test(name))) continue;
     const secret =
-      isSecretName(name) || URL_SECRET_NAMES.has(n) || n.endsWith('_DATABASE_URL') || hasUrlCredentials(value);
+      isSecretName(name) ||
+      URL_SECRET_NAMES.has(n) ||
+      n.endsWith('_DATABASE_URL') ||
+      hasUrlCredentials(value);
     if (secret && !allow.has(n)) continue;
     out[name] = value;
   }

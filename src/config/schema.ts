@@ -222,7 +222,9 @@ const sandboxSchema = z
       network: z
         .boolean({ error: 'expected true or false' })
         .default(false)
-        .describe('Network for the check, scripts and run_command (e.g. a test database on localhost). Off by default.'),
+        .describe(
+          'Network for the check, scripts and run_command (e.g. a test database on localhost). Off by default.',
+        ),
       setupNetwork: z
         .boolean({ error: 'expected true or false' })
         .default(true)
@@ -230,7 +232,9 @@ const sandboxSchema = z
       envAllow: z
         .array(nonEmptyString('expected a variable name'), { error: 'expected an array of variable names' })
         .default([])
-        .describe('Variables passed on although they look secret, e.g. "DATABASE_URL" for a local test database.'),
+        .describe(
+          'Variables passed on although they look secret, e.g. "DATABASE_URL" for a local test database.',
+        ),
       envDeny: z
         .array(nonEmptyString('expected a variable name'), { error: 'expected an array of variable names' })
         .default([])

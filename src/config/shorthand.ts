@@ -15,6 +15,9 @@ export function shorthandJsonSchema(schema: Record<string, unknown>): void {
   const modes = ((sandbox.properties as Record<string, Record<string, unknown>>).mode ?? {}).enum;
   props.sandbox = {
     description: sandbox.description,
-    anyOf: [{ type: 'string', enum: modes }, { ...sandbox, description: undefined }],
+    anyOf: [
+      { type: 'string', enum: modes },
+      { ...sandbox, description: undefined },
+    ],
   };
 }

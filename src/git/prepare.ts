@@ -19,7 +19,11 @@ export interface PrepareOptions {
    * Turns `sh -c command` into what to spawn (the OS sandbox, in agent/os-sandbox; git/ cannot
    * import it, so the caller passes it in). Absent: plain `sh -c` with git's environment.
    */
-  wrap?: (command: string, cwd: string, env: NodeJS.ProcessEnv) => { file: string; args: string[]; env: NodeJS.ProcessEnv };
+  wrap?: (
+    command: string,
+    cwd: string,
+    env: NodeJS.ProcessEnv,
+  ) => { file: string; args: string[]; env: NodeJS.ProcessEnv };
 }
 
 /** Makes a fresh (or recycled) worktree runnable: copies, links, submodules, then setup. */

@@ -91,7 +91,10 @@ export async function createTask(
       setup: opts.setup,
       setupLog: setupLogFile(repo, record.id),
       ...(req.setupSandbox
-        ? { wrap: (command: string, cwd: string, env: NodeJS.ProcessEnv) => wrapSetup(command, cwd, env, req.setupSandbox!) }
+        ? {
+            wrap: (command: string, cwd: string, env: NodeJS.ProcessEnv) =>
+              wrapSetup(command, cwd, env, req.setupSandbox!),
+          }
         : {}),
     });
   } catch (e) {

@@ -35,7 +35,9 @@ const taskSchema = z.strictObject({
   check: z.string({ error: 'expected a command string or null' }).nullable().optional(),
   base: z.string({ error: 'expected a git ref' }).min(1).optional(),
   sandbox: z
-    .enum(['auto', 'bwrap', 'seatbelt', 'none'], { error: 'expected one of "auto", "bwrap", "seatbelt", "none"' })
+    .enum(['auto', 'bwrap', 'seatbelt', 'none'], {
+      error: 'expected one of "auto", "bwrap", "seatbelt", "none"',
+    })
     .optional(),
 });
 

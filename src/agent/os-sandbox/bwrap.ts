@@ -39,4 +39,3 @@ export function bwrapArgs(plan: SandboxPlan, cwd: string, command: string): stri
 export function bwrapEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, TMPDIR: '/tmp' };
 }
-

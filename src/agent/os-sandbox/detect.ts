@@ -28,7 +28,18 @@ export function which(name: string, env: NodeJS.ProcessEnv = process.env): strin
 
 /** The same namespaces a check uses: a bwrap that is installed but cannot create them fails here. */
 const PROBES: Record<'bwrap' | 'seatbelt', string[]> = {
-  bwrap: ['--die-with-parent', '--unshare-pid', '--unshare-net', '--ro-bind', '/', '/', '--proc', '/proc', '--', '/bin/true'],
+  bwrap: [
+    '--die-with-parent',
+    '--unshare-pid',
+    '--unshare-net',
+    '--ro-bind',
+    '/',
+    '/',
+    '--proc',
+    '/proc',
+    '--',
+    '/bin/true',
+  ],
   seatbelt: ['-p', '(version 1)(allow default)', '/usr/bin/true'],
 };
 
@@ -38,7 +49,11 @@ const probed = new Map<string, string | null>();
 function probe(kind: 'bwrap' | 'seatbelt', program: string): string | null {
   const key = `${kind}:${program}`;
   if (!probed.has(key)) {
-    const r = spawnSync(program, PROBES[kind], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = spawnSync(program, PROBES[kind], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const why = r.error
       ? r.error.message
       : r.status === 0
@@ -73,7 +88,8 @@ export function detectSandbox(
   if (mode === 'none')
     return {
       kind: 'none',
-      notice: 'factory: sandbox "none": the check, scripts and run_command run unsandboxed, with all your rights',
+      notice:
+        'factory: sandbox "none": the check, scripts and run_command run unsandboxed, with all your rights',
     };
   const kind: 'bwrap' | 'seatbelt' | null =
     mode === 'auto' ? (platform === 'linux' ? 'bwrap' : platform === 'darwin' ? 'seatbelt' : null) : mode;

@@ -37,15 +37,22 @@ export function explainFailure(output: string, plan: SandboxPlan, cwd: string): 
 const NETWORK =
   /ENETUNREACH|Network is unreachable|EAI_AGAIN|Temporary failure in name resolution|Could not resolve host|getaddrinfo|ECONNREFUSED|Connection refused/i;
 
-/** Absolute paths (and `~/…`) quoted or bare in one line of output; relative ones are under `cwd`. */
+/**
+ * Paths in one line of output: absolute ones anywhere, relative ones where a tool names its file
+ * (`cannot create x:`, `'x'`); relative ones are under `cwd`. A line's leading `program:` (as in
+ * `/bin/sh: 1: cannot create …`) is the reporter, not the path.
+ */
 function pathsIn(line: string, cwd: string): string[] {
   const found = new Set<string>();
-  for (const m of line.matchAll(/(?:^|[\s'"`(:=,[])((?:\/|~\/)[^\s'"`):,\]]*)/g)) {
-    let p = m[1]!;
-    if (p.startsWith('~/')) continue; // the check's own `~` is the private $HOME: the same path
-    p = p.replace(/[.;]+$/, '');
-    if (p.length > 1) found.add(path.resolve(cwd, p));
-  }
+  const add = (p: string) => {
+    const clean = p.replace(/[.;]+$/, '');
+    if (clean && clean !== '/' && !clean.startsWith('~')) found.add(path.resolve(cwd, clean));
+  };
+  const body = line.replace(/^\s*\S+?:\s/, ' ');
+  for (const m of body.matchAll(/(?:^|[\s"`(=,[])(\/[^\s'"`):,\]]*)/g)) add(m[1]!);
+  // A quoted word is a path only if it looks like one ('EROFS' is a code, 'src/x.js' a path).
+  for (const m of body.matchAll(/'([^'\s]*[/.][^'\s]*)'/g)) add(m[1]!);
+  for (const m of body.matchAll(/cannot create (?:directory )?([^\s:'"]+):/g)) add(m[1]!);
   return [...found];
 }
 
@@ -55,13 +62,16 @@ function writeNote(
   cwd: string,
   git: ReturnType<typeof gitPathsOf>,
 ): string | null {
-  const gitMeta = [git.link, git.gitDir, git.commonDir].filter((x): x is string => x !== null);
-  if (gitMeta.some((g) => isInside(p, g)))
+  const own = [git.link, git.gitDir].filter((x): x is string => x !== null);
+  // The worktree may live inside the repository's .git (the default): it is writable all the same.
+  const inWorktree = isInside(p, cwd) && !own.some((g) => isInside(p, g));
+  if (inWorktree) return null;
+  if ([...own, git.commonDir].some((g) => g !== null && isInside(p, g)))
     return (
       `factory sandbox: ${p} is git metadata, read-only in the check (git can read history but not ` +
       'commit, configure or install hooks: factory makes the commits); no setting allows it'
     );
-  if (isInside(p, cwd) || isInside(p, '/tmp') || plan.writable.some((w) => isInside(p, w))) return null;
+  if (isInside(p, '/tmp') || plan.writable.some((w) => isInside(p, w))) return null;
   if (isInside(p, '/dev') || isInside(p, '/proc')) return null;
   return (
     `factory sandbox: writing ${p} was blocked (only the worktree, /tmp and sandbox.writable are writable); ` +

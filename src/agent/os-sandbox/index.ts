@@ -71,7 +71,12 @@ function toolchainDirs(env: NodeJS.ProcessEnv, home: string): string[] {
 }
 
 /** What to spawn for `sh -c command` in `cwd` under `plan`; `env` is already scrubbed. */
-export function wrapCommand(command: string, cwd: string, env: NodeJS.ProcessEnv, plan?: SandboxPlan): SpawnSpec {
+export function wrapCommand(
+  command: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  plan?: SandboxPlan,
+): SpawnSpec {
   if (!plan || plan.kind === 'none' || !plan.program) return { file: '/bin/sh', args: ['-c', command], env };
   if (plan.kind === 'bwrap')
     return { file: plan.program, args: bwrapArgs(plan, real(cwd), command), env: bwrapEnv(env) };

@@ -30,7 +30,8 @@ export function seatbeltProfile(plan: SandboxPlan, cwd: string): string {
   const lines = ['(version 1)', '(allow default)'];
   const secrets = SECRET_HOME_PATHS.map((s) => path.join(home, s));
   lines.push(`(deny file-read* ${secrets.map(subpath).join(' ')})`);
-  if (plan.readable.length) lines.push(`(allow file-read* ${plan.readable.map((p) => subpath(real(p))).join(' ')})`);
+  if (plan.readable.length)
+    lines.push(`(allow file-read* ${plan.readable.map((p) => subpath(real(p))).join(' ')})`);
   const temps = ['/private/tmp', '/private/var/folders', real(process.env.TMPDIR ?? '/tmp')];
   lines.push('(deny file-write*)');
   lines.push(
