@@ -17,7 +17,14 @@ describe('trust: sandbox environment', () => {
 
   it('removes database URLs and any value holding a URL with credentials, keeps plain URLs', () => {
     const out = checkEnv(env);
-    for (const gone of ['DATABASE_URL', 'APP_DATABASE_URL', 'CACHE_URL', 'HTTPS_PROXY', 'CLONE_URL', 'GIT_DIR'])
+    for (const gone of [
+      'DATABASE_URL',
+      'APP_DATABASE_URL',
+      'CACHE_URL',
+      'HTTPS_PROXY',
+      'CLONE_URL',
+      'GIT_DIR',
+    ])
       expect(out[gone], gone).toBeUndefined();
     expect(out.API_URL).toBe('http://localhost:3000/api');
     expect(out.DOCS).toBe('see https://example.com/a@b');

@@ -10,7 +10,16 @@ import { detectSandbox } from '../../src/agent/os-sandbox/index.js';
 import { FactoryError } from '../../src/errors.js';
 import { cleanupTemps, tempDir } from '../helpers/git-repo.js';
 import type { ScriptedServer } from '../scripted-server/index.js';
-import { cli, closeInProcess, e2eRepo, events, inProcessServer, runJson, startInProcess, taskDir } from '../e2e/support.js';
+import {
+  cli,
+  closeInProcess,
+  e2eRepo,
+  events,
+  inProcessServer,
+  runJson,
+  startInProcess,
+  taskDir,
+} from '../e2e/support.js';
 
 const REAL_ERROR = 'bwrap: Creating new namespace failed: Operation not permitted';
 let fakeBin: string;
@@ -19,7 +28,9 @@ let server: ScriptedServer;
 
 beforeAll(async () => {
   fakeBin = await tempDir('factory-sbx-fakebin-');
-  writeFileSync(path.join(fakeBin, 'bwrap'), `#!/bin/sh\necho '${REAL_ERROR}' >&2\nexit 1\n`, { mode: 0o755 });
+  writeFileSync(path.join(fakeBin, 'bwrap'), `#!/bin/sh\necho '${REAL_ERROR}' >&2\nexit 1\n`, {
+    mode: 0o755,
+  });
   canary = realpathSync(mkdtempSync('/var/tmp/factory-sbx-fallback-'));
   server = await startInProcess('mlx', 'hello.json');
 });

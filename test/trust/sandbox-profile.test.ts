@@ -55,7 +55,9 @@ describe('trust: sandbox seatbelt profile', () => {
     expect(balanced(p)).toBe(true);
     expect(lines.slice(0, 2)).toEqual(['(version 1)', '(allow default)']);
     const denyAll = lines.indexOf('(deny file-write*)');
-    const allow = lines.findIndex((x) => x.startsWith('(allow file-write*') && x.includes(`(subpath "${l.wt}")`));
+    const allow = lines.findIndex(
+      (x) => x.startsWith('(allow file-write*') && x.includes(`(subpath "${l.wt}")`),
+    );
     expect(denyAll).toBeGreaterThan(0);
     expect(allow).toBeGreaterThan(denyAll);
     expect(lines[allow]).toContain('(subpath "/private/tmp")');

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { action, emit } from '../action.js';
 import { openContext } from '../context.js';
 import { createTask } from '../../tasks/create.js';
+import { SandboxPlans } from '../../tasks/sandbox-plans.js';
 
 export function register(program: Command): void {
   program
@@ -13,7 +14,15 @@ export function register(program: Command): void {
     .action(
       action(async (title: string, o: { base?: string; json?: boolean }) => {
         const { repo, config } = await openContext();
-        const { record, recycled } = await createTask(repo, config.worktree, { title, base: o.base });
+        // worktree.setup runs code from the repository: in the same sandbox as a run's.
+        const setupSandbox = config.worktree.setup
+          ? new SandboxPlans(config, repo.root, (l) => process.stderr.write(`${l}\n`)).get(undefined, 'setup')
+          : undefined;
+        const { record, recycled } = await createTask(repo, config.worktree, {
+          title,
+          base: o.base,
+          ...(setupSandbox ? { setupSandbox } : {}),
+        });
         emit(o.json, { ...record, recycled }, () =>
           [
             `task ${record.id}: ${record.title}`,
