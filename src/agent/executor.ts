@@ -100,7 +100,8 @@ export async function runCheck(command: string, opts: RunCheckOptions): Promise<
   // Read now, while the shell surely still has them: they identify our pipes in any process.
   const pipes = new Set([fdTarget(pid, 1), fdTarget(pid, 2)].filter((t): t is string => t !== null));
   const result = await supervise(child, pid, pipes, command, opts, t0);
-  return plan && result.exitCode !== 0 ? withSandboxNotes(result, plan, opts.cwd) : result;
+  // Also when it exited 0: `cmd || true` hides a blocked write from the exit code, not the output.
+  return plan ? withSandboxNotes(result, plan, opts.cwd) : result;
 }
 
 /**

@@ -13,11 +13,8 @@ export function shorthandJsonSchema(schema: Record<string, unknown>): void {
   const sandbox = props?.sandbox;
   if (!sandbox) return;
   const modes = ((sandbox.properties as Record<string, Record<string, unknown>>).mode ?? {}).enum;
-  props.sandbox = {
-    description: sandbox.description,
-    anyOf: [
-      { type: 'string', enum: modes },
-      { ...sandbox, description: undefined },
-    ],
-  };
+  // `properties` stay at the top as well (they only apply to objects), so tools that walk
+  // `properties` still find every field and its description.
+  const { type: _type, ...rest } = sandbox;
+  props.sandbox = { ...rest, anyOf: [{ type: 'string', enum: modes }, { ...sandbox }] };
 }

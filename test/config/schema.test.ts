@@ -29,6 +29,15 @@ describe('configSchema', () => {
       check: 'npm test',
       parallel: 2,
       worktree: { dir: null, copy: [], link: [], keep: [], setup: null, pool: 2, maxFileSize: 5 },
+      sandbox: {
+        mode: 'auto',
+        writable: [],
+        readable: [],
+        network: false,
+        setupNetwork: true,
+        envAllow: [],
+        envDeny: [],
+      },
     });
   });
 
@@ -110,6 +119,13 @@ describe('configSchema', () => {
       'worktree.setup',
       'worktree.pool',
       'worktree.maxFileSize',
+      'sandbox.mode',
+      'sandbox.writable',
+      'sandbox.readable',
+      'sandbox.network',
+      'sandbox.setupNetwork',
+      'sandbox.envAllow',
+      'sandbox.envDeny',
     ]);
   });
 });
