@@ -105,7 +105,9 @@ describe('Ctrl-C', () => {
       existsSync(pidsFile) ? readFileSync(pidsFile, 'utf8').split('\n').filter(Boolean) : [];
     const repo = await e2eRepo(
       { 'answer.txt': '40\n', 'mode.txt': 'slow\n', 'check.sh': CHECK },
-      { server, check: 'sh check.sh', agent: { maxAttempts: 3, tools: 'text' } },
+      // The check reports host pids through a file in /tmp: unsandboxed, so this tests the
+      // executor's own tracking (the sandboxed kill is in test/trust/sandbox-kill.test.ts).
+      { server, check: 'sh check.sh', sandbox: 'none', agent: { maxAttempts: 3, tools: 'text' } },
     );
     // Should the test fail half-way, no check may outlive it; the server stops in any case.
     stops.push(async () => {
