@@ -129,7 +129,12 @@ export async function removeWorktree(repo: Repo, dir: string): Promise<void> {
   await git(['worktree', 'prune'], { cwd: repo.root });
 }
 
-/** The private git dir of a linked worktree (`<common>/worktrees/<name>`), where its index lives. */
+/**
+ * The private git dir of a linked worktree (`<common>/worktrees/<name>`), where its index and
+ * lock files live. Read from its `.git` link, which must be linked both ways: a link rewritten to
+ * point at the main repository must never make factory clear the main repository's lock files.
+ */
 export async function worktreeGitDir(dir: string): Promise<string> {
-  return gitOut(['rev-parse', '--path-format=absolute', '--git-dir'], { cwd: dir });
+  const commonDir = await gitOut(['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: dir });
+  return verifyWorktreeLink(commonDir, dir);
 }
