@@ -4,10 +4,11 @@ import path from 'node:path';
 import { FactoryError, refuse } from '../errors.js';
 import { envSettings } from './env.js';
 import { coerce, leafByKey, leaves } from './fields.js';
-import { describeIssues } from './issues.js';
+import { describeIssues, formatPath } from './issues.js';
 import { parseJson } from './json.js';
 import { configSchema, type Config } from './schema.js';
 import { expandShorthands } from './shorthand.js';
+import { worktreePathProblems } from './worktree-paths.js';
 
 export const REPO_CONFIG_FILE = '.factoryrc.json';
 
@@ -122,11 +123,14 @@ function flagLayer(flags: Record<string, unknown>, names: Record<string, string>
 }
 
 /** Each layer is checked alone so the message names the file, variable or flag that is wrong. */
-function validate(layer: Layer): void {
+function validate(layer: Layer, repoRoot: string | undefined): void {
   const result = configSchema.safeParse(layer.data);
   if (!result.success) {
     throw refuse(describeIssues(result.error.issues, layer.data, (p) => layer.origin(p)).join('\n'));
   }
+  const paths = worktreePathProblems(layer.data, repoRoot);
+  if (paths.length)
+    throw refuse(paths.map((p) => `${layer.origin(p.path)}: ${formatPath(p.path)}: ${p.message}`).join('\n'));
 }
 
 /** Objects merge key by key; anything else, arrays included, replaces what is below. */
@@ -160,7 +164,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   ];
   const layers = candidates.filter((l): l is Layer => l !== undefined);
   for (const layer of layers) expandShorthands(layer.data);
-  for (const layer of layers) validate(layer);
+  for (const layer of layers) validate(layer, opts.repoRoot);
 
   let merged: Data = {};
   for (const layer of layers) merged = merge(merged, layer.data);

@@ -4,6 +4,8 @@ import { git, gitOut, FACTORY_IDENTITY, GitError } from './run.js';
 import { RefConflictError } from '../errors.js';
 import { attemptMessage, stepMessage, type AttemptMeta, type StepMeta } from './messages.js';
 import { attemptRef, branchRef } from './refs.js';
+import { enclosingSubmodule, ignoredUntracked } from './protected-paths.js';
+import { verifyWorktreeLink } from './worktree-link.js';
 
 /**
  * The writer's view of a task branch. `tip` is what this writer last saw; every ref update is a
@@ -15,9 +17,35 @@ export interface BranchState {
   tip: string;
   /** Tree of `tip`, cached so a no-op tool call costs no extra git call. */
   tipTree?: string;
+  /** The repository's common dir: every commit first verifies the worktree's git link against it. */
+  commonDir: string;
+  /** Worktree-relative paths `worktree.copy` put in: never staged. */
+  copied: ReadonlySet<string>;
+  /** The worktree's own git dir, as last verified. */
+  gitDir?: string;
 }
 
-const opts = (s: BranchState) => ({ cwd: s.worktree, env: FACTORY_IDENTITY });
+const opts = (s: BranchState) => ({
+  cwd: s.worktree,
+  // Named explicitly, so git cannot be steered elsewhere by the worktree's `.git` file.
+  env: { ...FACTORY_IDENTITY, ...(s.gitDir ? { GIT_DIR: s.gitDir, GIT_WORK_TREE: s.worktree } : {}) },
+});
+
+/**
+ * Before any commit: the worktree's `.git` link must still name its own git dir in this
+ * repository (a check may have rewritten it to point at the main repository, whose index and
+ * HEAD would then take the commit). Refuses, with nothing changed, when it does not.
+ */
+async function verifyLink(s: BranchState): Promise<void> {
+  s.gitDir = await verifyWorktreeLink(s.commonDir, s.worktree);
+}
+
+/** The paths factory may stage: not copied in by `worktree.copy`, not inside a submodule. */
+async function stageable(s: BranchState, paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) if (!s.copied.has(p) && !(await enclosingSubmodule(s.worktree, p))) out.push(p);
+  return out;
+}
 
 /**
  * A task worktree's index is rewritten by every step commit. Split into a shared base and a
@@ -51,8 +79,24 @@ async function commitTree(s: BranchState, tree: string, message: string): Promis
  */
 export async function commitStep(s: BranchState, meta: StepMeta): Promise<string | null> {
   if (meta.paths.length === 0) return null;
-  const input = `${meta.paths.map((p) => p.split(path.sep).join('/')).join('\0')}\0`;
-  await git([...SPLIT_INDEX, 'update-index', '--add', '--remove', '-z', '--stdin'], { ...opts(s), input });
+  await verifyLink(s);
+  const paths = await stageable(
+    s,
+    meta.paths.map((p) => p.split(path.sep).join('/')),
+  );
+  if (paths.length === 0) return null;
+  const input = `${paths.join('\0')}\0`;
+  // Ignore rules are matched alongside the staging (they need no index), so the usual case, where
+  // nothing matches, costs no time; an ignored untracked path is taken out again before the tree.
+  const [, ignored] = await Promise.all([
+    git([...SPLIT_INDEX, 'update-index', '--add', '--remove', '-z', '--stdin'], { ...opts(s), input }),
+    ignoredUntracked(paths, { ...opts(s), trackedIn: s.tip }),
+  ]);
+  if (ignored.length)
+    await git([...SPLIT_INDEX, 'update-index', '--force-remove', '-z', '--stdin'], {
+      ...opts(s),
+      input: ignored.map((i) => `${i.path}\0`).join(''),
+    });
   const tree = await gitOut([...SPLIT_INDEX, 'write-tree'], opts(s));
   if (tree === (await treeOf(s))) return null;
   const commit = await commitTree(s, tree, stepMessage(meta));
@@ -104,9 +148,11 @@ export async function commitAttempt(
   meta: Omit<AttemptMeta, 'skipped'>,
   maxFileBytes: number,
 ): Promise<AttemptResult> {
+  await verifyLink(s);
   // One status walk instead of `add -A`: usually every edit already has its step commit and
-  // nothing is left to stage, so the tree of the tip is the attempt's tree.
-  const changes = await worktreeChanges(s);
+  // nothing is left to stage, so the tree of the tip is the attempt's tree. Status lists no
+  // ignored file; copied ones are left out even when an edited .gitignore no longer ignores them.
+  const changes = (await worktreeChanges(s)).filter((c) => !s.copied.has(c.path));
   const skipped = await oversized(
     s,
     changes.filter((c) => c.untracked).map((c) => c.path),

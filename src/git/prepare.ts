@@ -1,10 +1,13 @@
-import { cp, lstat, mkdir, symlink, open } from 'node:fs/promises';
+import { cp, lstat, mkdir, symlink, open, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { git, gitEnv } from './run.js';
 import { FactoryError, refuse } from '../errors.js';
 import type { Repo } from './repo.js';
+import { sourceInside, targetInside } from './confine.js';
+import { writeCopiedList } from './protected-paths.js';
+import { verifyWorktreeLink } from './worktree-link.js';
 
 export interface PrepareOptions {
   /** Globs of gitignored files to copy from the main tree (e.g. `.env`). */
@@ -28,7 +31,12 @@ export interface PrepareOptions {
 
 /** Makes a fresh (or recycled) worktree runnable: copies, links, submodules, then setup. */
 export async function prepareWorktree(repo: Repo, dir: string, opts: PrepareOptions): Promise<void> {
-  await copyIgnored(repo, dir, opts.copy);
+  // Fresh from `worktree add` (or a checked pool), nothing has run in it yet: its link is trusted.
+  const gitDir = await verifyWorktreeLink(repo.commonDir, dir);
+  await fullCheckout(dir, gitDir);
+  const copied = await copyIgnored(repo, dir, opts.copy);
+  // Recorded before anything else can run, so the commits and the file tools leave these out.
+  await writeCopiedList(gitDir, copied);
   await linkDirs(repo, dir, opts.link);
   if (existsSync(path.join(dir, '.gitmodules'))) {
     // The submodule URLs come from the user's own repository, often as local paths.
@@ -42,28 +50,53 @@ export async function prepareWorktree(repo: Repo, dir: string, opts: PrepareOpti
   if (opts.setup) await runSetup(dir, opts.setup, opts.setupLog, opts.wrap);
 }
 
-async function copyIgnored(repo: Repo, dir: string, globs: string[]): Promise<void> {
-  if (globs.length === 0) return;
+/**
+ * `git worktree add` copies the main tree's sparse-checkout patterns, so a task worktree of a
+ * sparse repository would miss every file outside the cone: the model would be told they do not
+ * exist and a write would replace their content. Task worktrees are full checkouts; only this
+ * worktree's own settings change, never the main tree's. `/*` in the worktree's own pattern file
+ * marks one already made full (a pooled one, say), so that costs nothing the next time.
+ */
+async function fullCheckout(dir: string, gitDir: string): Promise<void> {
+  const file = path.join(gitDir, 'info', 'sparse-checkout');
+  const patterns = await readFile(file, 'utf8').catch(() => null);
+  if (patterns === null || patterns === '/*\n') return;
+  const perWorktree = await git(['config', '--bool', 'extensions.worktreeConfig'], {
+    cwd: dir,
+    allowFail: true,
+  });
+  // With per-worktree config (what `git sparse-checkout` sets up), `disable` writes only this
+  // worktree's config. Without it the setting is shared, so the patterns are widened instead.
+  if (perWorktree.stdout.trim() === 'true') await git(['sparse-checkout', 'disable'], { cwd: dir });
+  await writeFile(file, '/*\n');
+  await git(['-c', 'core.sparseCheckoutCone=false', 'read-tree', '-mu', 'HEAD'], { cwd: dir });
+}
+
+/** The files `globs` name among the main tree's ignored ones, copied in; returns their paths. */
+async function copyIgnored(repo: Repo, dir: string, globs: string[]): Promise<string[]> {
+  if (globs.length === 0) return [];
   const specs = globs.map((g) => `:(glob)${g.includes('/') ? g : `**/${g}`}`);
   const out = await git(['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--', ...specs], {
     cwd: repo.root,
   });
+  const copied: string[] = [];
   for (const rel of out.stdout.split('\0').filter(Boolean)) {
-    const dest = path.join(dir, rel);
-    await mkdir(path.dirname(dest), { recursive: true });
-    await cp(path.join(repo.root, rel), dest, { preserveTimestamps: true, force: true });
+    const src = await sourceInside(repo.root, rel, 'worktree.copy');
+    const dest = await targetInside(dir, rel, 'worktree.copy');
+    await cp(src, dest, { preserveTimestamps: true, force: true });
+    copied.push(rel);
   }
+  return copied;
 }
 
 async function linkDirs(repo: Repo, dir: string, names: string[]): Promise<void> {
   for (const name of names) {
     const rel = name.replace(/^\/+|\/+$/g, '');
-    const src = path.join(repo.root, rel);
-    const dest = path.join(dir, rel);
-    if (!existsSync(src)) continue;
+    if (!existsSync(path.join(repo.root, rel))) continue;
+    const src = await sourceInside(repo.root, rel, 'worktree.link');
+    const dest = await targetInside(dir, rel, 'worktree.link');
     const already = await lstat(dest).catch(() => null);
     if (already) continue;
-    await mkdir(path.dirname(dest), { recursive: true });
     await symlink(src, dest, 'dir');
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { git, gitOut, GitError } from './run.js';
 import { refuse } from '../errors.js';
 import type { Repo } from './repo.js';
+import { isOwnWorktree, verifyWorktreeLink } from './worktree-link.js';
 
 export interface WorktreeEntry {
   path: string;
@@ -99,6 +100,7 @@ export async function reuseWorktree(
  * HEAD, untracked and ignored files removed except the kept directories.
  */
 export async function parkWorktree(repo: Repo, dir: string, to: string, keep: string[]): Promise<void> {
+  await verifyWorktreeLink(repo.commonDir, dir);
   await git(['checkout', '--quiet', '--detach'], { cwd: dir });
   await git(['reset', '--quiet', '--hard'], { cwd: dir });
   const excludes = keep.flatMap((k) => ['-e', `/${k.replace(/^\/+|\/+$/g, '')}`]);
@@ -108,14 +110,31 @@ export async function parkWorktree(repo: Repo, dir: string, to: string, keep: st
   await git(['worktree', 'repair', to], { cwd: repo.root });
 }
 
-/** Removes a worktree, even a dirty or half-deleted one, and forgets it in git. */
+/**
+ * Removes a worktree, even a dirty or half-deleted one, and forgets it in git. When git cannot
+ * remove it, the folder is deleted by hand only if it is still this repository's worktree or no
+ * repository's at all: a folder whose `.git` now leads to another repository is left alone.
+ */
 export async function removeWorktree(repo: Repo, dir: string): Promise<void> {
   const r = await git(['worktree', 'remove', '--force', '--force', dir], { cwd: repo.root, allowFail: true });
-  if (r.code !== 0 && existsSync(dir)) await rm(dir, { recursive: true, force: true });
+  if (r.code !== 0 && existsSync(dir)) {
+    const unlinked = !existsSync(path.join(dir, '.git'));
+    if (!unlinked && !(await isOwnWorktree(repo.commonDir, dir)))
+      throw refuse(
+        `${dir} is not a worktree of this repository any more (its .git leads elsewhere); factory left it alone`,
+        'look at it, and delete it yourself if it is not needed',
+      );
+    await rm(dir, { recursive: true, force: true });
+  }
   await git(['worktree', 'prune'], { cwd: repo.root });
 }
 
-/** The private git dir of a linked worktree (`<common>/worktrees/<name>`), where its index lives. */
+/**
+ * The private git dir of a linked worktree (`<common>/worktrees/<name>`), where its index and
+ * lock files live. Read from its `.git` link, which must be linked both ways: a link rewritten to
+ * point at the main repository must never make factory clear the main repository's lock files.
+ */
 export async function worktreeGitDir(dir: string): Promise<string> {
-  return gitOut(['rev-parse', '--path-format=absolute', '--git-dir'], { cwd: dir });
+  const commonDir = await gitOut(['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: dir });
+  return verifyWorktreeLink(commonDir, dir);
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { headCommit, mainBranchName, resolveCommit, type Repo } from '../git/repo.js';
 import { withRepoLock } from '../git/lock.js';
 import { addWorktree, reuseWorktree } from '../git/worktree.js';
@@ -6,7 +7,9 @@ import { prepareWorktree } from '../git/prepare.js';
 import { taskBranch } from '../git/refs.js';
 import { allocateId, releaseId } from './ids.js';
 import { appendEvent, writeRecord, type TaskRecord } from './record.js';
-import { setupLogFile, worktreesDir } from './paths.js';
+import { setupLogFile } from './paths.js';
+import { checkedWorktreesDir } from './worktrees-dir.js';
+import { markFolder, unmarkFolder } from './folder-marks.js';
 import { pickPooled, pooledWorktrees } from './pool.js';
 import type { WorktreeOptions } from './options.js';
 import { wrapCommand, type SandboxPlan } from '../agent/os-sandbox/index.js';
@@ -48,15 +51,20 @@ export async function createTask(
 ): Promise<CreatedTask> {
   const baseName = req.base ?? (await mainBranchName(repo));
   const { record, recycled } = await withRepoLock(repo.factoryDir, async () => {
+    // Refuses a worktree.dir factory must not create folders in, before anything is allocated.
+    const dir = await checkedWorktreesDir(repo, opts);
     const id = await allocateId(repo);
     const branch = taskBranch(id, req.title);
-    const worktree = path.join(worktreesDir(repo, opts.dir), String(id));
+    const worktree = path.join(dir, String(id));
     try {
       const pool = await pooledWorktrees(repo, opts);
+      await markFolder(repo, worktree);
       let base: string;
       if (pool.length) {
         base = req.base ? await resolveCommit(repo, req.base) : await headCommit(repo);
-        await reuseWorktree(repo, pickPooled(pool, base)!, worktree, branch, base);
+        const pooled = pickPooled(pool, base)!;
+        await reuseWorktree(repo, pooled, worktree, branch, base);
+        await unmarkFolder(repo, pooled.path);
       } else {
         base = await addWorktree(repo, worktree, branch, req.base ?? 'HEAD');
       }
@@ -79,6 +87,7 @@ export async function createTask(
       await appendEvent(repo, id, 'created', { base, branch, recycled: pool.length > 0 });
       return { record: rec, recycled: pool.length > 0 };
     } catch (e) {
+      if (!existsSync(worktree)) await unmarkFolder(repo, worktree);
       await releaseId(repo, id);
       throw e;
     }

@@ -4,6 +4,9 @@ import { readdir } from 'node:fs/promises';
 import type { Repo } from '../git/repo.js';
 import { listWorktrees, parkWorktree, removeWorktree } from '../git/worktree.js';
 import { poolPrefix, worktreesDir } from './paths.js';
+import { verifyWorktreeLink } from '../git/worktree-link.js';
+import { markFolder, unmarkFolder } from './folder-marks.js';
+import { checkedWorktreesDir } from './worktrees-dir.js';
 import type { WorktreeOptions } from './options.js';
 
 export interface PooledWorktree {
@@ -41,22 +44,33 @@ export async function retireWorktree(
 ): Promise<'pooled' | 'removed'> {
   if (!existsSync(worktree)) {
     await removeWorktree(repo, worktree);
+    await unmarkFolder(repo, worktree);
     return 'removed';
   }
+  // Parking runs checkout, reset and clean in the worktree: with a `.git` link rewritten to
+  // point at the main repository, those would move the main HEAD and index. Refuse first.
+  await verifyWorktreeLink(repo.commonDir, worktree);
+  const dir = await checkedWorktreesDir(repo, opts);
   const pooled = await pooledWorktrees(repo, opts);
   if (pooled.length >= opts.pool) {
     await removeWorktree(repo, worktree);
+    await unmarkFolder(repo, worktree);
     return 'removed';
   }
-  const dir = worktreesDir(repo, opts.dir);
   let n = 1;
   while (existsSync(path.join(dir, `${poolPrefix}${n}`))) n++;
+  const to = path.join(dir, `${poolPrefix}${n}`);
+  await markFolder(repo, to);
   try {
-    await parkWorktree(repo, worktree, path.join(dir, `${poolPrefix}${n}`), [...opts.keep, ...opts.link]);
+    await parkWorktree(repo, worktree, to, [...opts.keep, ...opts.link]);
+    await unmarkFolder(repo, worktree);
     return 'pooled';
   } catch {
     // A worktree that cannot be cleaned is not worth keeping.
-    await removeWorktree(repo, existsSync(worktree) ? worktree : path.join(dir, `${poolPrefix}${n}`));
+    const left = existsSync(worktree) ? worktree : to;
+    await removeWorktree(repo, left);
+    await unmarkFolder(repo, worktree);
+    await unmarkFolder(repo, to);
     return 'removed';
   }
 }

@@ -6,6 +6,8 @@ import type { Verdict } from '../git/messages.js';
 import { branchRef } from '../git/refs.js';
 import { revParse } from '../git/rollback.js';
 import { git } from '../git/run.js';
+import { readCopiedList } from '../git/protected-paths.js';
+import { verifyWorktreeLink } from '../git/worktree-link.js';
 import { refuse } from '../errors.js';
 import { acquireRunLock } from './run-lock.js';
 import { recoverAfterCrash } from './recover.js';
@@ -48,7 +50,15 @@ export class TaskWorkspace {
       if (lock.stale) await recoverAfterCrash(repo, record);
       const tip = await revParse(repo.root, branchRef(record.branch));
       if (!tip) throw refuse(`the branch ${record.branch} of task ${id} is gone`);
-      const state: BranchState = { worktree: record.worktree, branch: record.branch, tip };
+      const gitDir = await verifyWorktreeLink(repo.commonDir, record.worktree);
+      const state: BranchState = {
+        worktree: record.worktree,
+        branch: record.branch,
+        tip,
+        commonDir: repo.commonDir,
+        gitDir,
+        copied: await readCopiedList(gitDir),
+      };
       return new TaskWorkspace(repo, record, state, lock.release, opts.maxFileSize * 1024 * 1024);
     } catch (e) {
       await lock.release();

@@ -94,7 +94,11 @@ describe('factory discard / prune', () => {
   it('prune finds the three kinds of orphan, and --dry-run only lists them', async () => {
     const dir = await makeRepo({ 'a.txt': 'a\n' });
     const wtRoot = path.join(dir, '.git/factory/worktrees');
-    // 1. a worktree folder git does not list
+    // 1. a worktree folder factory made that git does not list (its admin dir is gone), and a
+    // folder factory did not make, which prune leaves alone
+    const t0 = await taskWithAttempts(dir, 'admin lost', []);
+    await rm(path.join(dir, '.git/worktrees', path.basename(t0.worktree)), { recursive: true });
+    await rm(path.join(dir, '.git/factory/tasks', String(t0.id)), { recursive: true });
     await mkdir(path.join(wtRoot, '99'), { recursive: true });
     await writeFile(path.join(wtRoot, '99', 'junk.txt'), 'j');
     // 2. a git worktree with no task record
@@ -114,11 +118,12 @@ describe('factory discard / prune', () => {
     expect(real.stdout).toContain('removed folder');
     expect(real.stdout).toContain('removed worktree');
     expect(real.stdout).toContain('removed record');
-    expect(existsSync(path.join(wtRoot, '99'))).toBe(false);
+    expect(existsSync(t0.worktree)).toBe(false);
+    expect(existsSync(path.join(wtRoot, '99', 'junk.txt'))).toBe(true);
     expect(existsSync(t1.worktree)).toBe(false);
     expect(sh(dir, 'worktree', 'list').split('\n')).toHaveLength(1);
     // The work of the task whose worktree vanished is still on its branch.
-    expect(sh(dir, 'show', 'factory/2-worktree-lost:a.txt')).toBe('keep me');
+    expect(sh(dir, 'show', 'factory/3-worktree-lost:a.txt')).toBe('keep me');
     expect((await runCli(dir, ['prune'])).stdout).toContain('nothing to prune');
     expect(sh(dir, 'status', '--porcelain')).toBe('');
   });

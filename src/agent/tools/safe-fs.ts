@@ -10,6 +10,7 @@ import { lstat, mkdir, open, realpath, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { SandboxError, quotePath, resolveInside, toRelative } from '../sandbox.js';
+import { assertEditable } from './edit-guard.js';
 
 // O_NOFOLLOW is missing on Windows; there the sandbox's own checks are the only guard.
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -92,6 +93,7 @@ export async function readExisting(
   maxBytes: number,
 ): Promise<{ abs: string; text?: string }> {
   const abs = await resolveInside(root, rel, { forWrite: true });
+  await assertEditable(root, abs, rel);
   let st;
   try {
     st = await lstat(abs);
@@ -178,7 +180,7 @@ export async function writeAt(root: string, abs: string, rel: string, content: s
  */
 export async function deleteInside(root: string, rel: string): Promise<string> {
   // Checks the whole path, including where a final symlink points.
-  await resolveInside(root, rel, { forWrite: true });
+  await assertEditable(root, await resolveInside(root, rel, { forWrite: true }), rel);
   const realRoot = await realpath(root);
   const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
   const name = parts.pop()!;
