@@ -20,6 +20,6 @@ export async function validateRef(repo: Repo, ref: string, what = 'base ref'): P
     cwd: repo.root,
     allowFail: true,
   });
-  if (r.code !== 0) throw refuse(`unknown ${what}: ${shown}`, 'name a branch, tag or commit that exists');
+  if (r.code !== 0) throw refuse(`unknown ${what}: ${ref}`, 'name a branch, tag or commit that exists');
   return r.stdout.trim();
 }

@@ -175,7 +175,7 @@ describe('trust: a ref from the user is checked before git sees it', () => {
       ['-b', /^not a valid base ref: "-b"$/],
       ['--orphan', /^not a valid base ref: "--orphan"$/],
       ['main\n-b', /^not a valid base ref: "main\\n-b"$/],
-      ['no-such-branch', /^unknown base ref: "no-such-branch"$/],
+      ['no-such-branch', /^unknown base ref: no-such-branch$/],
     ] as const) {
       expect(await refusal(createTask(repo, DEFAULT_WORKTREE_OPTIONS, { title: 'x', base }))).toMatch(
         message,
