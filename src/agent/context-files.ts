@@ -109,6 +109,8 @@ export interface Mention {
 
 const TOKEN = /[\w@~.+\-/]+(?::\d+(?::\d+)?)?/g;
 const FAILURE_LINE = /fail|error|✗|×|✖|expected|assert|exception|traceback|panic|^\s*at\s|:\d+/i;
+/** No real path is longer (PATH_MAX); looking a longer token up costs time for each of its slashes. */
+const MAX_TOKEN_CHARS = 4096;
 
 /** The repo files a text mentions, in order of first mention. */
 export function findMentions(text: string, index: PathIndex, maxTokens = 5000): Mention[] {
@@ -119,6 +121,7 @@ export function findMentions(text: string, index: PathIndex, maxTokens = 5000): 
     const strong = FAILURE_LINE.test(line);
     for (const m of line.matchAll(TOKEN)) {
       if (++seen > maxTokens) return [...found.values()];
+      if (m[0].length > MAX_TOKEN_CHARS) continue;
       const ref = /^(.*?)(?::(\d+)(?::\d+)?)?$/.exec(m[0].replace(/[.-]+$/, ''));
       const token = ref?.[1]?.replace(/[.-]+$/, '') ?? '';
       if (token.length < 3 || !/[./]/.test(token) || !/\w/.test(token)) continue;

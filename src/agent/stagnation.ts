@@ -17,8 +17,6 @@ const tmpRoots = (): string[] => {
  * before numbers, so a temp folder's random name or a timestamp inside a path cannot survive.
  */
 const RULES: Array<[RegExp, string]> = [
-  // A task's worktree, wherever the config put it.
-  [new RegExp(`${PATH_CHARS}*/factory/worktrees/\\d+`, 'g'), '<worktree>'],
   // Temp folders: the random segment goes, the path inside it stays.
   [new RegExp(`(?:/private)?/var/folders/${SEG}+/${SEG}+/[A-Z]/${SEG}+`, 'g'), '<tmp>'],
   [new RegExp(`(?:/private)?/tmp/${SEG}+`, 'g'), '<tmp>'],
@@ -44,6 +42,33 @@ const RULES: Array<[RegExp, string]> = [
   [/\b(line \d+),?\s*col(?:umn)?\s*\d+/gi, '$1'],
 ];
 
+const PATH_CHAR = new RegExp(PATH_CHARS);
+const WORKTREE = /\/factory\/worktrees\/\d+/g;
+
+/**
+ * A task's worktree, wherever the config put it: `<anything>/factory/worktrees/<id>` becomes
+ * `<worktree>`. The path before the marker is found by walking back from each match, never by a
+ * leading `[path chars]*` in the pattern: that would rescan a long line from every position
+ * (quadratic; a 32 KB line took seconds).
+ */
+function replaceWorktrees(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(WORKTREE)) {
+    let start = m.index;
+    while (start > last && PATH_CHAR.test(text[start - 1]!)) start--;
+    out += `${text.slice(last, start)}<worktree>`;
+    last = m.index + m[0].length;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+/**
+ * What normalisation reads at most: the end of the output. It keeps 30 lines; a longer input is
+ * only more work (the executor already caps the output, but a caller may not).
+ */
+const MAX_NORMALIZED_CHARS = 64 * 1024;
+
 /**
  * The last `maxLines` non-blank lines of a check's output with what changes from run to run
  * taken out: timestamps, durations, addresses, pids, ports, temp and worktree paths (and any
@@ -52,9 +77,12 @@ const RULES: Array<[RegExp, string]> = [
  * next one fails), which is progress, not stagnation; a column moves with cosmetic edits.
  */
 export function normalizeErrorTail(output: string, maxLines = 30, roots: string[] = []): string {
-  let text = stripAnsi(output);
+  // Every pass below is linear in its input; this bounds the input. A regression test feeds
+  // 128 KB lines of every shape the rules look at.
+  let text = stripAnsi(output.length > MAX_NORMALIZED_CHARS ? output.slice(-MAX_NORMALIZED_CHARS) : output);
   for (const root of [...roots, ...tmpRoots()].filter(Boolean).sort((a, b) => b.length - a.length))
     text = text.replace(new RegExp(`${escape(root.replace(/\/+$/, ''))}(?=/|\\b|$)`, 'g'), '<root>');
+  text = replaceWorktrees(text);
   for (const [re, to] of RULES) text = text.replace(re, to);
   const lines = text
     .split('\n')

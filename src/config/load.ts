@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FactoryError, refuse } from '../errors.js';
@@ -6,6 +5,7 @@ import { envSettings } from './env.js';
 import { coerce, leafByKey, leaves } from './fields.js';
 import { describeIssues, formatPath } from './issues.js';
 import { parseJson } from './json.js';
+import { checkDepth, readInputFile } from './read-file.js';
 import { configSchema, type Config } from './schema.js';
 import { expandShorthands } from './shorthand.js';
 import { worktreePathProblems } from './worktree-paths.js';
@@ -57,14 +57,8 @@ function isObject(v: unknown): v is Data {
 
 async function fileLayer(file: string): Promise<Layer | undefined> {
   const label = displayPath(file);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw refuse(`${label}: cannot read: ${(e as Error).message}`);
-  }
+  const text = await readInputFile(file, label);
+  if (text === undefined) return undefined;
   const data = parseJson(text, label);
   return { data: data as Data, origin: () => label };
 }
@@ -124,6 +118,7 @@ function flagLayer(flags: Record<string, unknown>, names: Record<string, string>
 
 /** Each layer is checked alone so the message names the file, variable or flag that is wrong. */
 function validate(layer: Layer, repoRoot: string | undefined): void {
+  checkDepth(layer.data, (p) => layer.origin(p));
   const result = configSchema.safeParse(layer.data);
   if (!result.success) {
     throw refuse(describeIssues(result.error.issues, layer.data, (p) => layer.origin(p)).join('\n'));

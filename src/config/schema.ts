@@ -6,10 +6,25 @@ import { z } from 'zod';
  * which kind of number or string is wanted.
  */
 
-const positiveInt = (error = 'expected a positive integer') =>
-  z.number({ error }).int({ error }).positive({ error });
+/*
+ * Every number has a range: a value far out of it is a typo or a unit mix-up (milliseconds for
+ * seconds), and some would break silently (a timeout past 2^31 ms fires at once). The message
+ * names the range, and the loader adds the field and the value.
+ */
+const intIn = (min: number, max: number, what = 'an integer') => {
+  const error = `expected ${what} from ${min} to ${max}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
 
-const positiveNumber = (error = 'expected a positive number') => z.number({ error }).positive({ error });
+const numberIn = (min: number, max: number, what: string, exclusiveMin = false) => {
+  const error = `expected ${what} ${exclusiveMin ? `above ${min} and up to` : `from ${min} to`} ${max}`;
+  const n = z.number({ error }).max(max, { error });
+  return exclusiveMin ? n.gt(min, { error }) : n.min(min, { error });
+};
+
+/** Seconds a timeout may be: a day at most, far below what a timer can hold (24.8 days). */
+export const MAX_TIMEOUT_SECONDS = 86_400;
+export const MAX_ATTEMPTS = 100;
 
 const nonEmptyString = (error = 'expected a non-empty string') => z.string({ error }).min(1, { error });
 
@@ -27,7 +42,7 @@ const endpointSchema = z
       baseURL: httpURL().describe(
         'OpenAI-compatible base URL of this server, e.g. "http://gpu-box:8000/v1".',
       ),
-      concurrency: positiveInt()
+      concurrency: intIn(1, 256)
         .optional()
         .describe('Requests sent to this server at once; defaults to server.concurrency.'),
     },
@@ -63,12 +78,10 @@ const serverSchema = z
             "replaced; {port} is the model server's own port, behind the queue front on baseURL's port. " +
             'null: never start a server, use baseURL as it is.',
         ),
-      concurrency: positiveInt()
+      concurrency: intIn(1, 256)
         .default(1)
         .describe('Requests sent to the model server at once (1 for mlx_lm.server).'),
-      idleShutdown: z
-        .number({ error: 'expected a number of minutes (0 or more)' })
-        .min(0, { error: 'expected a number of minutes (0 or more)' })
+      idleShutdown: numberIn(0, 10_080, 'a number of minutes')
         .default(10)
         .describe(
           'Minutes without requests after which a server started by factory stops; 0 keeps it running.',
@@ -88,17 +101,19 @@ const serverSchema = z
 const agentSchema = z
   .strictObject(
     {
-      maxAttempts: positiveInt()
+      maxAttempts: intIn(1, MAX_ATTEMPTS)
         .default(5)
         .describe('Attempts (Coder turn, check, Sheriff verdict) before a task stops as failed.'),
-      executionTimeout: positiveNumber('expected a positive number of seconds')
+      executionTimeout: numberIn(1, MAX_TIMEOUT_SECONDS, 'a number of seconds')
         .default(60)
         .describe('Seconds the check may run in one attempt before its whole process tree is killed.'),
-      llmTimeout: positiveNumber('expected a positive number of seconds')
+      llmTimeout: numberIn(1, MAX_TIMEOUT_SECONDS, 'a number of seconds')
         .default(120)
         .describe('Seconds a model request may go without receiving data before it is aborted.'),
-      maxTokensPerTurn: positiveInt().default(8192).describe('max_tokens sent with every model request.'),
-      totalTokenBudget: positiveInt()
+      maxTokensPerTurn: intIn(16, 262_144)
+        .default(8192)
+        .describe('max_tokens sent with every model request.'),
+      totalTokenBudget: intIn(1, 10_000_000_000)
         .default(100000)
         .describe(
           'Tokens (prompt + completion, as the server reports them) one task may use in all its turns.',
@@ -109,7 +124,7 @@ const agentSchema = z
         .max(2, { error: 'expected a number from 0 to 2' })
         .default(0)
         .describe('Sampling temperature of Coder and Sheriff requests.'),
-      stagnationThreshold: positiveInt()
+      stagnationThreshold: intIn(1, MAX_ATTEMPTS)
         .default(3)
         .describe('A task stops when this many attempts in a row end with the same error output.'),
       runCommand: z
@@ -181,13 +196,10 @@ const worktreeSchema = z
         .describe(
           'Shell command run once in each new worktree after copy and link, e.g. "npm ci". null: none.',
         ),
-      pool: z
-        .number({ error: 'expected an integer (0 or more)' })
-        .int({ error: 'expected an integer (0 or more)' })
-        .min(0, { error: 'expected an integer (0 or more)' })
+      pool: intIn(0, 64)
         .default(2)
         .describe('Spare worktrees kept ready so a new task does not wait for checkout and setup; 0: none.'),
-      maxFileSize: positiveNumber('expected a positive number of MiB')
+      maxFileSize: numberIn(0, 4096, 'a number of MiB', true)
         .default(5)
         .describe('Untracked files larger than this many MiB are left out of attempt commits.'),
     },
@@ -261,7 +273,7 @@ export const configSchema = z
           'Shell command run in the worktree after every attempt; exit code 0 passes. ' +
             'null: the repository has no check.',
         ),
-      parallel: positiveInt()
+      parallel: intIn(1, 64)
         .default(2)
         .describe('Tasks run at the same time; their model requests still share one queue.'),
       worktree: worktreeSchema,

@@ -5,6 +5,7 @@ import {
   httpError,
   malformedChunkError,
   notApiError,
+  replyTooLargeError,
   stoppedError,
   toLlmError,
   type FailureContext,
@@ -12,7 +13,8 @@ import {
 import { toWireRequest } from './normalize-request.js';
 import { ResponseBuilder } from './normalize.js';
 import type { WireCompletion } from './normalize-wire.js';
-import { parseSse } from './sse.js';
+import { parseSse, SseTooLong } from './sse.js';
+import { boundedText, replyChars, replyLimitChars, WireLimitError, wireLimitBytes } from './reply-limit.js';
 import type { ChatRequest, ChatResponse, EndpointConfig, StreamCallbacks } from './types.js';
 
 /** Whole-request deadline when the caller gives none (config's llmTimeout normally sets it). */
@@ -109,10 +111,19 @@ export async function chat(
     const seen = guessFlavor(response.headers);
     if (seen !== 'generic') ctx.flavor = seen;
     const builder = new ResponseBuilder(req, opts.callbacks);
-    if (stream) await readStream(response, builder, ctx, () => stop('idle'));
-    else await readWhole(response, builder, ctx);
+    const limits = {
+      chars: replyLimitChars(req.maxTokens),
+      bytes: wireLimitBytes(req.maxTokens),
+      maxTokens: req.maxTokens,
+    };
+    if (stream) await readStream(response, builder, ctx, () => stop('idle'), limits);
+    else await readWhole(response, builder, ctx, limits);
     return builder.build(endpoint.model);
   } catch (e) {
+    if (e instanceof SseTooLong || e instanceof WireLimitError) {
+      controller.abort();
+      throw replyTooLargeError(ctx, `${wireLimitBytes(req.maxTokens)} bytes on the wire`, req.maxTokens);
+    }
     throw toLlmError(e, ctx);
   } finally {
     clearTimeout(deadline);
@@ -120,20 +131,32 @@ export async function chat(
   }
 }
 
+/** What one answer may be: characters of text, bytes on the wire (a line, or a whole JSON body). */
+interface Limits {
+  chars: number;
+  bytes: number;
+  maxTokens: number;
+}
+
+/** An error page is read only as far as a message can show it. */
+const ERROR_PAGE_BYTES = 64 * 1024;
+
 async function readStream(
   response: Response,
   builder: ResponseBuilder,
   ctx: FailureContext,
   onIdle: () => void,
+  limits: Limits,
 ): Promise<void> {
   const contentType = response.headers.get('content-type')?.toLowerCase() ?? '';
   // Some servers ignore `stream: true` and answer with one JSON completion; that is fine.
-  if (contentType.includes('json')) return readWhole(response, builder, ctx);
+  if (contentType.includes('json')) return readWhole(response, builder, ctx, limits);
   if (contentType.includes('text/html') || !response.body) {
-    throw notApiError(ctx, contentType, await response.text());
+    throw notApiError(ctx, contentType, await errorPage(response));
   }
   let done = false;
-  for await (const item of parseSse(watchIdle(response.body, ctx.idleTimeoutMs, onIdle))) {
+  let chars = 0;
+  for await (const item of parseSse(watchIdle(response.body, ctx.idleTimeoutMs, onIdle), limits.bytes)) {
     if (item.type === 'comment') continue;
     if (item.type === 'other') throw notApiError(ctx, contentType, item.line);
     if (item.data.trim() === '[DONE]') {
@@ -143,14 +166,27 @@ async function readStream(
     const chunk = parseChunk(item.data, ctx);
     if (chunk.error) throw inlineError(chunk, response.headers, ctx);
     ctx.chunks++;
+    chars += replyChars(chunk);
+    if (chars > limits.chars) throw tooLarge(ctx, limits);
     builder.addChunk(chunk);
   }
   // A finish reason makes the answer whole even if `[DONE]` got lost after it.
   if (!done && !builder.finished) throw cutStreamError(ctx);
 }
 
-async function readWhole(response: Response, builder: ResponseBuilder, ctx: FailureContext): Promise<void> {
-  const text = await response.text();
+const tooLarge = (ctx: FailureContext, limits: Limits) =>
+  replyTooLargeError(ctx, `${limits.chars} characters`, limits.maxTokens);
+
+/** The start of a body that is not an answer, for the message. */
+const errorPage = (response: Response) => boundedText(response, ERROR_PAGE_BYTES, { truncate: true });
+
+async function readWhole(
+  response: Response,
+  builder: ResponseBuilder,
+  ctx: FailureContext,
+  limits: Limits,
+): Promise<void> {
+  const text = await boundedText(response, limits.bytes);
   const contentType = response.headers.get('content-type') ?? '';
   let body: WireCompletion | undefined;
   try {
@@ -163,6 +199,7 @@ async function readWhole(response: Response, builder: ResponseBuilder, ctx: Fail
     throw notApiError(ctx, contentType, text);
   }
   if (body.error) throw inlineError(body, response.headers, ctx);
+  if (replyChars(body) > limits.chars) throw tooLarge(ctx, limits);
   builder.addCompletion(body);
 }
 

@@ -163,6 +163,18 @@ export function malformedChunkError(
   );
 }
 
+/** The answer passed the size factory allows for one reply: stopped, never retried. */
+export function replyTooLargeError(ctx: FailureContext, limit: string, maxTokens: number): LlmError {
+  return new LlmError(
+    'protocol',
+    `${serverName(ctx)} sent a reply larger than ${limit} for max_tokens ${maxTokens}; factory stopped reading it`,
+    {
+      server: ctx.baseURL,
+      hint: 'the model is looping or the server ignores max_tokens; lower agent.maxTokensPerTurn or check the server',
+    },
+  );
+}
+
 export function notApiError(ctx: FailureContext, contentType: string, body: string): LlmError {
   return new LlmError(
     'protocol',

@@ -5,6 +5,7 @@ import { withRepoLock } from '../git/lock.js';
 import { addWorktree, reuseWorktree } from '../git/worktree.js';
 import { prepareWorktree } from '../git/prepare.js';
 import { taskBranch } from '../git/refs.js';
+import { validateRef } from '../git/validate-ref.js';
 import { allocateId, releaseId } from './ids.js';
 import { appendEvent, writeRecord, type TaskRecord } from './record.js';
 import { setupLogFile } from './paths.js';
@@ -49,6 +50,8 @@ export async function createTask(
   opts: WorktreeOptions,
   req: CreateTaskRequest,
 ): Promise<CreatedTask> {
+  // The base reaches `git worktree add` as an argument: it must name a commit, never an option.
+  if (req.base !== undefined) await validateRef(repo, req.base);
   const baseName = req.base ?? (await mainBranchName(repo));
   const { record, recycled } = await withRepoLock(repo.factoryDir, async () => {
     // Refuses a worktree.dir factory must not create folders in, before anything is allocated.

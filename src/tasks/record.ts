@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, writeFile, appendFile } from 'node:fs/promises';
 import { FactoryError, refuse } from '../errors.js';
 import type { Repo } from '../git/repo.js';
@@ -64,6 +65,40 @@ export async function taskIds(repo: Repo): Promise<number[]> {
     .sort((a, b) => a - b);
 }
 
+/** Largest one event may be in the log; a longer one has its longest texts cut in the middle. */
+export const MAX_EVENT_CHARS = 512 * 1024;
+/** Lines longer than this (only an older factory wrote them) are skipped when reading. */
+const MAX_READ_LINE_BYTES = 4 * MAX_EVENT_CHARS;
+
+/** `text` within `max` characters: its start and end with a marker saying how much was cut. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = Math.floor(max / 3);
+  const tail = max - head;
+  return `${text.slice(0, head)}\n… [factory: ${text.length - head - tail} characters cut] …\n${text.slice(-tail)}`;
+}
+
+function clipAll(value: unknown, max: number): unknown {
+  if (typeof value === 'string') return clip(value, max);
+  if (Array.isArray(value)) return value.map((v) => clipAll(v, max));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clipAll(v, max)]));
+  return value;
+}
+
+/**
+ * One event as a log line within MAX_EVENT_CHARS: texts (a model's reply, a prompt, a check's
+ * output) are cut ever shorter until the line fits, so the log grows by a bounded amount per event.
+ */
+export function eventLine(ev: TaskEvent): string {
+  let line = JSON.stringify(ev);
+  for (let max = MAX_EVENT_CHARS / 2; line.length > MAX_EVENT_CHARS && max >= 256; max = Math.floor(max / 4))
+    line = JSON.stringify(clipAll(ev, max));
+  if (line.length > MAX_EVENT_CHARS)
+    line = JSON.stringify({ t: ev.t, type: ev.type, oversized: line.length });
+  return line;
+}
+
 /** Appends one event; a single small append is atomic enough for concurrent writers. */
 export async function appendEvent(
   repo: Repo,
@@ -72,19 +107,55 @@ export async function appendEvent(
   data: Record<string, unknown> = {},
 ): Promise<void> {
   const ev: TaskEvent = { t: new Date().toISOString(), type, ...data };
-  await appendFile(eventsFile(repo, id), `${JSON.stringify(ev)}\n`);
+  await appendFile(eventsFile(repo, id), `${eventLine(ev)}\n`);
 }
 
+/**
+ * The event log, read as a stream: memory stays bounded by the longest line kept, whatever the
+ * file's size. A line too long to be one of ours is skipped and stands as an `oversized` event.
+ */
 export async function readEvents(repo: Repo, id: number): Promise<TaskEvent[]> {
-  const raw = await readFile(eventsFile(repo, id), 'utf8').catch(() => '');
   const events: TaskEvent[] = [];
-  for (const line of raw.split('\n')) {
-    if (!line.trim()) continue;
+  const take = (line: string) => {
+    if (!line.trim()) return;
     try {
       events.push(JSON.parse(line) as TaskEvent);
     } catch {
       // A torn last line after a crash: everything before it is still good.
     }
+  };
+  let parts: Buffer[] = [];
+  let size = 0;
+  /** Bytes of a line being skipped, or -1 when none is. */
+  let skipping = -1;
+  const endLine = () => {
+    if (skipping >= 0) events.push({ t: '', type: 'oversized', bytes: skipping });
+    else take(Buffer.concat(parts).toString('utf8'));
+    parts = [];
+    size = 0;
+    skipping = -1;
+  };
+  try {
+    for await (const chunk of createReadStream(eventsFile(repo, id), { highWaterMark: 256 * 1024 })) {
+      let buf = chunk as Buffer;
+      for (let nl = buf.indexOf(10); ; nl = buf.indexOf(10)) {
+        const piece = nl < 0 ? buf : buf.subarray(0, nl);
+        if (skipping >= 0) skipping += piece.length;
+        else if (size + piece.length > MAX_READ_LINE_BYTES) {
+          skipping = size + piece.length;
+          parts = [];
+        } else {
+          parts.push(piece);
+          size += piece.length;
+        }
+        if (nl < 0) break;
+        endLine();
+        buf = buf.subarray(nl + 1);
+      }
+    }
+  } catch {
+    // No log yet (or unreadable): no events.
   }
+  endLine();
   return events;
 }

@@ -1,8 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, YAMLError } from 'yaml';
 import { z } from 'zod';
 import { refuse } from '../errors.js';
+import { formatPath } from '../config/issues.js';
+import { parseJson } from '../config/json.js';
+import { checkDepth, readInputFile } from '../config/read-file.js';
+import { MAX_ATTEMPTS, MAX_TIMEOUT_SECONDS } from '../config/schema.js';
 
 /** A task as the user gave it, before the configuration fills the gaps. */
 export interface TaskInput {
@@ -30,8 +33,17 @@ const taskSchema = z.strictObject({
       error: 'expected a string or a list of strings',
     })
     .optional(),
-  max_attempts: z.number({ error: 'expected a positive integer' }).int().positive().optional(),
-  timeout: z.number({ error: 'expected a number of seconds' }).positive().optional(),
+  max_attempts: z
+    .number({ error: `expected an integer from 1 to ${MAX_ATTEMPTS}` })
+    .int({ error: `expected an integer from 1 to ${MAX_ATTEMPTS}` })
+    .min(1, { error: `expected an integer from 1 to ${MAX_ATTEMPTS}` })
+    .max(MAX_ATTEMPTS, { error: `expected an integer from 1 to ${MAX_ATTEMPTS}` })
+    .optional(),
+  timeout: z
+    .number({ error: `expected a number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}` })
+    .min(1, { error: `expected a number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}` })
+    .max(MAX_TIMEOUT_SECONDS, { error: `expected a number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}` })
+    .optional(),
   check: z.string({ error: 'expected a command string or null' }).nullable().optional(),
   base: z.string({ error: 'expected a git ref' }).min(1).optional(),
   sandbox: z
@@ -59,36 +71,70 @@ export function taskFromText(description: string): TaskInput {
   };
 }
 
-function problemLine(file: string, issue: z.core.$ZodIssue): string {
-  const at = issue.path.length ? issue.path.join('.') : '(top level)';
-  return `${file}: ${at}: ${issue.message}`;
+function problemLines(file: string, issue: z.core.$ZodIssue): string[] {
+  if (issue.code === 'unrecognized_keys')
+    return issue.keys.map((k) => `${file}: ${formatPath([...issue.path, k])}: unknown field`);
+  const at = issue.path.length ? formatPath(issue.path) : '(top level)';
+  return [`${file}: ${at}: ${issue.message}`];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The problems of data that is not a task file, with full paths (`tasks[1].max_attempts`): the
+ * union's own issues hide which task and which field, so each task is checked on its own.
+ */
+function fileIssues(data: unknown, unionIssues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const tasks: [PropertyKey[], unknown][] = Array.isArray(data)
+    ? data.map((t, i) => [[i], t])
+    : isObject(data) && 'tasks' in data
+      ? Array.isArray(data.tasks)
+        ? data.tasks.map((t, i) => [['tasks', i], t])
+        : []
+      : [[[], data]];
+  if (isObject(data) && 'tasks' in data && !Array.isArray(data.tasks)) {
+    const r = z
+      .strictObject({ tasks: z.array(taskSchema, { error: 'expected a list of tasks' }) })
+      .safeParse(data);
+    return r.success ? unionIssues : r.error.issues;
+  }
+  for (const [prefix, task] of tasks) {
+    const r = taskSchema.safeParse(task);
+    if (!r.success) return r.error.issues.map((i) => ({ ...i, path: [...prefix, ...i.path] }));
+  }
+  return unionIssues;
+}
+
+/** A YAML error as one line: what is wrong and where, without the excerpt the library appends. */
+function yamlProblem(e: unknown): string {
+  const message = (e as Error).message.split('\n')[0]!.replace(/\s*at line \d+, column \d+:?\s*$/, '');
+  const pos = e instanceof YAMLError ? e.linePos?.[0] : undefined;
+  const what = /maximum call stack/i.test(message) ? 'nested too deeply' : message;
+  return pos ? `invalid YAML at line ${pos.line}, column ${pos.col}: ${what}` : `invalid YAML: ${what}`;
 }
 
 /** Reads a task file (YAML or JSON): one task, a list of tasks, or `{tasks: [...]}`. */
 export async function readTaskFile(file: string): Promise<TaskInput[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw refuse(`cannot read the task file ${file}`, 'check the path');
-  }
+  const text = await readInputFile(file, file);
+  if (text === undefined)
+    throw refuse(`cannot read the task file ${file}: it does not exist`, 'check the path');
   let data: unknown;
-  try {
-    data = path.extname(file) === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
-    throw refuse(
-      `${file} is not valid ${path.extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
-    );
+  if (path.extname(file) === '.json') data = parseJson(text, file);
+  else {
+    try {
+      data = parseYaml(text);
+    } catch (e) {
+      throw refuse(`${file}: ${yamlProblem(e)}`);
+    }
   }
+  checkDepth(data, file);
   const parsed = fileSchema.safeParse(data);
   if (!parsed.success) {
-    // The union hides the useful message; validate as a single task to point at the field.
-    const single = taskSchema.safeParse(
-      Array.isArray(data) ? data[0] : ((data as { tasks?: unknown[] })?.tasks?.[0] ?? data),
-    );
-    const issues = single.success ? parsed.error.issues : single.error.issues;
     throw refuse(
-      issues.map((i) => problemLine(file, i)).join('; '),
+      fileIssues(data, parsed.error.issues)
+        .flatMap((i) => problemLines(file, i))
+        .join('; '),
       'fields: name, description, constraints, max_attempts, timeout, check, base, sandbox',
     );
   }

@@ -185,7 +185,7 @@ describe('loadConfig', () => {
     const dir = await tempDir();
     const e = await loadError(dir, { env: { FACTORY_MAX_ATTEMPTS: 'five' } });
     expect(e.message).toBe(
-      'env FACTORY_MAX_ATTEMPTS: agent.maxAttempts: expected a positive integer, got "five"',
+      'env FACTORY_MAX_ATTEMPTS: agent.maxAttempts: expected an integer from 1 to 100, got "five"',
     );
     const e2 = await loadError(dir, { env: { FACTORY_WORKTREE_COPY: '.env' } });
     expect(e2.message).toBe(
@@ -197,7 +197,7 @@ describe('loadConfig', () => {
     const dir = await tempDir();
     const file = await writeJson(path.join(dir, '.factoryrc.json'), { agent: { maxAttempts: 'five' } });
     const e = await loadError(dir, { repoRoot: dir });
-    expect(e.message).toBe(`${file}: agent.maxAttempts: expected a positive integer, got "five"`);
+    expect(e.message).toBe(`${file}: agent.maxAttempts: expected an integer from 1 to 100, got "five"`);
   });
 
   it('points at the layer that is wrong, not at the merged result', async () => {
@@ -219,7 +219,7 @@ describe('loadConfig', () => {
       expect.arrayContaining([
         `${file}: server.baseURL: expected an http(s) URL such as "http://127.0.0.1:8080/v1", got "ftp://x"`,
         `${file}: server.endpoints[0].baseURL: missing; expected an http(s) URL such as "http://127.0.0.1:8080/v1"`,
-        `${file}: server.endpoints[0].concurrency: expected a positive integer, got 0`,
+        `${file}: server.endpoints[0].concurrency: expected an integer from 1 to 256, got 0`,
         `${file}: check: expected a shell command or null, got ""`,
       ]),
     );

@@ -198,7 +198,7 @@ describe('factory task exit codes', () => {
     await writeFile(bad, 'name: x\ndescription: Do it\nmax_attempts: three\n');
     const r = await cli(repo.dir, ['task', '-t', bad]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${bad}: max_attempts: expected a positive integer`);
+    expect(r.stderr).toContain(`${bad}: max_attempts: expected an integer from 1 to 100`);
     expect(sh(repo.dir, 'branch', '--list', 'factory/*')).toBe('');
     expectMainUntouched(repo.dir, repo.head);
   });

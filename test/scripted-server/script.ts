@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -76,6 +77,12 @@ const replySchema = z.object({
   chunkChars: z.number().int().positive().optional(),
   /** false: answer with one JSON completion even when asked to stream, as some servers do. */
   stream: z.boolean().optional(),
+  /** The reply's text is this file, read as it is sent (see file-reply.ts); chunkChars default 64 KiB. */
+  contentFile: z.string().optional(),
+  /** The whole HTTP body is this file's bytes, sent as they are (a hand-made or broken SSE stream). */
+  bodyFile: z.string().optional(),
+  /** contentFile or bodyFile sent this many times over: a huge reply from a small file. */
+  repeat: z.number().int().min(1).optional(),
 });
 
 export const scriptSchema = z.object({
@@ -99,6 +106,12 @@ export function loadScript(script: Script | string): z.output<typeof scriptSchem
   if (!parsed.success) {
     const where = typeof script === 'string' ? script : 'script';
     throw new Error(`${where}: ${z.prettifyError(parsed.error)}`);
+  }
+  // Files named in a script file are relative to it.
+  const dir = typeof script === 'string' ? path.dirname(path.resolve(script)) : process.cwd();
+  for (const r of [...parsed.data.replies, ...(parsed.data.default ? [parsed.data.default] : [])]) {
+    if (r.contentFile) r.contentFile = path.resolve(dir, r.contentFile);
+    if (r.bodyFile) r.bodyFile = path.resolve(dir, r.bodyFile);
   }
   return parsed.data;
 }

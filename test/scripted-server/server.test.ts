@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { projectRoot, tsxLoader } from '../helpers/git-repo.js';
@@ -183,6 +185,44 @@ describe('scripts', { timeout: 5000 }, () => {
     await expect(
       startScriptedServer({ script: { replies: [{ fault: 'explode' }] } as never, dialect: 'mlx' }),
     ).rejects.toThrow(/replies\[0\]\.fault|replies/);
+  });
+});
+
+describe('replies from a file', { timeout: 10000 }, () => {
+  it('streams contentFile (relative to the script) in chunkChars pieces, repeat times; whole when not streaming; bodyFile raw', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'scripted-file-'));
+    try {
+      await writeFile(path.join(dir, 'reply.txt'), 'héllo \u001b[2J wörld\n');
+      await writeFile(path.join(dir, 'body.sse'), ': hand-made\n\ndata: [DONE]\n\n');
+      const script = path.join(dir, 'script.json');
+      await writeFile(
+        script,
+        JSON.stringify({
+          replies: [{ match: 'raw', bodyFile: 'body.sse' }],
+          default: { contentFile: 'reply.txt', repeat: 3, chunkChars: 5 },
+        }),
+      );
+      const server = await serve({ script, dialect: 'llamacpp' });
+      const streamed = await events(await post(server, { ...user('hi'), stream: true }));
+      const chunks = streamed.data as Chunk[];
+      const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
+      expect(text).toBe('héllo \u001b[2J wörld\n'.repeat(3));
+      expect(chunks.length).toBeGreaterThan(10);
+      expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('stop');
+      expect(streamed.done).toBe(true);
+      const whole = (await (await post(server, user('hi'))).json()) as {
+        choices: { message: { content: string } }[];
+        usage: { completion_tokens: number };
+      };
+      expect(whole.choices[0]!.message.content).toBe('héllo \u001b[2J wörld\n'.repeat(3));
+      expect(whole.usage.completion_tokens).toBeGreaterThan(0);
+      expect(await (await post(server, { ...user('raw'), stream: true })).text()).toBe(
+        ': hand-made\n\ndata: [DONE]\n\n',
+      );
+      expect(server.requests.map((r) => r.bytesSent)).toEqual([expect.any(Number), expect.any(Number), 27]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

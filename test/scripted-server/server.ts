@@ -4,6 +4,7 @@ import { HTML_PAGE, streamAnswer, wholeAnswer } from './answer.js';
 import { dialects, errorBody, LOADING_MESSAGE, unknownModelMessage, type Dialect } from './dialects.js';
 import { now, sleep, Slots, type Latency } from './latency.js';
 import { planReply } from './render.js';
+import { bytesSent, fileAnswer, fileReplyChars } from './file-reply.js';
 import { loadScript, ReplyPicker, type Fault, type FaultKind, type Script } from './script.js';
 
 export interface ScriptedServerOptions {
@@ -44,6 +45,8 @@ export interface RecordedRequest {
   endedAt?: number;
   /** The client went away before the answer was complete (an abort, a watchdog). */
   clientClosed: boolean;
+  /** For a reply from a file: the bytes of body written before the answer ended or the client left. */
+  bytesSent?: number;
 }
 
 export interface ScriptedServer {
@@ -162,6 +165,17 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     if (fault) rec.fault = fault.kind;
 
     const plan = planReply(reply, opts.dialect, body);
+    const fromFile = reply.contentFile !== undefined || reply.bodyFile !== undefined;
+    if (fromFile && plan.usage && reply.usage?.completion === undefined) {
+      // Counted from the file's size: its text is never read whole.
+      const completion = Math.ceil((await fileReplyChars(reply)) / 4);
+      plan.completionTokens = completion;
+      plan.usage = {
+        ...plan.usage,
+        completion_tokens: completion,
+        total_tokens: plan.promptTokens + completion,
+      };
+    }
     rec.promptTokens = plan.promptTokens;
     rec.completionTokens = plan.completionTokens;
 
@@ -181,7 +195,10 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       includeUsage: (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true,
       life: life.signal,
     };
-    await (rec.stream && reply.stream !== false ? streamAnswer(answer) : wholeAnswer(answer));
+    const streamed = rec.stream && reply.stream !== false;
+    if (fromFile) {
+      await fileAnswer(answer, reply, streamed).finally(() => (rec.bytesSent = bytesSent.get(res) ?? 0));
+    } else await (streamed ? streamAnswer(answer) : wholeAnswer(answer));
   }
 
   /** Faults that replace the answer outright; true when one was applied. */

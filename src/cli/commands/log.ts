@@ -42,6 +42,8 @@ export function transcriptOf(e: TaskEvent): string | null {
       const s = e.sheriff as { analysis?: string; fix?: string } | null;
       return `${at}verdict ${e.verdict}: ${e.passed ? 'passed' : 'not passed'} (${e.reason})${s?.analysis ? `\n  analysis: ${s.analysis}` : ''}${s?.fix ? `\n  fix: ${s.fix}` : ''}`;
     }
+    case 'oversized':
+      return `(an event of ${e.bytes} bytes was too large to show)`;
     case 'attempt':
       return `${at}attempt recorded as ${e.outcome} (${String(e.commit).slice(0, 10)}, ${e.durationMs} ms)`;
     default:

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { action, emit } from '../action.js';
 import { openRepo } from '../../git/repo.js';
+import { validateRef } from '../../git/validate-ref.js';
 import { loadConfig } from '../../config/load.js';
 import { refuse } from '../../errors.js';
 import { readTaskFile, taskFromText, type TaskInput } from '../../tasks/task-file.js';
@@ -48,13 +49,16 @@ export function register(program: Command): void {
           if (o.maxAttempts) flags['agent.maxAttempts'] = o.maxAttempts;
           if (o.timeout) flags['agent.executionTimeout'] = o.timeout;
           const repo = await openRepo(process.cwd());
-          const { config } = await loadConfig({ repoRoot: repo.root, flags });
+          const flagNames = { 'agent.executionTimeout': '--timeout', 'agent.maxAttempts': '--max-attempts' };
+          const { config } = await loadConfig({ repoRoot: repo.root, flags, flagNames });
           for (const t of inputs) {
             if (o.check !== undefined) t.check = o.check.trim() === '' ? null : o.check;
             if (o.maxAttempts) t.maxAttempts = config.agent.maxAttempts;
             if (o.timeout) t.timeout = config.agent.executionTimeout;
             if (o.base) t.base = o.base;
           }
+          // Every base is checked before any task is created: a bad one changes nothing.
+          for (const t of inputs) if (t.base !== undefined) await validateRef(repo, t.base);
           const ctx = await connectForTasks(repo, config, o);
           const view = await runnerCallbacks(o, ctx);
           const outcomes = await view.settle(
