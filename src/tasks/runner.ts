@@ -15,6 +15,7 @@ import type { TaskInput } from './task-file.js';
 import { lineCounts } from './summary.js';
 import { watchCancel } from './cancel.js';
 import { coderStreamWriter } from './coder-stream.js';
+import { closeInterruptedAttempt } from './interrupted.js';
 
 export interface RunnerOptions {
   repo: Repo;
@@ -94,6 +95,8 @@ async function drive(
   const cancel = watchCancel(repo, rec.id, opts.signal);
   const stream = coderStreamWriter(repo, rec.id);
   try {
+    // A run killed mid-attempt: record that attempt before this run starts the next one.
+    await closeInterruptedAttempt(ws, await readEvents(repo, rec.id));
     await appendEvent(repo, rec.id, 'status', { status: 'running' });
     opts.onStart?.(rec);
     result = await runLoop(
@@ -118,7 +121,16 @@ async function drive(
             callbacks: o.callbacks,
             timeoutMs: o.timeoutMs,
           }),
-        runCheck: (command, o) => runCheck(command, o),
+        // The run lock lists the check's process group while it runs: if this process is
+        // killed, whoever takes the task next stops what it left (recover.ts).
+        runCheck: async (command, o) => {
+          let untrack: (() => void) | undefined;
+          try {
+            return await runCheck(command, { ...o, onSpawn: (pid) => (untrack = ws.trackGroup(pid)) });
+          } finally {
+            untrack?.();
+          }
+        },
       },
       settings,
       cancel.signal,
