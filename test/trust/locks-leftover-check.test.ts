@@ -4,7 +4,7 @@
  * and what the dead attempt left is recorded as that attempt (outcome `interrupted`), not as
  * attempt 2's work. Real CLI, real check processes, the scripted server over HTTP; no sandbox.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { vi, afterAll, afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTemps, sh, tempDir } from '../helpers/git-repo.js';
@@ -65,6 +65,9 @@ afterEach(() => {
       // gone
     }
 });
+// CLI runs take seconds each on a loaded machine.
+vi.setConfig({ testTimeout: 240_000 });
+
 afterAll(async () => {
   await closeInProcess();
   await cleanupTemps();

@@ -3,7 +3,7 @@
  * writing it) or dead is recovered at once; a lock held by a live process is still waited for;
  * and a lock is never seen without its owner, so a live holder never looks unknown.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { vi, afterAll, afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, watch } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -18,6 +18,9 @@ const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) c.kill('SIGKILL');
 });
+// CLI runs take seconds each on a loaded machine.
+vi.setConfig({ testTimeout: 240_000 });
+
 afterAll(cleanupTemps);
 
 function holder(args: string[]): { child: ChildProcess; lines: string[]; exited: Promise<number | null> } {
