@@ -16,6 +16,7 @@ import { lineCounts } from './summary.js';
 import { watchCancel } from './cancel.js';
 import { coderStreamWriter } from './coder-stream.js';
 import { closeInterruptedAttempt } from './interrupted.js';
+import { rebaseTask } from './rebase.js';
 
 export interface RunnerOptions {
   repo: Repo;
@@ -84,9 +85,21 @@ async function drive(
   opts: RunnerOptions,
   settings: LoopSettings,
   start: LoopStart,
+  prepare?: (ws: TaskWorkspace) => Promise<Partial<LoopStart>>,
 ): Promise<TaskOutcome> {
   const { repo } = opts;
   const ws = await TaskWorkspace.open(repo, rec.id, opts.config.worktree);
+  try {
+    // A run killed mid-attempt: record that attempt before this run starts the next one.
+    await closeInterruptedAttempt(ws, await readEvents(repo, rec.id));
+    // Before the loop and outside its error handling, so a refusal reaches the user as one.
+    if (prepare) start = { ...start, ...(await prepare(ws)) };
+  } catch (e) {
+    await ws.close();
+    throw e;
+  }
+  // The workspace's record is the one kept up to date (a rebase moves the base).
+  rec = ws.record;
   const key = `task-${rec.id}`;
   let result: { outcome: Outcome | 'error'; attempts: number; reason: string; tokens: number };
   let inferenceDown = false;
@@ -95,8 +108,6 @@ async function drive(
   const cancel = watchCancel(repo, rec.id, opts.signal);
   const stream = coderStreamWriter(repo, rec.id);
   try {
-    // A run killed mid-attempt: record that attempt before this run starts the next one.
-    await closeInterruptedAttempt(ws, await readEvents(repo, rec.id));
     await appendEvent(repo, rec.id, 'status', { status: 'running' });
     opts.onStart?.(rec);
     result = await runLoop(
@@ -228,6 +239,8 @@ export async function runTasks(
 
 /** Statuses from which `factory resume` may continue. */
 const RESUMABLE = new Set(['failed', 'stagnated', 'cancelled', 'interrupted', 'open']);
+/** With --rebase a passed task may run again too: on the moved base it may not pass any more. */
+const REBASABLE = new Set([...RESUMABLE, 'passed']);
 
 /**
  * Continues a stopped task with more attempts, taking the user's feedback and the last check and
@@ -235,15 +248,18 @@ const RESUMABLE = new Set(['failed', 'stagnated', 'cancelled', 'interrupted', 'o
  */
 export async function resumeTask(
   id: number,
-  resume: { feedback?: string; attempts?: number },
+  resume: { feedback?: string; attempts?: number; rebase?: boolean },
   opts: RunnerOptions,
 ): Promise<TaskOutcome> {
   const rec = await readRecord(opts.repo, id);
   const events = await readEvents(opts.repo, id);
   const status = await taskStatus(opts.repo, id, events);
-  if (!RESUMABLE.has(status.status))
+  if (!(resume.rebase ? REBASABLE : RESUMABLE).has(status.status))
     throw refuse(
       `task ${id} is ${status.status}; only failed, stagnated, cancelled or interrupted tasks can be resumed`,
+      status.status === 'passed'
+        ? '`factory resume --rebase` re-runs it on the current tip of its base'
+        : undefined,
     );
   const lastCheck = [...events].reverse().find((e) => e.type === 'check');
   const lastVerdict = [...events].reverse().find((e) => e.type === 'verdict');
@@ -262,7 +278,13 @@ export async function resumeTask(
   };
   if (resume.feedback) await appendEvent(opts.repo, id, 'feedback', { text: resume.feedback });
   const settings = loopSettings(opts.config, rec, resume.attempts);
-  return drive(rec, opts, settings, start);
+  const rebase = resume.rebase
+    ? async (ws: TaskWorkspace): Promise<Partial<LoopStart>> => {
+        const problems = await rebaseTask(opts.repo, ws);
+        return problems ? { problems } : {};
+      }
+    : undefined;
+  return drive(rec, opts, settings, start, rebase);
 }
 
 export function exitCodeFor(outcomes: TaskOutcome[]): number {
