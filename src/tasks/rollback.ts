@@ -64,7 +64,7 @@ export function undoRollback(repo: Repo, id: number): Promise<RollbackResult> {
     if (!last) throw refuse(`task ${id} has no rollback to undo`);
     if (!(await revParse(repo.root, `${last.from}^{commit}`)))
       throw refuse(`the commit before the rollback to ${last.target} is gone (${last.from.slice(0, 12)})`);
-    return move(repo, id, last.from, `before the rollback to ${last.target}`, () =>
+    return move(repo, id, last.from, `before the last rollback (to ${last.target})`, () =>
       undoMessage(last.from, last.target),
     );
   });

@@ -138,7 +138,7 @@ describe('trust: resume --rebase re-runs a task on the moved base', () => {
     // The rebase is a move of the branch like a rollback: --undo takes it back.
     const undo = await cli(repo.dir, ['rollback', '--undo', '1']);
     expect(undo.code, undo.stderr).toBe(0);
-    expect(undo.stdout).toContain('before the rollback to the rebase onto main');
+    expect(undo.stdout).toContain('before the last rollback (to the rebase onto main)');
     expect(sh(repo.dir, 'rev-parse', branch)).toBe(before);
     expect(existsSync(path.join(wt, 'notes.txt'))).toBe(false);
   });

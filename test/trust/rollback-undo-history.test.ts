@@ -37,12 +37,12 @@ describe('trust: rollback --undo steps back through a history', () => {
 
     const first = await runCli(dir, ['rollback', '--undo', '1']);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toContain('before the rollback to 1.1');
+    expect(first.stdout).toContain('before the last rollback (to 1.1)');
     expect([sh(dir, 'rev-parse', branch), content()]).toEqual([at(2), 'two\n']);
 
     const second = await runCli(dir, ['rollback', '--undo', '1']);
     expect(second.code, second.stderr).toBe(0);
-    expect(second.stdout).toContain('before the rollback to 1.2');
+    expect(second.stdout).toContain('before the last rollback (to 1.2)');
     expect([sh(dir, 'rev-parse', branch), content()]).toEqual([at(3), 'three\n']);
 
     const third = await runCli(dir, ['rollback', '--undo', '1']);
