@@ -26,6 +26,8 @@ export interface RunCheckOptions {
   killGraceMs?: number;
   /** The OS sandbox to run in (bwrap, Seatbelt); absent or kind "none": unsandboxed. */
   sandbox?: SandboxPlan;
+  /** Called with the shell's pid (its process group and session id) as soon as it exists. */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface RunCheckResult extends ExecResult {
@@ -96,6 +98,11 @@ export async function runCheck(command: string, opts: RunCheckOptions): Promise<
   if (pid === undefined) {
     const err = await new Promise<Error>((r) => child.once('error', r));
     return notRun(`factory: cannot run the check: ${err.message}\n`);
+  }
+  try {
+    opts.onSpawn?.(pid);
+  } catch {
+    // Only a record for crash recovery; the check itself runs and is supervised either way.
   }
   // Read now, while the shell surely still has them: they identify our pipes in any process.
   const pipes = new Set([fdTarget(pid, 1), fdTarget(pid, 2)].filter((t): t is string => t !== null));

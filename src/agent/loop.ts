@@ -121,6 +121,8 @@ export interface LoopStart {
   /** The Sheriff's report and check of an earlier run, when resuming. */
   lastCheck?: { command: string; exitCode: number | null; output: string };
   sheriff?: SheriffReport | null;
+  /** What the first Coder turn must fix that no reply of its own caused (resume --rebase). */
+  problems?: string[];
 }
 
 class Cancelled extends Error {}
@@ -157,7 +159,7 @@ export async function runLoop(
   let lastCheck = start.lastCheck;
   let sheriff = start.sheriff ?? null;
   let feedback = start.feedback;
-  let problems: string[] = [];
+  let problems: string[] = [...(start.problems ?? [])];
   const changed = new Set<string>();
   let attempts = 0;
 

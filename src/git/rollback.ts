@@ -33,7 +33,9 @@ export async function moveBranch(
   const r = await git(['read-tree', '-m', '-u', from, to], { cwd: dir, allowFail: true });
   if (r.code !== 0)
     throw refuse(`cannot move the worktree to ${to.slice(0, 12)}: ${r.stderr.trim()}`, `inspect ${dir}`);
-  const u = await git(['update-ref', '-m', reason, branchRef(branch), to, from], {
+  // The reflog is the rollback history (rollback-log.ts): make sure there is one even where
+  // core.logAllRefUpdates is off.
+  const u = await git(['update-ref', '--create-reflog', '-m', reason, branchRef(branch), to, from], {
     cwd: dir,
     env: FACTORY_IDENTITY,
     allowFail: true,

@@ -7,8 +7,9 @@ import { attemptRef, branchRef } from '../git/refs.js';
 import { git } from '../git/run.js';
 import { revParse } from '../git/rollback.js';
 import { worktreeGitDir } from '../git/worktree.js';
-import type { TaskRecord } from './record.js';
-import { acquireRunLock } from './run-lock.js';
+import { appendEvent, type TaskRecord } from './record.js';
+import { acquireRunLock, type RunLock } from './run-lock.js';
+import { stopLeftovers } from './leftovers.js';
 
 /**
  * Git lock files left by a writer that was killed mid-command. Only ever called while this
@@ -57,10 +58,19 @@ async function repairAttemptRefs(repo: Repo, rec: TaskRecord, tip: string): Prom
 }
 
 /**
- * After a previous owner died: clear the git locks it left and put back attempt refs a kill may
- * have cut out of a ref transaction.
+ * After a previous owner died: stop the checks it left running (they would go on writing into
+ * the worktree), clear the git locks it left and put back attempt refs a kill may have cut out of
+ * a ref transaction.
  */
-export async function recoverAfterCrash(repo: Repo, rec: TaskRecord): Promise<void> {
+export async function recoverAfterCrash(repo: Repo, rec: TaskRecord, lock?: RunLock): Promise<void> {
+  if (lock?.leftovers.length) {
+    const signalled = await stopLeftovers(lock.leftovers);
+    await appendEvent(repo, rec.id, 'recovered', {
+      groups: lock.leftovers.map((g) => g.pgid),
+      signalled,
+    });
+    lock.forgetLeftovers();
+  }
   if (existsSync(rec.worktree)) await clearStaleGitLocks(repo, rec);
   const tip = await revParse(repo.root, branchRef(rec.branch));
   if (tip) await repairAttemptRefs(repo, rec, tip);
@@ -70,7 +80,7 @@ export async function recoverAfterCrash(repo: Repo, rec: TaskRecord): Promise<vo
 export async function withIdleTask<T>(repo: Repo, rec: TaskRecord, fn: () => Promise<T>): Promise<T> {
   const lock = await acquireRunLock(repo, rec.id);
   try {
-    if (lock.stale) await recoverAfterCrash(repo, rec);
+    if (lock.stale) await recoverAfterCrash(repo, rec, lock);
     return await fn();
   } finally {
     await lock.release();

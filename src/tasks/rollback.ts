@@ -1,6 +1,6 @@
 import type { Repo } from '../git/repo.js';
-import { moveBranch, revParse, setRef } from '../git/rollback.js';
-import { undoRef } from '../git/refs.js';
+import { moveBranch, revParse } from '../git/rollback.js';
+import { lastUndoable, rollbackMessage, undoMessage } from '../git/rollback-log.js';
 import { refuse } from '../errors.js';
 import { formatAddress, type Address } from './address.js';
 import { loadTask, resolveAddress } from './history.js';
@@ -20,16 +20,21 @@ async function withTaskIdle<T>(repo: Repo, id: number, fn: () => Promise<T>): Pr
   return withIdleTask(repo, await readRecord(repo, id), fn);
 }
 
-async function move(repo: Repo, id: number, to: string, target: string): Promise<RollbackResult> {
+async function move(
+  repo: Repo,
+  id: number,
+  to: string,
+  target: string,
+  reason: (tip: string) => string,
+): Promise<RollbackResult> {
   const view = await loadTask(repo, id);
   const { record, tip } = view;
   if (!tip) throw refuse(`task ${id} has no branch any more (${record.branch})`);
   if (!existsSync(record.worktree))
     throw refuse(`the worktree of task ${id} is gone (${record.worktree})`, '`factory prune` cleans it up');
   if (tip === to) return { task: id, from: tip, to, target };
-  await moveBranch(record.worktree, record.branch, tip, to, `factory rollback to ${target}`);
-  // Remember where we were, so this rollback can itself be undone.
-  await setRef(repo.root, undoRef(id), tip);
+  // The branch's reflog records the move: it is the history `--undo` steps back through.
+  await moveBranch(record.worktree, record.branch, tip, to, reason(tip));
   await appendEvent(repo, id, 'rollback', { from: tip, to, target });
   return { task: id, from: tip, to, target };
 }
@@ -43,15 +48,24 @@ export function rollbackTask(repo: Repo, addr: Address): Promise<RollbackResult>
     );
   return withTaskIdle(repo, addr.task, async () => {
     const r = await resolveAddress(repo, addr);
-    return move(repo, addr.task, r.commit, formatAddress(addr));
+    const target = formatAddress(addr);
+    return move(repo, addr.task, r.commit, target, (tip) => rollbackMessage(target, tip));
   });
 }
 
-/** Returns the branch to where it was before the last rollback. */
+/**
+ * Takes back the latest rollback not undone yet: called again, it steps further back through
+ * the rollbacks, one at a time.
+ */
 export function undoRollback(repo: Repo, id: number): Promise<RollbackResult> {
   return withTaskIdle(repo, id, async () => {
-    const back = await revParse(repo.root, undoRef(id));
-    if (!back) throw refuse(`task ${id} has no rollback to undo`);
-    return move(repo, id, back, 'before the last rollback');
+    const rec = await readRecord(repo, id);
+    const last = await lastUndoable(repo.root, rec.branch);
+    if (!last) throw refuse(`task ${id} has no rollback to undo`);
+    if (!(await revParse(repo.root, `${last.from}^{commit}`)))
+      throw refuse(`the commit before the rollback to ${last.target} is gone (${last.from.slice(0, 12)})`);
+    return move(repo, id, last.from, `before the last rollback (to ${last.target})`, () =>
+      undoMessage(last.from, last.target),
+    );
   });
 }

@@ -17,6 +17,8 @@ import { watchCancel } from './cancel.js';
 import { coderStreamWriter } from './coder-stream.js';
 import { SandboxPlans } from './sandbox-plans.js';
 import { describePlan, type SandboxPlan } from '../agent/os-sandbox/index.js';
+import { closeInterruptedAttempt } from './interrupted.js';
+import { rebaseTask } from './rebase.js';
 
 export interface RunnerOptions {
   repo: Repo;
@@ -88,9 +90,21 @@ async function drive(
   settings: LoopSettings,
   start: LoopStart,
   sandbox: SandboxPlan,
+  prepare?: (ws: TaskWorkspace) => Promise<Partial<LoopStart>>,
 ): Promise<TaskOutcome> {
   const { repo } = opts;
   const ws = await TaskWorkspace.open(repo, rec.id, opts.config.worktree);
+  try {
+    // A run killed mid-attempt: record that attempt before this run starts the next one.
+    await closeInterruptedAttempt(ws, await readEvents(repo, rec.id));
+    // Before the loop and outside its error handling, so a refusal reaches the user as one.
+    if (prepare) start = { ...start, ...(await prepare(ws)) };
+  } catch (e) {
+    await ws.close();
+    throw e;
+  }
+  // The workspace's record is the one kept up to date (a rebase moves the base).
+  rec = ws.record;
   const key = `task-${rec.id}`;
   let result: { outcome: Outcome | 'error'; attempts: number; reason: string; tokens: number };
   let inferenceDown = false;
@@ -130,7 +144,20 @@ async function drive(
             callbacks: o.callbacks,
             timeoutMs: o.timeoutMs,
           }),
-        runCheck: (command, o) => runCheck(command, { ...o, sandbox }),
+        // The run lock lists the check's process group while it runs: if this process is
+        // killed, whoever takes the task next stops what it left (recover.ts).
+        runCheck: async (command, o) => {
+          let untrack: (() => void) | undefined;
+          try {
+            return await runCheck(command, {
+              ...o,
+              sandbox,
+              onSpawn: (pid) => (untrack = ws.trackGroup(pid)),
+            });
+          } finally {
+            untrack?.();
+          }
+        },
       },
       settings,
       cancel.signal,
@@ -236,6 +263,8 @@ export async function runTasks(
 
 /** Statuses from which `factory resume` may continue. */
 const RESUMABLE = new Set(['failed', 'stagnated', 'cancelled', 'interrupted', 'open']);
+/** With --rebase a passed task may run again too: on the moved base it may not pass any more. */
+const REBASABLE = new Set([...RESUMABLE, 'passed']);
 
 /**
  * Continues a stopped task with more attempts, taking the user's feedback and the last check and
@@ -243,15 +272,18 @@ const RESUMABLE = new Set(['failed', 'stagnated', 'cancelled', 'interrupted', 'o
  */
 export async function resumeTask(
   id: number,
-  resume: { feedback?: string; attempts?: number },
+  resume: { feedback?: string; attempts?: number; rebase?: boolean },
   opts: RunnerOptions,
 ): Promise<TaskOutcome> {
   const rec = await readRecord(opts.repo, id);
   const events = await readEvents(opts.repo, id);
   const status = await taskStatus(opts.repo, id, events);
-  if (!RESUMABLE.has(status.status))
+  if (!(resume.rebase ? REBASABLE : RESUMABLE).has(status.status))
     throw refuse(
       `task ${id} is ${status.status}; only failed, stagnated, cancelled or interrupted tasks can be resumed`,
+      status.status === 'passed'
+        ? '`factory resume --rebase` re-runs it on the current tip of its base'
+        : undefined,
     );
   // Before anything is written: a sandbox named explicitly that cannot run here is refused.
   const sandbox = new SandboxPlans(opts.config, opts.repo.root, opts.onNotice).get(rec.sandbox, 'check');
@@ -272,7 +304,13 @@ export async function resumeTask(
   };
   if (resume.feedback) await appendEvent(opts.repo, id, 'feedback', { text: resume.feedback });
   const settings = loopSettings(opts.config, rec, resume.attempts);
-  return drive(rec, opts, settings, start, sandbox);
+  const rebase = resume.rebase
+    ? async (ws: TaskWorkspace): Promise<Partial<LoopStart>> => {
+        const problems = await rebaseTask(opts.repo, ws);
+        return problems ? { problems } : {};
+      }
+    : undefined;
+  return drive(rec, opts, settings, start, sandbox, rebase);
 }
 
 export function exitCodeFor(outcomes: TaskOutcome[]): number {

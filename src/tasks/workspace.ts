@@ -9,7 +9,7 @@ import { git } from '../git/run.js';
 import { readCopiedList } from '../git/protected-paths.js';
 import { verifyWorktreeLink } from '../git/worktree-link.js';
 import { refuse } from '../errors.js';
-import { acquireRunLock } from './run-lock.js';
+import { acquireRunLock, type RunLock } from './run-lock.js';
 import { recoverAfterCrash } from './recover.js';
 import { appendEvent, readRecord, type TaskRecord } from './record.js';
 
@@ -37,7 +37,7 @@ export class TaskWorkspace {
     readonly repo: Repo,
     readonly record: TaskRecord,
     readonly branch: BranchState,
-    private readonly release: () => Promise<void>,
+    private readonly lock: RunLock,
     private readonly maxFileBytes: number,
   ) {}
 
@@ -47,7 +47,7 @@ export class TaskWorkspace {
       throw refuse(`the worktree of task ${id} is gone (${record.worktree})`, '`factory prune` cleans it up');
     const lock = await acquireRunLock(repo, id);
     try {
-      if (lock.stale) await recoverAfterCrash(repo, record);
+      if (lock.stale) await recoverAfterCrash(repo, record, lock);
       const tip = await revParse(repo.root, branchRef(record.branch));
       if (!tip) throw refuse(`the branch ${record.branch} of task ${id} is gone`);
       const gitDir = await verifyWorktreeLink(repo.commonDir, record.worktree);
@@ -59,7 +59,7 @@ export class TaskWorkspace {
         gitDir,
         copied: await readCopiedList(gitDir),
       };
-      return new TaskWorkspace(repo, record, state, lock.release, opts.maxFileSize * 1024 * 1024);
+      return new TaskWorkspace(repo, record, state, lock, opts.maxFileSize * 1024 * 1024);
     } catch (e) {
       await lock.release();
       throw e;
@@ -114,7 +114,15 @@ export class TaskWorkspace {
     return readHistory(this.repo, this.id, this.record.base, this.branch.tip);
   }
 
+  /**
+   * Records a check's process group in the run lock while it runs, so a run killed meanwhile
+   * leaves a note of what to stop. Returns the function to call once the group is gone.
+   */
+  trackGroup(pgid: number): () => void {
+    return this.lock.trackGroup(pgid);
+  }
+
   async close(): Promise<void> {
-    await this.release();
+    await this.lock.release();
   }
 }

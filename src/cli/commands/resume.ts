@@ -14,12 +14,16 @@ export function register(program: Command): void {
     .description('continue a failed, stagnated, cancelled or interrupted task with more attempts')
     .argument('<task>', 'task id')
     .option('--feedback <text>', 'a hint for the Coder, given to its next turn')
+    .option(
+      '--rebase',
+      "first carry the task onto its base's current tip (conflicts go to the Coder); a passed task runs again",
+    )
     .option('-n, --max-attempts <n>', 'how many more attempts (default: agent.maxAttempts)')
     .option('-m, --model <name>', 'model name (server.model)')
     .option('--no-server', 'never start a model server')
     .option('--json', 'print the summary as JSON')
     .action(
-      action(async (task: string, o: RunFlags & { feedback?: string }) => {
+      action(async (task: string, o: RunFlags & { feedback?: string; rebase?: boolean }) => {
         const repo = await openRepo(process.cwd());
         const flags: Record<string, unknown> = {};
         if (o.model) flags['server.model'] = o.model;
@@ -33,7 +37,11 @@ export function register(program: Command): void {
           withCtrlC((signal) =>
             resumeTask(
               addr.task,
-              { feedback: o.feedback, attempts: o.maxAttempts ? config.agent.maxAttempts : undefined },
+              {
+                feedback: o.feedback,
+                attempts: o.maxAttempts ? config.agent.maxAttempts : undefined,
+                rebase: o.rebase,
+              },
               { ...ctx, signal, ...view.callbacks },
             ),
           ),

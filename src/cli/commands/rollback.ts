@@ -15,7 +15,10 @@ export function register(program: Command): void {
       '<target>',
       'task.attempt[.step], a commit id, or (inside a task worktree) an attempt number; with --undo: the task',
     )
-    .option('--undo', 'return the branch to where it was before the last rollback')
+    .option(
+      '--undo',
+      'return the branch to where it was before the last rollback; again to step further back',
+    )
     .option('--json', 'print the result as JSON')
     .action(
       action(async (target: string, o: { undo?: boolean; json?: boolean }) => {
@@ -31,7 +34,9 @@ export function register(program: Command): void {
         emit(o.json, result, () =>
           result.from === result.to
             ? `task ${result.task} is already at ${result.target}`
-            : `task ${result.task}: rolled back to ${result.target} (${result.to.slice(0, 10)}); undo with \`factory rollback --undo ${result.task}\``,
+            : o.undo
+              ? `task ${result.task}: back ${result.target} (${result.to.slice(0, 10)}; it was at ${result.from.slice(0, 10)}); --undo again steps further back`
+              : `task ${result.task}: rolled back to ${result.target} (${result.to.slice(0, 10)}); undo with \`factory rollback --undo ${result.task}\``,
         );
       }),
     );
