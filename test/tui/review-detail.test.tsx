@@ -79,11 +79,10 @@ describe('review: task detail', () => {
     expect(f).not.toContain('\x1b[31m');
     expect(f).not.toContain('line 60 ');
     for (let i = 0; i < 8; i++) await ui.press('J');
-    f = ui.frame();
-    expect(f).toContain('line 60 ');
+    f = await ui.waitFor('line 60 ');
     expect(f).not.toContain('line 1 ');
     await ui.press(KEY.pageUp);
-    expect(ui.frame()).not.toContain('line 60 ');
+    await ui.until((fr) => !fr.includes('line 60 '), 'line 60 to scroll away');
     expect(lines(ui.frame()).length).toBeLessThan(24);
   });
 

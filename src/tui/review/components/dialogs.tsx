@@ -42,13 +42,25 @@ const printable = (s: string) => s.replace(/[\r\n\t]+/g, ' ').replace(/[\x00-\x1
 export function InputDialog({ dialog, onAnswer }: { dialog: Input; onAnswer: (a: string | null) => void }) {
   const theme = useTheme();
   const [text, setText] = useState('');
-  useLatestInput((input, key) => {
-    const a = resolveKey('input', input, key);
-    if (a === 'submit') onAnswer(text);
-    else if (a === 'no') onAnswer(null);
-    else if (a === 'erase') setText((t) => [...t].slice(0, -1).join(''));
-    else if (!key.ctrl && !key.meta && input) setText((t) => t + printable(input));
-  });
+  useLatestInput(
+    (input, key) => {
+      const a = resolveKey('input', input, key);
+      if (a === 'submit') onAnswer(text);
+      else if (a === 'no') onAnswer(null);
+      else if (a === 'erase') setText((t) => [...t].slice(0, -1).join(''));
+      else if (!key.ctrl && !key.meta && input) {
+        // Characters that came together (typing fast, a paste) arrive whole: only an Enter at
+        // their end sends, so a pasted line break never sends half a text and types the rest
+        // as keys on the screen below.
+        const send = input.length > 1 && input.endsWith('\r');
+        const typed = text + printable(send ? input.slice(0, -1) : input);
+        if (send) onAnswer(typed);
+        else setText(typed);
+      }
+    },
+    true,
+    { text: true },
+  );
   return (
     <Box flexDirection="column">
       <Text wrap="truncate" color={theme.c('accent')}>
