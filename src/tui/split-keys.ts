@@ -58,7 +58,8 @@ export function keyOf(ch: string): KeyPress {
  * keys, so it is taken for what the user typed: Esc, then the character.
  */
 export function firstKey(input: string, key: Key): [KeyPress, KeyPress | null] {
-  if (key.meta && !key.escape && [...input].length === 1 && FLAGS.every((f) => f === 'meta' || !key[f]))
+  const altOnly = FLAGS.every((f) => f === 'meta' || f === 'shift' || !key[f]);
+  if (key.meta && !key.escape && [...input].length === 1 && altOnly)
     return [['', { ...NO_KEY, escape: true, meta: true }], keyOf(input)];
   if (!isRun(input, key)) return [[input, key], null];
   const [first, ...rest] = [...input];

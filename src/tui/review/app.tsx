@@ -13,6 +13,7 @@ import { useKeys } from './use-keys.js';
 import { KeyRoot } from './components/key-root.js';
 import { ErrorBoundary } from './components/error-boundary.js';
 import { Footer } from './components/footer.js';
+import { confirmLines } from './components/dialogs.js';
 import { Header } from './components/header.js';
 import { TaskList } from './screens/task-list.js';
 import { TaskDetail } from './screens/task-detail.js';
@@ -21,8 +22,13 @@ import { ConflictsScreen } from './screens/conflicts.js';
 import { MergeScreen } from './screens/merge.js';
 import { HelpScreen } from './screens/help.js';
 
-/** Header, footer (two lines), and one spare line so the frame is always shorter than the terminal. */
-const CHROME = 4;
+/**
+ * The footer's lines: two (the status and the keys), or a whole confirmation question and its
+ * keys. With the header and one spare line, the frame is always shorter than the terminal.
+ */
+function footerLines(dialog: Dialog | null, columns: number): number {
+  return dialog?.kind === 'confirm' ? Math.max(2, confirmLines(dialog.question, columns).length + 1) : 2;
+}
 
 function title(s: Screen): string {
   switch (s.kind) {
@@ -106,14 +112,14 @@ export function ReviewApp({ deps }: { deps: ReviewDeps }) {
       deps,
       ticks,
       size,
-      bodyHeight: Math.max(3, size.rows - CHROME),
+      bodyHeight: Math.max(3, size.rows - 2 - footerLines(dialog, size.columns)),
       push: (s) => setStack((st) => [...st, s]),
       pop: () => setStack((st) => (st.length > 1 ? st.slice(0, -1) : st)),
       ask: (d) => setDialog(d),
       act,
       say: (s) => setStatus(s),
     }),
-    [deps, ticks, size, act],
+    [deps, ticks, size, act, dialog],
   );
 
   const top = stack[stack.length - 1]!;

@@ -6,6 +6,8 @@ import { resolveKey } from '../keys.js';
 import { useLatestInput } from '../use-keys.js';
 import { useTheme } from '../theme.js';
 import { Hints } from './footer.js';
+import { wrapText } from '../format.js';
+import { visible } from '../../../visible.js';
 
 type Confirm = Extract<Dialog, { kind: 'confirm' }>;
 type Input = Extract<Dialog, { kind: 'input' }>;
@@ -14,9 +16,11 @@ type Input = Extract<Dialog, { kind: 'input' }>;
 export function ConfirmDialog({
   dialog,
   onAnswer,
+  width,
 }: {
   dialog: Confirm;
   onAnswer: (a: string | null) => void;
+  width: number;
 }) {
   const theme = useTheme();
   useLatestInput((input, key) => {
@@ -26,13 +30,18 @@ export function ConfirmDialog({
   });
   return (
     <Box flexDirection="column">
-      <Text wrap="truncate" color={theme.c('warn')} bold>
-        {dialog.question}
-      </Text>
-      <Hints ctx="confirm" />
+      {/* Wrapped in full: the user must read what is about to happen (the footer grows for it). */}
+      {confirmLines(dialog.question, width).map((l, i) => (
+        <Text key={i} wrap="truncate" color={theme.c('warn')} bold>
+          {l}
+        </Text>
+      ))}
+      <Hints ctx="confirm" width={width} />
     </Box>
   );
 }
+
+export const confirmLines = (question: string, width: number) => wrapText(visible(question), width);
 
 // Pasted text arrives in one piece; newlines would end the line the user sees.
 // eslint-disable-next-line no-control-regex
