@@ -6,6 +6,8 @@ import { coderStreamWriter } from '../../src/tasks/coder-stream.js';
 import { LiveView } from '../../src/tui/live/view.js';
 import { LiveStore } from '../../src/tui/live/store.js';
 import { listWidths } from '../../src/tui/review/screens/task-list.js';
+import { KeyBus } from '../../src/tui/review/key-bus.js';
+import { splitKeys } from '../../src/tui/split-keys.js';
 import { cleanupTemps, makeRepo } from '../helpers/git-repo.js';
 import { taskWithAttempts } from '../helpers/engine.js';
 import { KEY, lines, mount } from '../tui/review-harness.js';
@@ -71,6 +73,28 @@ describe('trust: the review handles every key of a batch, in order', () => {
     await ui.type(' now\r');
     await ui.waitFor('done: task 1 resumes in the background');
     expect(ui.calls.resume).toEqual([[1, 'check the merge then x it now']]);
+  });
+
+  it('hands out the next key only after the frame of the one before, never on an older commit', () => {
+    const seen: string[] = [];
+    const frames: number[] = [];
+    const bus = new KeyBus((e) => {
+      throw e;
+    });
+    bus.setFrameRequest((f) => frames.push(f));
+    bus.register({
+      handler: (input, key) => seen.push(key.return ? 'Enter' : input),
+      active: true,
+      text: false,
+    });
+    const plain = splitKeys('x', {} as never)[0]![1];
+    bus.push('G\r', plain);
+    expect(seen).toEqual(['G']);
+    // Effects of a commit from before the key (data arriving) run before the key's own frame.
+    bus.committed(0);
+    expect(seen).toEqual(['G']);
+    bus.committed(frames.at(-1)!);
+    expect(seen).toEqual(['G', 'Enter']);
   });
 
   it('moves the live view focus two tasks for `jj`', async () => {

@@ -20,9 +20,10 @@ export interface KeyEntry {
 export class KeyBus {
   private readonly entries: KeyEntry[] = [];
   private readonly queue: KeyPress[] = [];
-  /** A key was handled and its frame is not committed yet. */
-  private waiting = false;
-  private requestFrame: () => void = () => undefined;
+  /** The frame asked for after the last key; 0 when no key waits for its frame. */
+  private awaited = 0;
+  private frames = 0;
+  private requestFrame: (frame: number) => void = () => undefined;
 
   constructor(private readonly onError: (e: unknown) => void) {}
 
@@ -34,8 +35,11 @@ export class KeyBus {
     };
   }
 
-  /** How to ask React for a commit; the next key is handled from that commit's effect. */
-  setFrameRequest(request: () => void): void {
+  /**
+   * How to ask React for a commit of frame number `frame`, committed together with what the key
+   * changed; the next key is handled from the effect of that very commit.
+   */
+  setFrameRequest(request: (frame: number) => void): void {
     this.requestFrame = request;
   }
 
@@ -45,14 +49,19 @@ export class KeyBus {
     this.pump();
   }
 
-  /** A frame was committed: the next key may go. */
-  committed(): void {
-    this.waiting = false;
+  /**
+   * Frame `frame` was committed. Effects of an earlier commit can still run after a key was
+   * handled (React flushes them before it renders that key's changes): those must not let the
+   * next key go, or it would see the state from before the key.
+   */
+  committed(frame: number): void {
+    if (frame < this.awaited) return;
+    this.awaited = 0;
     this.pump();
   }
 
   private pump(): void {
-    if (this.waiting) return;
+    if (this.awaited) return;
     const next = this.queue.shift();
     if (!next) return;
     const active = this.entries.filter((e) => e.active);
@@ -62,7 +71,7 @@ export class KeyBus {
       press = first;
       if (rest) this.queue.unshift(rest);
     }
-    this.waiting = true;
+    this.awaited = ++this.frames;
     for (const e of active) {
       try {
         e.handler(...press);
@@ -70,6 +79,6 @@ export class KeyBus {
         this.onError(err);
       }
     }
-    this.requestFrame();
+    this.requestFrame(this.awaited);
   }
 }

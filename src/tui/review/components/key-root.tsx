@@ -6,13 +6,13 @@ import { KeyBusContext } from '../use-keys.js';
 
 /** Reads the keyboard for the whole review and hands each key to the bus. */
 function KeyPump({ bus }: { bus: KeyBus }) {
-  const [, setFrame] = useState(0);
+  const [frame, setFrame] = useState(0);
   const onInput = useCallback((input: string, key: Key) => bus.push(input, key), [bus]);
   useInput(onInput);
-  useLayoutEffect(() => bus.setFrameRequest(() => setFrame((n) => n + 1)), [bus]);
-  // Runs after every commit of this pump, which the bus asks for after each key; by then every
-  // change that key made is committed, so the next key sees it.
-  useEffect(() => bus.committed());
+  useLayoutEffect(() => bus.setFrameRequest(setFrame), [bus]);
+  // Runs after the commit of the frame the bus asked for after a key; by then every change that
+  // key made is committed with it, so the next key sees them.
+  useEffect(() => bus.committed(frame), [bus, frame]);
   return null;
 }
 
