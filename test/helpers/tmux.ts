@@ -46,6 +46,19 @@ export class TmuxSession {
     }
   }
 
+  /**
+   * Several keys in one send-keys call: tmux writes them to the terminal at once, so the program
+   * usually reads them together, as it does when a person types faster than it draws.
+   */
+  sendTogether(...keys: string[]): void {
+    this.tmux('send-keys', '-t', this.name, ...keys);
+  }
+
+  /** Any other tmux command on this private server (options, buffers, pane title). */
+  command(...args: string[]): string {
+    return this.tmux(...args);
+  }
+
   /** The visible screen as text; with `escapes`, with its colours and styles as SGR sequences. */
   capture(escapes = false): string {
     return this.tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', this.name);

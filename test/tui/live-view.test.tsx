@@ -189,7 +189,7 @@ describe('the live view', () => {
     }
   });
 
-  it('fits 80x24 with text, and strips the terminal escapes a model might send', async () => {
+  it('fits 80x24 with text, and shows the terminal escapes a model might send, never obeys them', async () => {
     const { store } = fakeStore();
     const ui = render(
       <LiveView store={store} intervalMs={0} color={false} size={{ columns: 80, rows: 24 }} />,
@@ -200,7 +200,8 @@ describe('the live view', () => {
     await settle();
     let f = ui.lastFrame() ?? '';
     for (const c of ['\u001b', '\u0007', '\u0000', '\r', '\t']) expect(f).not.toContain(c);
-    expect(f).toContain('\nplain red done\n    indented');
+    // Shown as symbols, never obeyed; the CRLF is a line break, the tab is spaces.
+    expect(f).toContain('\nplain ␛[2J␛[31mred␛[0m␛]0;title␇ done\n    indented␀');
     store.coderText(T1, Array.from({ length: 60 }, (_, i) => `\nmore ${i}`).join(''));
     await settle();
     f = ui.lastFrame() ?? '';

@@ -258,8 +258,8 @@ describe('review: conflicts and errors', () => {
     expect(f).toMatch(/› #1 First +ok +- +!1 +ok/);
     expect(f).toMatch(/#3 Third +ok +ok +ok +-/);
     await ui.press('j', 'j');
-    await ui.waitFor('with main: merges cleanly');
-    expect(ui.frame()).toContain('with the other open tasks: no conflict');
+    await ui.waitFor('with the other open tasks: no conflict');
+    expect(ui.frame()).toContain('with main: merges cleanly');
     await ui.press(KEY.esc);
     await ui.waitFor('3 tasks');
   });

@@ -20,17 +20,19 @@ export const KEY = {
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-// React runs passive effects (where Ink subscribes key handlers) from a setImmediate after a
-// commit; a key written before that would reach the handlers of the previous frame.
-const settle = async () => {
-  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
-};
+// Ink takes a lone ESC as the Escape key on the next turn of the event loop (setImmediate); a key
+// written before that would be read together with it.
+const escapeFlushed = () => new Promise((r) => setImmediate(r));
 
 export interface Mounted {
   frame(): string;
+  /** Writes each key as its own read, the way a person types. */
   press(...keys: string[]): Promise<void>;
+  /** Writes `text` in one read, the way a paste or very fast typing arrives. */
   type(text: string): Promise<void>;
   waitFor(text: string | RegExp, timeoutMs?: number): Promise<string>;
+  /** Waits until `check(frame)` holds; `what` names the condition in the failure. */
+  until(check: (frame: string) => boolean, what: string, timeoutMs?: number): Promise<string>;
   resize(columns: number, rows: number): void;
   calls: { resume: [number, string][]; shell: string[]; copy: string[] };
   unmount(): void;
@@ -75,21 +77,24 @@ export function mount(
   return {
     frame,
     calls,
+    // The review handles every key in order, each after the frame of the one before: keys are
+    // written as they come, and the test waits for what they should show.
     async press(...keys) {
       for (const k of keys) {
-        await settle();
         r.stdin.write(k);
-        // Ink waits a tick before taking a lone ESC as the Escape key.
-        await sleep(k === KEY.esc ? 30 : 15);
+        if (k === KEY.esc) await escapeFlushed();
       }
     },
     async type(text) {
-      for (const ch of text) {
-        await settle();
-        r.stdin.write(ch);
-        await sleep(2);
+      r.stdin.write(text);
+    },
+    async until(check, what, timeoutMs = 8000) {
+      const end = Date.now() + timeoutMs;
+      while (!check(frame())) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}; the screen was:\n${frame()}`);
+        await sleep(20);
       }
-      await sleep(15);
+      return frame();
     },
     async waitFor(text, timeoutMs = 8000) {
       const end = Date.now() + timeoutMs;

@@ -36,13 +36,13 @@ describe('review: task list', () => {
     expect(f).toMatch(/ +3 open +0 +\+0 -0 /);
     expect(f).toContain('3 tasks');
     await ui.press('j');
-    expect(ui.frame()).toMatch(/› +2 open/);
+    await ui.waitFor(/› +2 open/);
     await ui.press(KEY.down, KEY.down);
-    expect(ui.frame()).toMatch(/› +3 open/);
+    await ui.waitFor(/› +3 open/);
     await ui.press('k', 'g');
-    expect(ui.frame()).toMatch(/› +1 open/);
+    await ui.waitFor(/› +1 open/);
     await ui.press('G');
-    expect(ui.frame()).toMatch(/› +3 open/);
+    await ui.waitFor(/› +3 open/);
   });
 
   it('says so when the repository has no tasks, and picks up the first one live', async () => {
@@ -52,7 +52,7 @@ describe('review: task list', () => {
     await ui.waitFor('No tasks in this repository');
     expect(ui.frame()).toContain('factory task');
     await ui.press(KEY.enter, 'd', 'x');
-    expect(ui.frame()).toContain('error: no task selected');
+    await ui.waitFor('error: no task selected');
     await taskWithAttempts(dir, 'Arrives later', []);
     await ui.waitFor('Arrives later');
   });
@@ -108,14 +108,14 @@ describe('review: task list', () => {
     };
     check(80, 24);
     ui.resize(60, 14);
-    await ui.waitFor(/q quit/);
-    await new Promise((r) => setTimeout(r, 50));
+    // The frame is redrawn at the new width: no line is wider than it any more.
+    const fits = (columns: number) => (f: string) => lines(f).every((l) => [...l].length <= columns);
+    await ui.until(fits(60), 'a frame 60 columns wide');
     check(60, 14);
     expect(ui.frame()).toMatch(/› +1 open/);
     ui.resize(120, 40);
-    await new Promise((r) => setTimeout(r, 50));
+    await ui.waitFor('factory/1-fix-the-first-thing');
     check(120, 40);
-    expect(ui.frame()).toContain('factory/1-fix-the-first-thing');
   });
 
   it('shows discarded tasks only when asked', async () => {

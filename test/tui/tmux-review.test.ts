@@ -1,37 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { cleanupTemps, makeRepo, projectRoot, runCli, sh, tempDir } from '../helpers/git-repo.js';
+import { buildIfStale, builtCli } from '../helpers/built-cli.js';
+import { cleanupTemps, makeRepo, runCli, sh, tempDir } from '../helpers/git-repo.js';
 import { freePort, scriptedCommand } from '../helpers/server-env.js';
 import { hasTmux, TmuxSession } from '../helpers/tmux.js';
 import type { TaskSummary } from '../../src/tasks/summary.js';
-
-const dist = path.join(projectRoot, 'dist');
-const builtCli = path.join(dist, 'cli/main.js');
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
-    else if (/\.tsx?$/.test(e.name)) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds dist/ when any source is newer than it: the test drives the CLI users run. */
-function buildIfStale(): void {
-  const marker = path.join(dist, 'tui/review/run.js');
-  const built = existsSync(marker) && existsSync(builtCli) ? statSync(marker).mtimeMs : 0;
-  if (built > newestSource(path.join(projectRoot, 'src'))) return;
-  // Another file's type error must not stop this test: tsc still writes every file.
-  spawnSync(path.join(projectRoot, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], {
-    cwd: projectRoot,
-    stdio: 'ignore',
-  });
-  if (!existsSync(marker)) throw new Error('the build did not produce dist/tui/review/run.js');
-}
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 

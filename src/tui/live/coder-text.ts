@@ -1,20 +1,20 @@
+import { visible } from '../../visible.js';
+
 /** The streamed Coder text of one task, made safe and small enough to redraw many times a second. */
 
 /** Enough for a screenful of the reply's tail; older text is never shown again. */
 export const TEXT_CAP = 16_000;
 
-// Escape sequences from the model would move the cursor or restyle the terminal under Ink;
-// matching control characters is the point here.
-/* eslint-disable no-control-regex */
-const ESCAPES = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])/g;
-const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
-/* eslint-enable no-control-regex */
-
+/**
+ * The model's text made safe to print: escape sequences and other control characters are shown
+ * as visible symbols (`visible()`), never obeyed; line breaks stay, tabs become spaces (Ink must
+ * know each line's width).
+ */
 export function clean(text: string): string {
-  return text.replace(ESCAPES, '').replace(/\r\n?/g, '\n').replace(/\t/g, '    ').replace(CONTROLS, '');
+  return visible(text, { multiline: true }).replace(/\t/g, '    ');
 }
 
-/** Appends a delta, dropping the oldest text beyond the cap. Escapes split across deltas are rare and only cosmetic. */
+/** Appends a delta, dropping the oldest text beyond the cap. Each character is made visible on its own, so an escape split across deltas is shown too. */
 export function appendCapped(buffer: string, delta: string, cap = TEXT_CAP): string {
   const next = buffer + clean(delta);
   return next.length > cap ? next.slice(next.length - cap) : next;

@@ -1,7 +1,7 @@
 // tsx (the dev loader) takes JSX settings from the tsconfig of the cwd, not this project's;
 // the CLI runs from any folder, so the runtime is named here. @jsxRuntime automatic @jsxImportSource react
 import { Text } from 'ink';
-import { clean } from './coder-text.js';
+import { visible } from '../../visible.js';
 import { headerCells, rowCells } from './format.js';
 import type { TaskRow } from './rows.js';
 import { stateRole, type Role } from './theme.js';
@@ -37,7 +37,7 @@ export function TaskTable({ rows, focusId, now, columnHeader, style }: Props) {
             {c.tps}
             {c.wait}
             {c.time}
-            <Text {...(focused ? style('focus') : {})}>{clean(row.title).replace(/\n/g, ' ')}</Text>
+            <Text {...(focused ? style('focus') : {})}>{visible(row.title)}</Text>
           </Text>
         );
       })}

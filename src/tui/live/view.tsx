@@ -1,6 +1,7 @@
 // tsx (the dev loader) takes JSX settings from the tsconfig of the cwd, not this project's;
 // the CLI runs from any folder, so the runtime is named here. @jsxRuntime automatic @jsxImportSource react
 import { Box, Text } from 'ink';
+import { visible } from '../../visible.js';
 import { CoderPane } from './coder-pane.js';
 import { countsLine, rateCell } from './format.js';
 import { layout, windowStart } from './layout.js';
@@ -55,7 +56,7 @@ export function LiveView({ store, intervalMs = 50, color = true, size, onInterru
       <CoderPane row={snap.rows[focus]} text={snap.text} lines={fit.text} columns={columns} style={style} />
       {snap.notes.slice(snap.notes.length - fit.notes).map((n, i) => (
         <Text key={i} wrap="truncate-end" {...style('warn')}>
-          {n}
+          {visible(n)}
         </Text>
       ))}
     </Box>

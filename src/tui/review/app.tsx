@@ -6,12 +6,14 @@ import type { ReviewDeps } from './deps.js';
 import { ReviewContext, type Dialog, type ReviewApi, type Screen, type Status } from './context.js';
 import { useTaskWatch } from './data/watch.js';
 import { describeError } from './format.js';
-import type { KeyContext } from './keys.js';
+import type { Action, KeyContext } from './keys.js';
 import { useTerminalSize } from './size.js';
 import { makeTheme, ThemeContext } from './theme.js';
 import { useKeys } from './use-keys.js';
+import { KeyRoot } from './components/key-root.js';
 import { ErrorBoundary } from './components/error-boundary.js';
 import { Footer } from './components/footer.js';
+import { confirmLines } from './components/dialogs.js';
 import { Header } from './components/header.js';
 import { TaskList } from './screens/task-list.js';
 import { TaskDetail } from './screens/task-detail.js';
@@ -20,8 +22,13 @@ import { ConflictsScreen } from './screens/conflicts.js';
 import { MergeScreen } from './screens/merge.js';
 import { HelpScreen } from './screens/help.js';
 
-/** Header, footer (two lines), and one spare line so the frame is always shorter than the terminal. */
-const CHROME = 4;
+/**
+ * The footer's lines: two (the status and the keys), or a whole confirmation question and its
+ * keys. With the header and one spare line, the frame is always shorter than the terminal.
+ */
+function footerLines(dialog: Dialog | null, columns: number): number {
+  return dialog?.kind === 'confirm' ? Math.max(2, confirmLines(dialog.question, columns).length + 1) : 2;
+}
 
 function title(s: Screen): string {
   switch (s.kind) {
@@ -55,6 +62,16 @@ function ScreenView({ screen, active }: { screen: Screen; active: boolean }) {
     case 'help':
       return <HelpScreen active={active} />;
   }
+}
+
+/** q, ? and esc, on every screen while no question is open. */
+function GlobalKeys(props: {
+  active: boolean;
+  handle: (action: Action) => void;
+  onError: (text: string) => void;
+}) {
+  useKeys('global', props.active, props.handle, props.onError);
+  return null;
 }
 
 /**
@@ -95,31 +112,27 @@ export function ReviewApp({ deps }: { deps: ReviewDeps }) {
       deps,
       ticks,
       size,
-      bodyHeight: Math.max(3, size.rows - CHROME),
+      bodyHeight: Math.max(3, size.rows - 2 - footerLines(dialog, size.columns)),
       push: (s) => setStack((st) => [...st, s]),
       pop: () => setStack((st) => (st.length > 1 ? st.slice(0, -1) : st)),
       ask: (d) => setDialog(d),
       act,
       say: (s) => setStatus(s),
     }),
-    [deps, ticks, size, act],
+    [deps, ticks, size, act, dialog],
   );
 
   const top = stack[stack.length - 1]!;
-  useKeys(
-    'global',
-    dialog === null,
-    (action) => {
-      if (action === 'quit') exit();
-      else if (action === 'help') {
-        if (top.kind !== 'help') api.push({ kind: 'help' });
-      } else if (action === 'back') {
-        if (stack.length > 1) api.pop();
-        else setStatus({ tone: 'info', text: 'this is the first screen: q quits' });
-      }
-    },
-    (text) => setStatus({ tone: 'error', text }),
-  );
+  const globalKey = (action: Action) => {
+    if (action === 'quit') exit();
+    else if (action === 'help') {
+      if (top.kind !== 'help') api.push({ kind: 'help' });
+    } else if (action === 'back') {
+      if (stack.length > 1) api.pop();
+      else setStatus({ tone: 'info', text: 'this is the first screen: q quits' });
+    }
+  };
+  const reportError = (text: string) => setStatus({ tone: 'error', text });
 
   const answer = (text: string | null) => {
     const d = dialog;
@@ -134,22 +147,25 @@ export function ReviewApp({ deps }: { deps: ReviewDeps }) {
   return (
     <ThemeContext.Provider value={theme}>
       <ReviewContext.Provider value={api}>
-        <Box flexDirection="column" width={size.columns}>
-          <Header title={title(top)} />
-          <Box flexDirection="column" height={api.bodyHeight} overflow="hidden">
-            {stack.map((s, i) => {
-              const isTop = i === stack.length - 1;
-              return (
-                <Box key={`${i}:${s.kind}`} display={isTop ? 'flex' : 'none'} flexDirection="column">
-                  <ErrorBoundary advice="esc goes back, q quits.">
-                    <ScreenView screen={s} active={isTop && dialog === null} />
-                  </ErrorBoundary>
-                </Box>
-              );
-            })}
+        <KeyRoot onError={(e) => reportError(describeError(e))}>
+          <GlobalKeys active={dialog === null} handle={globalKey} onError={reportError} />
+          <Box flexDirection="column" width={size.columns}>
+            <Header title={title(top)} />
+            <Box flexDirection="column" height={api.bodyHeight} overflow="hidden">
+              {stack.map((s, i) => {
+                const isTop = i === stack.length - 1;
+                return (
+                  <Box key={`${i}:${s.kind}`} display={isTop ? 'flex' : 'none'} flexDirection="column">
+                    <ErrorBoundary advice="esc goes back, q quits.">
+                      <ScreenView screen={s} active={isTop && dialog === null} />
+                    </ErrorBoundary>
+                  </Box>
+                );
+              })}
+            </Box>
+            <Footer ctx={ctx} status={status} dialog={dialog} onAnswer={answer} width={size.columns} />
           </Box>
-          <Footer ctx={ctx} status={status} dialog={dialog} onAnswer={answer} width={size.columns} />
-        </Box>
+        </KeyRoot>
       </ReviewContext.Provider>
     </ThemeContext.Provider>
   );

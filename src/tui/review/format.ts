@@ -1,5 +1,6 @@
 import { FactoryError } from '../../errors.js';
 import type { TaskStatus } from '../../tasks/status.js';
+import { visible } from '../../visible.js';
 
 /** Small text helpers for the review screens. Everything here is pure. */
 
@@ -19,7 +20,7 @@ export function duration(ms: number | null | undefined): string {
 
 /** The status in words, so it reads the same with and without colour. */
 export function statusLabel(status: TaskStatus, detail?: string): string {
-  return status === 'running' && detail ? `running (${detail})` : status;
+  return status === 'running' && detail ? `running (${clean(detail)})` : status;
 }
 
 /** Cuts to `width` characters with an ellipsis, then pads, so columns line up. */
@@ -35,38 +36,33 @@ export function cut(text: string, width: number): string {
   return chars.length <= width ? text : `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
 }
 
-// CSI, OSC and two-character escapes: a check's colours or a model's stray escapes must not reach
-// the terminal, where they would move the cursor and break the frame.
-// eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]?/g;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
+/** Tabs to spaces at stops of 4: a tab's width is the terminal's choice, and Ink must know it. */
+export function expandTabs(line: string): string {
+  if (!line.includes('\t')) return line;
+  let col = 0;
+  let out = '';
+  for (const ch of line) {
+    if (ch === '\t') {
+      const n = 4 - (col % 4);
+      out += ' '.repeat(n);
+      col += n;
+    } else {
+      out += ch;
+      col++;
+    }
+  }
+  return out;
+}
 
 /**
- * One line made safe to print: escapes removed, tabs expanded (the terminal would otherwise
- * widen the line past what Ink measured), other control characters shown as `·`.
+ * One line of text from a model, a check or a title, made safe to print: every control
+ * character (escape sequences included) is shown as a visible symbol by `visible()`, never
+ * obeyed, so a screen clear, a title change or a clipboard write stays text on the screen.
+ * Tabs are expanded first (the terminal would otherwise widen the line past what Ink measured);
+ * the carriage return of a CRLF line end is dropped.
  */
 export function clean(line: string): string {
-  let out = line.includes('\x1b') ? line.replace(ANSI, '') : line;
-  if (out.endsWith('\r')) out = out.slice(0, -1);
-  // A progress bar redraws with \r: the last redraw is what the terminal showed.
-  if (out.includes('\r')) out = out.slice(out.lastIndexOf('\r') + 1);
-  if (out.includes('\t')) {
-    let col = 0;
-    let expanded = '';
-    for (const ch of out) {
-      if (ch === '\t') {
-        const n = 4 - (col % 4);
-        expanded += ' '.repeat(n);
-        col += n;
-      } else {
-        expanded += ch;
-        col++;
-      }
-    }
-    out = expanded;
-  }
-  return out.replace(CONTROL, '·');
+  return visible(expandTabs(line.endsWith('\r') ? line.slice(0, -1) : line));
 }
 
 /** A block of text as clean lines. */
@@ -75,6 +71,35 @@ export function cleanLines(text: string): string[] {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   return lines.map(clean);
+}
+
+/**
+ * One line broken into pieces of at most `width` characters: at the last space that fits, or
+ * mid-word when a word is longer than the line. Leading indentation stays on the first piece.
+ */
+export function wrapLine(line: string, width: number): string[] {
+  const w = Math.max(1, width);
+  const out: string[] = [];
+  let rest = [...line];
+  while (rest.length > w) {
+    const indent = rest.findIndex((ch) => ch !== ' ');
+    let cut = rest.lastIndexOf(' ', w);
+    if (cut <= indent) cut = -1;
+    out.push(
+      rest
+        .slice(0, cut > 0 ? cut : w)
+        .join('')
+        .trimEnd(),
+    );
+    rest = rest.slice(cut > 0 ? cut + 1 : w);
+  }
+  out.push(rest.join(''));
+  return out;
+}
+
+/** Every line of `text` wrapped to `width`. */
+export function wrapText(text: string, width: number): string[] {
+  return text.split('\n').flatMap((l) => wrapLine(l, width));
 }
 
 /** What the user should read about a failure: the message and the hint, never a stack. */

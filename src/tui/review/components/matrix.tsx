@@ -69,12 +69,12 @@ export function Matrix(props: {
 export function conflictLines(matrix: ConflictMatrix, id: number, into: string): string[] {
   const base = matrix.withBase[id] ?? [];
   const lines = [
-    base.length ? `with ${into}: CONFLICT in ${base.join(', ')}` : `with ${into}: merges cleanly`,
+    base.length ? `with ${into}: CONFLICT in ${base.map(clean).join(', ')}` : `with ${into}: merges cleanly`,
   ];
   for (const o of matrix.tasks) {
     if (o.id === id) continue;
     const files = pairFiles(matrix, id, o.id);
-    if (files.length) lines.push(`with task ${o.id}: CONFLICT in ${files.join(', ')}`);
+    if (files.length) lines.push(`with task ${o.id}: CONFLICT in ${files.map(clean).join(', ')}`);
   }
   if (lines.length === 1 && matrix.tasks.length > 1) lines.push('with the other open tasks: no conflict');
   return lines;

@@ -1,5 +1,5 @@
 import type { TaskDetail } from '../data/detail.js';
-import { clean, cleanLines, duration } from '../format.js';
+import { clean, cleanLines, duration, wrapLine } from '../format.js';
 
 export type PaneMode = 'check' | 'coder';
 
@@ -35,7 +35,8 @@ export function paneContent(
   width: number,
 ): PaneContent {
   if (mode === 'coder') {
-    const lines = cleanLines(coderText);
+    // The Coder writes prose as one long line per paragraph: wrapped, or most of it would be cut.
+    const lines = cleanLines(coderText).flatMap((l) => wrapLine(l, width));
     return {
       title: `the Coder's text${d.status.status === 'running' ? ' (live)' : ' (last turn)'}`,
       lines: lines.length ? lines : ['(no text from the Coder yet)'],

@@ -10,18 +10,41 @@ import { useKeys } from '../use-keys.js';
 import { follow } from '../components/scroll.js';
 import { taskAction } from '../task-actions.js';
 
-/** Column widths; the branch and the title share what is left. */
-const COLS = { mark: 2, id: 4, status: 17, attempts: 3, lines: 11, age: 4 };
-const FIXED = COLS.mark + COLS.id + COLS.status + COLS.attempts + COLS.lines + COLS.age + 6;
-
-function widths(columns: number, rows: TaskSummary[]) {
-  const rest = Math.max(10, columns - FIXED);
-  const longest = Math.max(6, ...rows.map((r) => r.branch.length));
-  const branch = Math.min(longest, Math.max(8, Math.floor(rest * 0.5)));
-  return { branch, title: Math.max(4, rest - branch - 1) };
-}
-
 const lineCounts = (r: TaskSummary) => `+${r.added} -${r.removed}`;
+const longest = (texts: string[], min: number, max = Infinity) =>
+  Math.min(max, Math.max(min, ...texts.map((t) => [...t].length)));
+
+/**
+ * Column widths. STATUS and +/- are as wide as their longest value (a long status is cut rather
+ * than taking the title's room); the title comes first for what is left, the branch (which
+ * repeats the title's words) gets the rest, at least 10.
+ */
+export function listWidths(columns: number, rows: TaskSummary[]) {
+  const fixed = {
+    mark: 2,
+    id: 4,
+    status: longest(
+      rows.map((r) => statusLabel(r.status, r.detail)),
+      'STATUS'.length,
+      20,
+    ),
+    attempts: 3,
+    lines: longest(rows.map(lineCounts), '+/-'.length),
+    age: 4,
+  };
+  const used = Object.values(fixed).reduce((a, b) => a + b, 0) + 6;
+  const rest = Math.max(14, columns - used);
+  const wantBranch = longest(
+    rows.map((r) => r.branch),
+    6,
+  );
+  const wantTitle = longest(
+    rows.map((r) => clean(r.title)),
+    5,
+  );
+  const branch = Math.min(wantBranch, Math.max(10, rest - 1 - wantTitle, Math.floor(rest * 0.3)));
+  return { ...fixed, branch, title: Math.max(4, rest - branch - 1) };
+}
 
 /** The first screen: one row per task, live. */
 export function TaskList({ active }: { active: boolean }) {
@@ -88,17 +111,17 @@ export function TaskList({ active }: { active: boolean }) {
       </Box>
     );
 
-  const w = widths(api.size.columns, rows);
+  const w = listWidths(api.size.columns, rows);
   const now = api.deps.now?.() ?? Date.now();
   const running = rows.filter((r) => r.status === 'running').length;
   const head =
     '  ' +
     [
-      'ID'.padStart(COLS.id),
-      fit('STATUS', COLS.status),
-      fit('ATT', COLS.attempts),
-      fit('+/-', COLS.lines),
-      fit('AGE', COLS.age),
+      'ID'.padStart(w.id),
+      fit('STATUS', w.status),
+      fit('ATT', w.attempts),
+      fit('+/-', w.lines),
+      fit('AGE', w.age),
       fit('BRANCH', w.branch),
       'TITLE',
     ].join(' ');
@@ -112,10 +135,10 @@ export function TaskList({ active }: { active: boolean }) {
         return (
           <Text key={r.id} wrap="truncate" bold={isSel} inverse={isSel && theme.color}>
             {isSel ? '› ' : '  '}
-            {String(r.id).padStart(COLS.id)}{' '}
-            <Text color={theme.status(r.status)}>{fit(statusLabel(r.status, r.detail), COLS.status)}</Text>{' '}
-            {fit(String(r.attempts), COLS.attempts)} {fit(lineCounts(r), COLS.lines)}{' '}
-            {fit(age(r.createdAt, now), COLS.age)} {fit(r.branch, w.branch)} {fit(clean(r.title), w.title)}
+            {String(r.id).padStart(w.id)}{' '}
+            <Text color={theme.status(r.status)}>{fit(statusLabel(r.status, r.detail), w.status)}</Text>{' '}
+            {fit(String(r.attempts), w.attempts)} {fit(lineCounts(r), w.lines)}{' '}
+            {fit(age(r.createdAt, now), w.age)} {fit(r.branch, w.branch)} {fit(clean(r.title), w.title)}
           </Text>
         );
       })}
