@@ -6,6 +6,8 @@ import { parseAddress } from '../../tasks/address.js';
 import { exitCodeFor, resumeTask } from '../../tasks/runner.js';
 import { refuse } from '../../errors.js';
 import { summaryText } from '../progress.js';
+import { count } from '../numeric.js';
+import { resumableTask } from '../../tasks/resumable.js';
 import { connectForTasks, type RunFlags, runnerCallbacks, withCtrlC } from '../run-support.js';
 
 export function register(program: Command): void {
@@ -14,7 +16,7 @@ export function register(program: Command): void {
     .description('continue a failed, stagnated, cancelled or interrupted task with more attempts')
     .argument('<task>', 'task id')
     .option('--feedback <text>', 'a hint for the Coder, given to its next turn')
-    .option('-n, --max-attempts <n>', 'how many more attempts (default: agent.maxAttempts)')
+    .option('-n, --max-attempts <n>', 'how many more attempts (default: agent.maxAttempts)', count)
     .option('-m, --model <name>', 'model name (server.model)')
     .option('--no-server', 'never start a model server')
     .option('--json', 'print the summary as JSON')
@@ -27,6 +29,8 @@ export function register(program: Command): void {
         const { config } = await loadConfig({ repoRoot: repo.root, flags });
         const addr = await parseAddress(repo, task);
         if (addr.attempt !== undefined) throw refuse(`resume takes a task id, not ${task}`);
+        // A task that does not exist or cannot be resumed is refused before any server is contacted.
+        await resumableTask(repo, addr.task);
         const ctx = await connectForTasks(repo, config, o);
         const view = await runnerCallbacks(o, ctx);
         const outcome = await view.settle(
