@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { action, emit } from '../action.js';
 import { openContext } from '../context.js';
 import { createTask } from '../../tasks/create.js';
+import { visible } from '../../visible.js';
 
 export function register(program: Command): void {
   program
@@ -16,7 +17,7 @@ export function register(program: Command): void {
         const { record, recycled } = await createTask(repo, config.worktree, { title, base: o.base });
         emit(o.json, { ...record, recycled }, () =>
           [
-            `task ${record.id}: ${record.title}`,
+            `task ${record.id}: ${visible(record.title)}`,
             `  branch   ${record.branch}`,
             `  worktree ${record.worktree}${recycled ? ' (recycled)' : ''}`,
             `  base     ${record.baseName} (${record.base.slice(0, 10)})`,

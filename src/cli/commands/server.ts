@@ -109,7 +109,8 @@ export function register(program: Command): void {
       action(async (o: { lines: number }) => {
         const file = logFile(serverHome((await serverConfig()).baseURL));
         const text = await readFile(file, 'utf8').catch(() => null);
-        if (text === null) throw refuse(`no server log yet (${file})`, 'start a server with `factory server start`');
+        if (text === null)
+          throw refuse(`no server log yet (${file})`, 'start a server with `factory server start`');
         const all = text.split('\n');
         // The model server's own output: its control characters are shown, not obeyed.
         process.stdout.write(visible(all.slice(-o.lines - 1).join('\n'), { multiline: true }));
