@@ -37,7 +37,8 @@ const urlOf = (s: ServerState) =>
 
 async function view(state: ServerState, current: boolean): Promise<ServerView> {
   const baseURL = urlOf(state);
-  const front = await probeFront(baseURL, 1000);
+  // A busy machine can take a moment to answer; a status that says "not answering" must mean it.
+  const front = await probeFront(baseURL, 3000);
   const health = !pidAlive(state.modelPid)
     ? `model server down: ${state.error ?? 'exited'}`
     : state.phase === 'ready' && front
