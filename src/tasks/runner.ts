@@ -160,6 +160,7 @@ async function drive(
   }
   result.attempts = Math.max(result.attempts, total);
   await appendEvent(repo, rec.id, 'status', {
+    status: STATUS[result.outcome],
     reason: result.reason,
     outcome: result.outcome,
   });
