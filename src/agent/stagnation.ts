@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { plural } from '../plural.js';
 import { stripAnsi } from './context-text.js';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -149,7 +150,10 @@ export class StagnationGuard {
     if (seen !== undefined)
       return { stagnated: true, reason: `attempt ${n} proposed the same change as attempt ${seen}` };
     if (this.lastTail !== null && this.streak >= this.threshold)
-      return { stagnated: true, reason: `the same error output in ${this.streak} attempts in a row` };
+      return {
+        stagnated: true,
+        reason: `the same error output in ${plural(this.streak, 'attempt')} in a row`,
+      };
     return { stagnated: false };
   }
 }

@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { Repo } from '../git/repo.js';
 import { taskDir } from '../tasks/paths.js';
+import { resumableTask } from '../tasks/resumable.js';
 
 /** This same CLI, the way it was started (tsx in development, node on the build). */
 export function selfCommand(): string[] {
@@ -11,14 +12,16 @@ export function selfCommand(): string[] {
 
 /**
  * Runs `factory resume <id> --feedback <text>` detached, so the task goes on after the review
- * quits. Its output goes to `tasks/<id>/resume.log`.
+ * quits. Its output goes to `tasks/<id>/resume.log`. A task that cannot be resumed is refused here,
+ * where the review can show why, before any process (or model server) is started.
  */
-export function resumeInBackground(
+export async function resumeInBackground(
   repo: Repo,
   id: number,
   feedback: string,
   cli: string[] = selfCommand(),
-): { pid: number | undefined; log: string } {
+): Promise<{ pid: number | undefined; log: string }> {
+  await resumableTask(repo, id);
   const dir = taskDir(repo, id);
   mkdirSync(dir, { recursive: true });
   const log = path.join(dir, 'resume.log');

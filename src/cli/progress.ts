@@ -1,6 +1,7 @@
 import type { LoopEvent } from '../agent/loop.js';
 import type { TaskRecord } from '../tasks/record.js';
-import type { TaskOutcome } from '../tasks/runner.js';
+import { STATUS, type TaskOutcome } from '../tasks/runner.js';
+import { visible } from '../visible.js';
 import { table } from './format.js';
 
 /** One plain line per meaningful loop event, for logs, pipes and CI. */
@@ -12,13 +13,13 @@ export function progressLine(task: TaskRecord, e: LoopEvent): string | null {
     case 'edit':
       return e.ok
         ? e.paths.length
-          ? `${p}: ${e.tool} ${e.paths.join(', ')}`
+          ? `${p}: ${visible(e.tool)} ${visible(e.paths.join(', '))}`
           : null
-        : `${p}: ${e.tool} refused: ${firstLine(e.output)}`;
+        : `${p}: ${visible(e.tool)} refused: ${snippet(e.output)}`;
     case 'check':
-      return `${p}: check \`${e.command}\` ${e.timedOut ? 'timed out' : `exit ${e.exitCode}`} (${(e.durationMs / 1000).toFixed(1)}s)`;
+      return `${p}: check \`${visible(e.command)}\` ${e.timedOut ? 'timed out' : `exit ${e.exitCode}`} (${(e.durationMs / 1000).toFixed(1)}s)`;
     case 'verdict':
-      return `${p}: ${e.passed ? 'PASS' : 'FAIL'} (sheriff ${e.verdict}): ${firstLine(e.sheriff?.analysis || e.reason)}`;
+      return `${p}: ${e.passed ? 'PASS' : 'FAIL'} (sheriff ${e.verdict}): ${snippet(e.sheriff?.analysis || e.reason)}`;
     case 'attempt':
       return `${p}: recorded as ${e.outcome} (${e.commit.slice(0, 10)})`;
     default:
@@ -26,26 +27,30 @@ export function progressLine(task: TaskRecord, e: LoopEvent): string | null {
   }
 }
 
-function firstLine(s: string): string {
-  const line = s.trim().split('\n')[0] ?? '';
-  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+/**
+ * Model text as one line: its lines joined, so "…the error is:" is followed by the error rather
+ * than cut there; shortened to 120 characters; control characters shown, never obeyed.
+ */
+export function snippet(s: string, max = 120): string {
+  const line = visible(s.replace(/\s+/g, ' ').trim());
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-/** The end-of-run summary and what to do next. */
+/** The end-of-run summary and what to do next. STATUS uses the words of `factory list`. */
 export function summaryText(outcomes: TaskOutcome[]): string {
   const rows = [
-    ['ID', 'OUTCOME', 'ATTEMPTS', '+/-', 'BRANCH', 'TITLE'],
+    ['ID', 'STATUS', 'ATTEMPTS', '+/-', 'BRANCH', 'TITLE'],
     ...outcomes.map((o) => [
       String(o.id),
-      o.outcome,
+      STATUS[o.outcome],
       String(o.attempts),
       `+${o.added} -${o.removed}`,
       o.branch,
-      o.title,
+      visible(o.title),
     ]),
   ];
   const lines = ['', table(rows), ''];
-  for (const o of outcomes) if (o.outcome !== 'passed') lines.push(`task ${o.id}: ${o.reason}`);
+  for (const o of outcomes) if (o.outcome !== 'passed') lines.push(`task ${o.id}: ${visible(o.reason)}`);
   const passed = outcomes.find((o) => o.outcome === 'passed');
   const failed = outcomes.find((o) => o.outcome !== 'passed');
   lines.push('next:', '  factory review                 # look at every branch');

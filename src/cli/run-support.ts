@@ -10,8 +10,8 @@ import { loadTui } from './load-tui.js';
 import { daemonCommand } from './commands/server.js';
 
 export interface RunFlags {
-  maxAttempts?: string;
-  timeout?: string;
+  maxAttempts?: number;
+  timeout?: number;
   model?: string;
   check?: string;
   server?: boolean;
@@ -34,7 +34,11 @@ async function reachable(baseURL: string): Promise<boolean> {
   }
 }
 
-/** The shared pieces every run needs: inference (front or in-process queue) and the prompts. */
+/**
+ * The shared pieces every run needs: inference (front or in-process queue) and the prompts.
+ * Contacts, and may start, the model server: call it only after the repository, the configuration
+ * and the arguments have been checked, so a mistyped request never starts a server.
+ */
 export async function connectForTasks(
   repo: Repo,
   config: Config,

@@ -6,7 +6,7 @@ import { startFront, type Front } from './front.js';
 import { RequestQueue } from './queue.js';
 import { killGroup, spawnGroup } from './process-group.js';
 import { expandCommand, missingBinary } from './server-command.js';
-import { logFile, readState, removeState, writeState, type ServerState } from './state.js';
+import { logFile, readState, removeState, serverHome, writeState, type ServerState } from './state.js';
 import type { EndpointConfig } from './types.js';
 
 /** What the supervisor needs, resolved by whoever starts it (the CLI passes it as JSON). */
@@ -22,7 +22,8 @@ export interface DaemonConfig {
   idleShutdown: number;
   /** How long the model may take to load before start gives up (ms). */
   readyTimeoutMs: number;
-  stateDir: string;
+  /** This server's own folder (state file and log): one per baseURL, see serverHome. */
+  home: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -76,6 +77,7 @@ export function daemonConfigFor(
   },
   how: { startedBy: 'user' | 'auto'; readyTimeoutMs: number; stateDir: string },
 ): DaemonConfig {
+  const { stateDir, ...rest } = how;
   return {
     baseURL: s.baseURL,
     model: s.model,
@@ -84,7 +86,8 @@ export function daemonConfigFor(
     concurrency: s.concurrency,
     endpoints: s.endpoints,
     idleShutdown: s.idleShutdown,
-    ...how,
+    ...rest,
+    home: serverHome(s.baseURL, stateDir),
   };
 }
 
@@ -93,11 +96,12 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
   const url = new URL(cfg.baseURL);
   const host = url.hostname;
   const frontPort = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-  const log = logFile(cfg.stateDir);
+  const log = logFile(cfg.home);
   await mkdir(path.dirname(log), { recursive: true });
   const modelPort = await freePort(host);
   const command = expandCommand(cfg.command, { model: cfg.model, host, port: modelPort });
   const state: ServerState = {
+    baseURL: cfg.baseURL,
     daemonPid: process.pid,
     modelPid: null,
     host,
@@ -111,7 +115,7 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
     logFile: log,
     phase: 'starting',
   };
-  await writeState(state, cfg.stateDir);
+  await writeState(state, cfg.home);
 
   let front: Front | null = null;
   let stopping = false;
@@ -120,12 +124,12 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    const current = await readState(cfg.stateDir);
-    if (current?.daemonPid === process.pid) await writeState({ ...current, phase: 'stopping' }, cfg.stateDir);
+    const current = await readState(cfg.home);
+    if (current?.daemonPid === process.pid) await writeState({ ...current, phase: 'stopping' }, cfg.home);
     await front?.close().catch(() => undefined);
     if (child.pid) await killGroup(child.pid, 5000);
-    const still = await readState(cfg.stateDir);
-    if (still?.daemonPid === process.pid) await removeState(cfg.stateDir);
+    const still = await readState(cfg.home);
+    if (still?.daemonPid === process.pid) await removeState(cfg.home);
     process.exit(code);
   };
   process.on('SIGTERM', () => void stop(0));
@@ -139,12 +143,12 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
   child.on('exit', async (code, signal) => {
     exitNote ??= `the model server exited (${signal ?? `code ${code}`}); see ${log}`;
     if (stopping) return;
-    const current = await readState(cfg.stateDir);
+    const current = await readState(cfg.home);
     if (current?.daemonPid === process.pid)
-      await writeState({ ...current, modelPid: null, error: exitNote }, cfg.stateDir);
+      await writeState({ ...current, modelPid: null, error: exitNote }, cfg.home);
   });
   state.modelPid = child.pid ?? null;
-  await writeState(state, cfg.stateDir);
+  await writeState(state, cfg.home);
 
   const model: EndpointConfig = {
     baseURL: `http://${host.includes(':') ? `[${host}]` : host}:${modelPort}/v1`,
@@ -172,12 +176,12 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
         modelServer: { pid: child.pid, alive: exitNote === null, baseURL: model.baseURL, error: exitNote },
       }),
     });
-    await writeState({ ...state, phase: 'ready' }, cfg.stateDir);
+    await writeState({ ...state, phase: 'ready' }, cfg.home);
     if (cfg.startedBy === 'auto' && cfg.idleShutdown > 0)
       watchIdle(queue, cfg.idleShutdown * 60_000, () => stop(0));
   } catch (e) {
     const message = (e as Error).message;
-    await writeState({ ...state, phase: 'failed', error: message }, cfg.stateDir);
+    await writeState({ ...state, phase: 'failed', error: message }, cfg.home);
     stopping = true;
     await front?.close().catch(() => undefined);
     if (child.pid) await killGroup(child.pid, 2000);

@@ -4,6 +4,7 @@ import { probeFront, startServer } from './lifecycle.js';
 import { isLoopback } from './server-command.js';
 import { daemonConfigFor } from './daemon.js';
 import type { ChatRequest, ChatResponse, EndpointConfig } from './types.js';
+import { plural } from '../plural.js';
 
 /** How this process reaches the model: through the shared front, or with its own queue. */
 export interface Inference {
@@ -76,7 +77,10 @@ export async function connectInference(s: ServerSettings, opts: ConnectOptions):
     return {
       mode: 'front',
       queue: frontQueue(s),
-      note: `started the model server (${s.model}); it stops after ${s.idleShutdown} idle minutes`,
+      note:
+        s.idleShutdown > 0
+          ? `started the model server (${s.model}); it stops after ${plural(s.idleShutdown, 'idle minute')}`
+          : `started the model server (${s.model}); it runs until \`factory server stop\``,
     };
   }
   return {

@@ -23,11 +23,11 @@ export async function probeFront(baseURL: string, timeoutMs = 500): Promise<Reco
  * Removes the state of a server whose supervisor is dead, killing a model server it may have
  * left behind. Returns the state it cleaned, if any.
  */
-export async function cleanStale(dir: string): Promise<ServerState | null> {
-  const state = await readState(dir);
+export async function cleanStale(home: string): Promise<ServerState | null> {
+  const state = await readState(home);
   if (!state || pidAlive(state.daemonPid)) return null;
   if (state.modelPid) await killGroup(state.modelPid, 2000);
-  await removeState(dir);
+  await removeState(home);
   return state;
 }
 
@@ -39,10 +39,11 @@ export interface StartOptions {
 
 /**
  * Starts the supervisor in the background and waits until it reports ready or failed. Refuses
- * when a server is already running; cleans up after one that died.
+ * when a server for the same baseURL is already running (servers for other URLs are not its
+ * business); cleans up after one that died.
  */
 export async function startServer(opts: StartOptions): Promise<ServerState> {
-  const dir = opts.config.stateDir;
+  const dir = opts.config.home;
   await cleanStale(dir);
   const before = await readState(dir);
   // A supervisor whose model server crashed is replaced, not kept: that is the recovery.
@@ -50,8 +51,8 @@ export async function startServer(opts: StartOptions): Promise<ServerState> {
   const running = await readState(dir);
   if (running)
     throw refuse(
-      `a factory server is already running (pid ${running.daemonPid}, model ${running.model}, since ${running.startedAt})`,
-      'stop it first with `factory server stop`',
+      `a factory server is already running at ${opts.config.baseURL} (pid ${running.daemonPid}, model ${running.model}, since ${running.startedAt})`,
+      'stop it first with `factory server stop`, or give this repository another server.baseURL',
     );
   await mkdir(dir, { recursive: true });
   const log = await open(logFile(dir), 'a');
@@ -97,7 +98,10 @@ async function waitGone(pid: number, ms: number): Promise<boolean> {
   return !pidAlive(pid);
 }
 
-/** Stops the supervisor and the model server: SIGTERM, then SIGKILL after the grace period. */
+/**
+ * Stops the supervisor and the model server of one server folder (see serverHome): SIGTERM, then
+ * SIGKILL after the grace period.
+ */
 export async function stopServer(dir: string, graceMs = 5000): Promise<ServerState | null> {
   const state = await readState(dir);
   if (!state) return null;

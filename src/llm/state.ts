@@ -1,9 +1,11 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
 /** What a running `factory server` leaves behind so other processes can find and stop it. */
 export interface ServerState {
+  /** The URL the queue front serves: one server per baseURL. */
+  baseURL: string;
   /** The supervisor: runs the queue front and watches the model server. */
   daemonPid: number;
   /** The model server's pid, which is also its process group id. */
@@ -31,26 +33,48 @@ export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'factory');
 }
 
-export const stateFile = (dir = stateDir()) => path.join(dir, 'server.json');
-export const logFile = (dir = stateDir()) => path.join(dir, 'server.log');
+/**
+ * The folder of the server for one baseURL, under the user's state folder. State is kept per URL,
+ * so servers for different URLs (repo A on :18931, repo B on :18932) run side by side. Only the
+ * host and port count: they are what the queue front listens on.
+ */
+export function serverHome(baseURL: string, root = stateDir()): string {
+  const url = new URL(baseURL);
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return path.join(root, 'servers', `${url.hostname}-${port}`.replace(/[^A-Za-z0-9.-]/g, '_'));
+}
 
-export async function readState(dir = stateDir()): Promise<ServerState | null> {
+/** Every server folder under the state folder, whether its server runs or not. */
+export async function serverHomes(root = stateDir()): Promise<string[]> {
+  const dir = path.join(root, 'servers');
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => path.join(dir, e.name))
+    .sort();
+}
+
+/** `home` is a server's folder (see serverHome). */
+export const stateFile = (home: string) => path.join(home, 'server.json');
+export const logFile = (home: string) => path.join(home, 'server.log');
+
+export async function readState(home: string): Promise<ServerState | null> {
   try {
-    return JSON.parse(await readFile(stateFile(dir), 'utf8')) as ServerState;
+    return JSON.parse(await readFile(stateFile(home), 'utf8')) as ServerState;
   } catch {
     return null;
   }
 }
 
-export async function writeState(state: ServerState, dir = stateDir()): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const tmp = `${stateFile(dir)}.${process.pid}.tmp`;
+export async function writeState(state: ServerState, home: string): Promise<void> {
+  await mkdir(home, { recursive: true });
+  const tmp = `${stateFile(home)}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
-  await rename(tmp, stateFile(dir));
+  await rename(tmp, stateFile(home));
 }
 
-export async function removeState(dir = stateDir()): Promise<void> {
-  await rm(stateFile(dir), { force: true });
+export async function removeState(home: string): Promise<void> {
+  await rm(stateFile(home), { force: true });
 }
 
 export function pidAlive(pid: number | null | undefined): boolean {

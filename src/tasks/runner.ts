@@ -6,11 +6,11 @@ import { runLoop, type LoopEvent, type LoopSettings, type LoopStart, type Outcom
 import { runCheck } from '../agent/executor.js';
 import type { Prompts } from '../agent/prompts/index.js';
 import type { TaskSpec } from '../agent/types.js';
-import { refuse } from '../errors.js';
 import { createTask } from './create.js';
 import { TaskWorkspace } from './workspace.js';
-import { appendEvent, readEvents, readRecord, type TaskRecord } from './record.js';
-import { taskStatus } from './status.js';
+import { appendEvent, type TaskRecord } from './record.js';
+import { resumableTask } from './resumable.js';
+import type { TaskStatus } from './status.js';
 import type { TaskInput } from './task-file.js';
 import { lineCounts } from './summary.js';
 import { watchCancel } from './cancel.js';
@@ -74,7 +74,8 @@ function specOf(rec: TaskRecord, check: string | null): TaskSpec {
   };
 }
 
-const STATUS: Record<Outcome | 'error', string> = {
+/** One vocabulary for how a run ended, shared by the task summary, the event log and `list`. */
+export const STATUS: Record<Outcome | 'error', TaskStatus> = {
   passed: 'passed',
   failed: 'failed',
   stagnated: 'stagnated',
@@ -261,11 +262,6 @@ export async function runTasks(
   return results.filter(Boolean);
 }
 
-/** Statuses from which `factory resume` may continue. */
-const RESUMABLE = new Set(['failed', 'stagnated', 'cancelled', 'interrupted', 'open']);
-/** With --rebase a passed task may run again too: on the moved base it may not pass any more. */
-const REBASABLE = new Set([...RESUMABLE, 'passed']);
-
 /**
  * Continues a stopped task with more attempts, taking the user's feedback and the last check and
  * Sheriff report into the next Coder turn.
@@ -275,16 +271,7 @@ export async function resumeTask(
   resume: { feedback?: string; attempts?: number; rebase?: boolean },
   opts: RunnerOptions,
 ): Promise<TaskOutcome> {
-  const rec = await readRecord(opts.repo, id);
-  const events = await readEvents(opts.repo, id);
-  const status = await taskStatus(opts.repo, id, events);
-  if (!(resume.rebase ? REBASABLE : RESUMABLE).has(status.status))
-    throw refuse(
-      `task ${id} is ${status.status}; only failed, stagnated, cancelled or interrupted tasks can be resumed`,
-      status.status === 'passed'
-        ? '`factory resume --rebase` re-runs it on the current tip of its base'
-        : undefined,
-    );
+  const { rec, events } = await resumableTask(opts.repo, id, resume.rebase);
   // Before anything is written: a sandbox named explicitly that cannot run here is refused.
   const sandbox = new SandboxPlans(opts.config, opts.repo.root, opts.onNotice).get(rec.sandbox, 'check');
   const lastCheck = [...events].reverse().find((e) => e.type === 'check');

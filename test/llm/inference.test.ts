@@ -4,7 +4,7 @@ import path from 'node:path';
 import { connectInference, queuedChat, type ServerSettings } from '../../src/llm/inference.js';
 import { startFront, type Front } from '../../src/llm/front.js';
 import { RequestQueue } from '../../src/llm/queue.js';
-import { readState, pidAlive } from '../../src/llm/state.js';
+import { readState, pidAlive, serverHome } from '../../src/llm/state.js';
 import { stopServer } from '../../src/llm/lifecycle.js';
 import { startScriptedServer, type ScriptedServer } from '../scripted-server/index.js';
 import { cleanupTemps, projectRoot, runCli, tempDir, tsxLoader } from '../helpers/git-repo.js';
@@ -59,10 +59,11 @@ describe('connecting to inference', () => {
   it('auto-starts the server, uses its front, and the server stops itself when idle', async () => {
     const stateDir = await tempDir();
     const s = await settings({ idleShutdown: 0.04 });
-    cleanups.push(() => stopServer(stateDir, 500));
+    const home = serverHome(s.baseURL, stateDir);
+    cleanups.push(() => stopServer(home, 500));
     const inf = await connectInference(s, { daemonCommand, stateDir });
     expect(inf.mode).toBe('front');
-    const state = (await readState(stateDir))!;
+    const state = (await readState(home))!;
     expect(state.startedBy).toBe('auto');
     const r = await queuedChat(inf, 'task-a', {
       messages: [{ role: 'user', content: 'hello' }],
@@ -72,8 +73,8 @@ describe('connecting to inference', () => {
     // A second process finds the same front instead of starting another server.
     const again = await connectInference(s, { daemonCommand, stateDir });
     expect(again.note).toContain('using the factory server');
-    for (let i = 0; i < 100 && (await readState(stateDir)); i++) await sleep(100);
-    expect(await readState(stateDir)).toBeNull();
+    for (let i = 0; i < 100 && (await readState(home)); i++) await sleep(100);
+    expect(await readState(home)).toBeNull();
     for (let i = 0; i < 40 && pidAlive(state.daemonPid); i++) await sleep(50);
     expect(pidAlive(state.daemonPid)).toBe(false);
     expect(pidAlive(state.modelPid)).toBe(false);
@@ -84,7 +85,7 @@ describe('connecting to inference', () => {
     cleanups.push(() => runCli(s.dir, ['server', 'stop'], s.env));
     expect((await runCli(s.dir, ['server', 'start'], s.env)).code).toBe(0);
     await sleep(2500);
-    const state = await readState(s.env.FACTORY_STATE_DIR!);
+    const state = await readState(serverHome(s.baseURL, s.env.FACTORY_STATE_DIR!));
     expect(state?.startedBy).toBe('user');
     expect(pidAlive(state!.daemonPid)).toBe(true);
   });

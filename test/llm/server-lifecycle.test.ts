@@ -4,7 +4,7 @@ import path from 'node:path';
 import { cleanupTemps, runCli } from '../helpers/git-repo.js';
 import { scriptedCommand, serverSandbox } from '../helpers/server-env.js';
 import { chat } from '../../src/llm/client.js';
-import { pidAlive } from '../../src/llm/state.js';
+import { pidAlive, serverHome } from '../../src/llm/state.js';
 
 const started: { dir: string; env: NodeJS.ProcessEnv }[] = [];
 
@@ -19,8 +19,11 @@ async function sandbox(server: Record<string, unknown> = {}) {
   return s;
 }
 
-const stateOf = async (env: NodeJS.ProcessEnv) =>
-  JSON.parse(await readFile(path.join(env.FACTORY_STATE_DIR!, 'server.json'), 'utf8'));
+/** The server's own folder: state is kept per baseURL. */
+const homeOf = (s: { env: NodeJS.ProcessEnv; baseURL: string }) =>
+  serverHome(s.baseURL, s.env.FACTORY_STATE_DIR!);
+const stateOf = async (s: { env: NodeJS.ProcessEnv; baseURL: string }) =>
+  JSON.parse(await readFile(path.join(homeOf(s), 'server.json'), 'utf8'));
 
 describe('factory server', () => {
   it('starts, answers through the front, reports status, and stops everything', async () => {
@@ -67,12 +70,12 @@ describe('factory server', () => {
     expect(again.stderr).toContain('a factory server is already running');
     await runCli(s.dir, ['server', 'stop'], s.env);
 
-    await mkdir(s.env.FACTORY_STATE_DIR!, { recursive: true });
+    await mkdir(homeOf(s), { recursive: true });
     const dead = { daemonPid: 999_999, modelPid: 999_998, host: '127.0.0.1', frontPort: s.port, model: 'x' };
-    await writeFile(path.join(s.env.FACTORY_STATE_DIR!, 'server.json'), JSON.stringify(dead));
+    await writeFile(path.join(homeOf(s), 'server.json'), JSON.stringify(dead));
     const status = await runCli(s.dir, ['server', 'status'], s.env);
     expect(status.stdout).toContain('cleaned up the state of one that died');
-    await writeFile(path.join(s.env.FACTORY_STATE_DIR!, 'server.json'), JSON.stringify(dead));
+    await writeFile(path.join(homeOf(s), 'server.json'), JSON.stringify(dead));
     expect((await runCli(s.dir, ['server', 'start'], s.env)).code).toBe(0);
   });
 
@@ -110,7 +113,7 @@ describe('factory server', () => {
     const r = await runCli(s.dir, ['server', 'start', '--json'], s.env);
     expect(r.code).toBe(0);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
-    expect((await stateOf(s.env)).phase).toBe('ready');
+    expect((await stateOf(s)).phase).toBe('ready');
   });
 
   it('refuses to start when server.command is null', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { appendEvent } from '../../src/tasks/record.js';
 import { coderStreamWriter } from '../../src/tasks/coder-stream.js';
-import { buildIfStale, builtCli } from '../helpers/built-cli.js';
+import { builtCli, ensureBuilt } from '../helpers/built-cli.js';
 import { cleanupTemps, makeRepo, tempDir } from '../helpers/git-repo.js';
 import { taskWithAttempts } from '../helpers/engine.js';
 import { freePort } from '../helpers/server-env.js';
@@ -24,7 +24,7 @@ describe.skipIf(!hasTmux)('trust: factory review in a real terminal at 80x24', (
   let command = '';
 
   beforeAll(async () => {
-    buildIfStale();
+    await ensureBuilt();
     const port = await freePort();
     // Nobody listens on the port and nothing is started: the review only reads the repository.
     const config = { server: { baseURL: `http://127.0.0.1:${port}/v1`, command: null } };

@@ -59,7 +59,7 @@ describe('resume in the background', () => {
     process.env.FACTORY_STATE_DIR = path.join(dir, '.git', 'state');
     let r;
     try {
-      r = resumeInBackground(t.repo, t.id, 'try harder', cli);
+      r = await resumeInBackground(t.repo, t.id, 'try harder', cli);
     } finally {
       if (saved === undefined) delete process.env.FACTORY_STATE_DIR;
       else process.env.FACTORY_STATE_DIR = saved;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { buildIfStale, builtCli } from '../helpers/built-cli.js';
+import { builtCli, ensureBuilt } from '../helpers/built-cli.js';
 import { cleanupTemps, makeRepo, runCli, sh, tempDir } from '../helpers/git-repo.js';
 import { freePort, scriptedCommand } from '../helpers/server-env.js';
 import { hasTmux, TmuxSession } from '../helpers/tmux.js';
@@ -14,7 +14,7 @@ describe.skipIf(!hasTmux)('factory review in a real terminal (tmux)', () => {
   let env: NodeJS.ProcessEnv = {};
 
   beforeAll(async () => {
-    buildIfStale();
+    await ensureBuilt();
     const port = await freePort();
     const config = {
       server: {

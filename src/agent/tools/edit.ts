@@ -4,6 +4,7 @@
  * when the file already had the content (no empty step commit).
  */
 import { applyReplace } from '../edits/replace.js';
+import { plural } from '../../plural.js';
 import type { EditOp, ToolResult } from '../types.js';
 import { ToolFailure, deleteInside, readExisting, writeAt } from './safe-fs.js';
 
@@ -33,7 +34,7 @@ async function write(root: string, path: string, content: string, limits: EditLi
     return { ok: true, output: `${path} is unchanged: it already has this content`, changed: [] };
   const rel = await writeAt(root, abs, path, next);
   const verb = text === undefined ? 'created' : 'wrote';
-  return { ok: true, output: `${verb} ${rel} (${lineCount(content)} lines)`, changed: [rel] };
+  return { ok: true, output: `${verb} ${rel} (${plural(lineCount(content), 'line')})`, changed: [rel] };
 }
 
 async function replace(

@@ -12,7 +12,7 @@ import { openRepo } from '../../git/repo.js';
 import { loadConfig } from '../../config/load.js';
 import { stopServer } from '../../llm/lifecycle.js';
 import { freePort } from '../../llm/free-port.js';
-import { stateDir } from '../../llm/state.js';
+import { serverHome } from '../../llm/state.js';
 import { taskFromText } from '../../tasks/task-file.js';
 import { exitCodeFor, runTasks } from '../../tasks/runner.js';
 import { summaryText } from '../progress.js';
@@ -139,7 +139,7 @@ export function register(program: Command): void {
           );
           process.exitCode = exitCodeFor(outcomes);
         } finally {
-          await stopServer(stateDir(), 1000);
+          await stopServer(serverHome(config.server.baseURL), 1000);
         }
       }),
     );

@@ -5,6 +5,7 @@ import { parseAddress } from '../../tasks/address.js';
 import { resolveAddress } from '../../tasks/history.js';
 import { git } from '../../git/run.js';
 import { diffOf } from '../../tasks/diff.js';
+import { safeDiff } from '../diff-color.js';
 
 export function register(program: Command): void {
   program
@@ -23,11 +24,11 @@ export function register(program: Command): void {
           return;
         }
         const r = await resolveAddress(repo, addr);
-        const color = process.stdout.isTTY && !process.env.NO_COLOR ? '--color=always' : '--no-color';
-        const out = await git(['diff', color, ...(o.stat ? ['--stat'] : []), r.before, r.commit], {
+        const color = Boolean(process.stdout.isTTY && !process.env.NO_COLOR);
+        const out = await git(['diff', '--no-color', ...(o.stat ? ['--stat'] : []), r.before, r.commit], {
           cwd: repo.root,
         });
-        process.stdout.write(out.stdout);
+        process.stdout.write(safeDiff(out.stdout, color && !o.stat));
       }),
     );
 }

@@ -3,6 +3,7 @@ import { action, emit } from '../action.js';
 import { openContext } from '../context.js';
 import { listTasks } from '../../tasks/summary.js';
 import { age, table } from '../format.js';
+import { visible } from '../../visible.js';
 
 export function register(program: Command): void {
   program
@@ -21,12 +22,12 @@ export function register(program: Command): void {
             ['ID', 'STATUS', 'ATTEMPTS', '+/-', 'AGE', 'BRANCH', 'TITLE'],
             ...rows.map((r) => [
               String(r.id),
-              r.detail && r.status === 'running' ? `running (${r.detail})` : r.status,
+              r.detail && r.status === 'running' ? `running (${visible(r.detail)})` : r.status,
               String(r.attempts),
               `+${r.added} -${r.removed}`,
               age(r.createdAt),
               r.branch,
-              r.title,
+              visible(r.title),
             ]),
           ]);
         });

@@ -5,6 +5,7 @@ import { parseAddress } from '../../tasks/address.js';
 import { mergeTask } from '../../tasks/merge.js';
 import { MergeConflictError, type MergeMode } from '../../git/merge.js';
 import { refuse } from '../../errors.js';
+import { plural } from '../../plural.js';
 
 export function register(program: Command): void {
   program
@@ -30,7 +31,7 @@ export function register(program: Command): void {
               o.json,
               r,
               () =>
-                `merged task ${addr.task} into ${r.into.replace(/^refs\/heads\//, '')} as ${r.commit.slice(0, 10)} (${mode}, ${r.files.length} file(s))`,
+                `merged task ${addr.task} into ${r.into.replace(/^refs\/heads\//, '')} as ${r.commit.slice(0, 10)} (${mode}, ${plural(r.files.length, 'file')})`,
             );
           } catch (e) {
             if (e instanceof MergeConflictError && o.json) {

@@ -3,6 +3,7 @@ import { action, emit } from '../action.js';
 import { openContext } from '../context.js';
 import { createTask } from '../../tasks/create.js';
 import { SandboxPlans } from '../../tasks/sandbox-plans.js';
+import { visible } from '../../visible.js';
 
 export function register(program: Command): void {
   program
@@ -25,7 +26,7 @@ export function register(program: Command): void {
         });
         emit(o.json, { ...record, recycled }, () =>
           [
-            `task ${record.id}: ${record.title}`,
+            `task ${record.id}: ${visible(record.title)}`,
             `  branch   ${record.branch}`,
             `  worktree ${record.worktree}${recycled ? ' (recycled)' : ''}`,
             `  base     ${record.baseName} (${record.base.slice(0, 10)})`,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { action, emit } from '../action.js';
 import { openContext } from '../context.js';
 import { pruneTasks } from '../../tasks/prune.js';
+import { visible } from '../../visible.js';
 
 export function register(program: Command): void {
   program
@@ -18,7 +19,7 @@ export function register(program: Command): void {
         emit(o.json, { dryRun: Boolean(o.dryRun), items }, () => {
           if (items.length === 0) return 'nothing to prune';
           const verb = o.dryRun ? 'would remove' : 'removed';
-          return items.map((i) => `${verb} ${i.kind} ${i.path}: ${i.reason}`).join('\n');
+          return items.map((i) => `${verb} ${i.kind} ${visible(i.path)}: ${visible(i.reason)}`).join('\n');
         });
       }),
     );

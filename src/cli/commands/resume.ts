@@ -6,6 +6,8 @@ import { parseAddress } from '../../tasks/address.js';
 import { exitCodeFor, resumeTask } from '../../tasks/runner.js';
 import { refuse } from '../../errors.js';
 import { summaryText } from '../progress.js';
+import { count } from '../numeric.js';
+import { resumableTask } from '../../tasks/resumable.js';
 import { connectForTasks, type RunFlags, runnerCallbacks, withCtrlC } from '../run-support.js';
 
 export function register(program: Command): void {
@@ -18,7 +20,7 @@ export function register(program: Command): void {
       '--rebase',
       "first carry the task onto its base's current tip (conflicts go to the Coder); a passed task runs again",
     )
-    .option('-n, --max-attempts <n>', 'how many more attempts (default: agent.maxAttempts)')
+    .option('-n, --max-attempts <n>', 'how many more attempts (default: agent.maxAttempts)', count)
     .option('-m, --model <name>', 'model name (server.model)')
     .option('--no-server', 'never start a model server')
     .option('--json', 'print the summary as JSON')
@@ -31,6 +33,8 @@ export function register(program: Command): void {
         const { config } = await loadConfig({ repoRoot: repo.root, flags });
         const addr = await parseAddress(repo, task);
         if (addr.attempt !== undefined) throw refuse(`resume takes a task id, not ${task}`);
+        // A task that does not exist or cannot be resumed is refused before any server is contacted.
+        await resumableTask(repo, addr.task, o.rebase);
         const ctx = await connectForTasks(repo, config, o);
         const view = await runnerCallbacks(o, ctx);
         const outcome = await view.settle(

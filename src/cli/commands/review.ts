@@ -5,6 +5,7 @@ import { resumeInBackground } from '../background.js';
 import { loadTui } from '../load-tui.js';
 import { listTasks } from '../../tasks/summary.js';
 import { plainTaskList } from '../../tui/review/plain.js';
+import { visible } from '../../visible.js';
 
 const interactive = () => Boolean(process.stdin.isTTY && process.stdout.isTTY);
 
@@ -17,7 +18,8 @@ async function review(o: { all?: boolean }): Promise<void> {
   const { repo, config } = await openContext();
   if (!tui) {
     // No terminal to draw on (a pipe, a script, CI): the list as text is the useful answer.
-    process.stdout.write(plainTaskList(await listTasks(repo, { all: o.all })));
+    // Titles and details came from models and users: shown, never obeyed by the terminal.
+    process.stdout.write(visible(plainTaskList(await listTasks(repo, { all: o.all })), { multiline: true }));
     return;
   }
   const { runReview } = await tui;

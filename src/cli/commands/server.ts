@@ -5,10 +5,12 @@ import { openRepo } from '../../git/repo.js';
 import { loadConfig } from '../../config/load.js';
 import { refuse } from '../../errors.js';
 import { daemonConfigFor, runDaemon, type DaemonConfig } from '../../llm/daemon.js';
-import { cleanStale, probeFront, startServer, stopServer } from '../../llm/lifecycle.js';
+import { startServer, stopServer } from '../../llm/lifecycle.js';
 import { remoteEndpoints } from '../../llm/inference.js';
-import { logFile, pidAlive, readState, stateDir } from '../../llm/state.js';
-import { age } from '../format.js';
+import { logFile, serverHome, stateDir } from '../../llm/state.js';
+import { visible } from '../../visible.js';
+import { lines, positiveSeconds, seconds } from '../numeric.js';
+import { serverStatus, statusText } from '../server-status.js';
 
 async function serverConfig() {
   const root = await openRepo(process.cwd()).then(
@@ -46,18 +48,18 @@ export function register(program: Command): void {
     .description(
       'start the model server and the queue front on server.baseURL; waits until the model answers',
     )
-    .option('--ready-timeout <seconds>', 'how long the model may take to load', '600')
+    .option('--ready-timeout <seconds>', 'how long the model may take to load', positiveSeconds, 600)
     .option('--json', 'print the server state as JSON')
     .action(
-      action(async (o: { readyTimeout: string; json?: boolean }) => {
+      action(async (o: { readyTimeout: number; json?: boolean }) => {
         const s = await serverConfig();
         for (const url of remoteEndpoints(s))
           process.stderr.write(`warning: ${url} is not on this machine; your code will be sent to it\n`);
-        const cfg = daemonConfig(s, 'user', Number(o.readyTimeout) * 1000);
+        const cfg = daemonConfig(s, 'user', o.readyTimeout * 1000);
         const state = await startServer({ config: cfg, daemonCommand: daemonCommand() });
         emit(o.json, state, () =>
           [
-            `factory server ready: ${state.model}`,
+            `factory server ready: ${visible(state.model)}`,
             `  queue front   ${s.baseURL}  (pid ${state.daemonPid})`,
             `  model server  port ${state.modelPort}  (pid ${state.modelPid})`,
             `  log           ${state.logFile}`,
@@ -68,71 +70,50 @@ export function register(program: Command): void {
 
   server
     .command('status')
-    .description('show the model, uptime, health and queue metrics')
+    .description(
+      "list the running factory servers (one per baseURL), this repository's marked; exit 3 when this repository's is not running",
+    )
     .option('--json', 'print JSON')
     .action(
       action(async (o: { json?: boolean }) => {
-        const stale = await cleanStale(stateDir());
-        const state = await readState();
-        if (!state) {
-          emit(
-            o.json,
-            { running: false, staleCleaned: Boolean(stale) },
-            () =>
-              `no factory server is running${stale ? ' (cleaned up the state of one that died)' : ''}; start one with \`factory server start\``,
-          );
-          return;
-        }
-        const front = await probeFront(`http://${state.host}:${state.frontPort}/v1`, 1000);
-        const modelAlive = pidAlive(state.modelPid);
-        const health = !modelAlive
-          ? `model server down: ${state.error ?? 'exited'}`
-          : state.phase === 'ready' && front
-            ? 'ok'
-            : state.phase;
-        emit(o.json, { running: true, state, health, front }, () => {
-          const q = (front?.queue ?? null) as {
-            total?: { waiting: number; running: number; completed: number; tokensPerSecond: number };
-          } | null;
-          return [
-            `factory server: ${state.model}`,
-            `  health   ${health}`,
-            `  uptime   ${age(state.startedAt)} (started by ${state.startedBy})`,
-            `  front    http://${state.host}:${state.frontPort}/v1 (pid ${state.daemonPid})`,
-            `  model    port ${state.modelPort} (pid ${state.modelPid ?? '-'})`,
-            q?.total
-              ? `  queue    ${q.total.waiting} waiting, ${q.total.running} running, ${q.total.completed} done, ${q.total.tokensPerSecond.toFixed(1)} tok/s`
-              : '  queue    (front not answering)',
-            `  log      ${state.logFile}`,
-          ].join('\n');
-        });
+        const report = await serverStatus((await serverConfig()).baseURL);
+        emit(o.json, report, () => statusText(report));
+        // As `systemctl status` does: 3 means "not running", for scripts that ask.
+        if (!report.running) process.exitCode = 3;
       }),
     );
 
   server
     .command('stop')
-    .description('stop the queue front and the model server (SIGTERM, then SIGKILL after a grace period)')
-    .option('--grace <seconds>', 'seconds between SIGTERM and SIGKILL', '5')
+    .description(
+      "stop this repository's server (its baseURL): the queue front and the model server (SIGTERM, then SIGKILL after a grace period)",
+    )
+    .option('--grace <seconds>', 'seconds between SIGTERM and SIGKILL', seconds, 5)
     .action(
-      action(async (o: { grace: string }) => {
-        const state = await stopServer(stateDir(), Number(o.grace) * 1000);
+      action(async (o: { grace: number }) => {
+        const { baseURL } = await serverConfig();
+        const state = await stopServer(serverHome(baseURL), o.grace * 1000);
         process.stdout.write(
-          state ? `stopped the factory server (${state.model})\n` : 'no factory server is running\n',
+          state
+            ? `stopped the factory server at ${baseURL} (${visible(state.model)})\n`
+            : `no factory server is running for ${baseURL}\n`,
         );
       }),
     );
 
   server
     .command('logs')
-    .description("print the end of the model server's log")
-    .option('-n, --lines <n>', 'how many lines', '50')
+    .description("print the end of the log of this repository's model server (its baseURL)")
+    .option('-n, --lines <n>', 'how many lines', lines, 50)
     .action(
-      action(async (o: { lines: string }) => {
-        const text = await readFile(logFile(), 'utf8').catch(() => null);
+      action(async (o: { lines: number }) => {
+        const file = logFile(serverHome((await serverConfig()).baseURL));
+        const text = await readFile(file, 'utf8').catch(() => null);
         if (text === null)
-          throw refuse(`no server log yet (${logFile()})`, 'start a server with `factory server start`');
-        const lines = text.split('\n');
-        process.stdout.write(`${lines.slice(-Number(o.lines) - 1).join('\n')}`);
+          throw refuse(`no server log yet (${file})`, 'start a server with `factory server start`');
+        const all = text.split('\n');
+        // The model server's own output: its control characters are shown, not obeyed.
+        process.stdout.write(visible(all.slice(-o.lines - 1).join('\n'), { multiline: true }));
       }),
     );
 

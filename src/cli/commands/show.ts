@@ -7,6 +7,8 @@ import { readEvents } from '../../tasks/record.js';
 import { taskStatus } from '../../tasks/status.js';
 import { duration } from '../format.js';
 import { refuse } from '../../errors.js';
+import { checkWords } from '../../tasks/check-words.js';
+import { visible } from '../../visible.js';
 
 export function register(program: Command): void {
   program
@@ -27,8 +29,8 @@ export function register(program: Command): void {
         emit(o.json, { ...view, status, sandbox }, () => {
           const r = view.record;
           const out = [
-            `task ${r.id}: ${r.title}`,
-            `  status   ${status.status}${status.detail ? ` (${status.detail})` : ''}`,
+            `task ${r.id}: ${visible(r.title)}`,
+            `  status   ${status.status}${status.detail ? ` (${visible(status.detail)})` : ''}`,
             `  branch   ${r.branch}${view.tip ? ` at ${view.tip.slice(0, 10)}` : ' (deleted)'}`,
             `  base     ${r.baseName} (${r.base.slice(0, 10)})`,
             `  worktree ${r.worktree}`,
@@ -36,17 +38,17 @@ export function register(program: Command): void {
           ];
           if (view.history.attempts.length === 0) out.push('', 'no attempts yet');
           for (const a of view.history.attempts) {
-            const check =
-              a.checkExit === null ? (a.commit ? 'not run' : 'in progress') : `exit ${a.checkExit}`;
             out.push(
               '',
-              `attempt ${a.address}${a.onBranch ? '' : ' (rolled back)'}: ${a.outcome ?? 'unfinished'}  check ${check}  verdict ${a.verdict ?? '-'}  ${duration(a.durationMs)}  +${a.added} -${a.removed}`,
+              `attempt ${a.address}${a.onBranch ? '' : ' (rolled back)'}: ${a.outcome ?? 'unfinished'}  ${checkWords(a, events)}  verdict ${a.verdict ?? '-'}  ${duration(a.durationMs)}  +${a.added} -${a.removed}`,
             );
             for (const s of a.steps)
-              out.push(`  ${s.address}  ${s.tool}  ${s.files.join(', ')}  +${s.added} -${s.removed}`);
+              out.push(
+                `  ${s.address}  ${visible(s.tool)}  ${visible(s.files.join(', '))}  +${s.added} -${s.removed}`,
+              );
           }
           for (const c of view.history.foreign)
-            out.push('', `commit ${c.sha.slice(0, 10)} (not made by factory): ${c.subject}`);
+            out.push('', `commit ${c.sha.slice(0, 10)} (not made by factory): ${visible(c.subject)}`);
           return out.join('\n');
         });
       }),

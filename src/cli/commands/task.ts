@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { action, emit } from '../action.js';
-import { openRepo } from '../../git/repo.js';
+import { headCommit, openRepo } from '../../git/repo.js';
 import { validateRef } from '../../git/validate-ref.js';
 import { loadConfig } from '../../config/load.js';
 import { refuse } from '../../errors.js';
 import { readTaskFile, taskFromText, type TaskInput } from '../../tasks/task-file.js';
 import { exitCodeFor, runTasks } from '../../tasks/runner.js';
 import { summaryText } from '../progress.js';
+import { count, positiveSeconds } from '../numeric.js';
 import { connectForTasks, type RunFlags, runnerCallbacks, withCtrlC } from '../run-support.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -19,9 +20,9 @@ export function register(program: Command): void {
     .description('run the Coder -> check -> Sheriff loop on one or more tasks, each in its own worktree')
     .argument('[descriptions...]', 'what to do, e.g. "Fix the off-by-one in pagination and add a test"')
     .option('-t, --task-file <file>', 'a task file (YAML or JSON); repeatable', collect, [])
-    .option('--parallel <n>', 'tasks at once (default: config `parallel`)')
-    .option('-n, --max-attempts <n>', 'attempts per task')
-    .option('--timeout <seconds>', 'time limit for each run of the check')
+    .option('--parallel <n>', 'tasks at once (default: config `parallel`)', count)
+    .option('-n, --max-attempts <n>', 'attempts per task', count)
+    .option('--timeout <seconds>', 'time limit for each run of the check', positiveSeconds)
     .option('-m, --model <name>', 'model name (server.model)')
     .option(
       '-c, --check <command>',
@@ -34,7 +35,7 @@ export function register(program: Command): void {
       action(
         async (
           descriptions: string[],
-          o: RunFlags & { taskFile: string[]; parallel?: string; base?: string },
+          o: RunFlags & { taskFile: string[]; parallel?: number; base?: string },
         ) => {
           const inputs: TaskInput[] = descriptions.filter((d) => d.trim()).map(taskFromText);
           for (const f of o.taskFile) inputs.push(...(await readTaskFile(f)));
@@ -57,8 +58,10 @@ export function register(program: Command): void {
             if (o.timeout) t.timeout = config.agent.executionTimeout;
             if (o.base) t.base = o.base;
           }
-          // Every base is checked before any task is created: a bad one changes nothing.
-          for (const t of inputs) if (t.base !== undefined) await validateRef(repo, t.base);
+          // Every base must be a commit that exists before any task is created or a model server
+          // contacted: a bad one changes nothing.
+          for (const base of new Set(inputs.map((t) => t.base)))
+            await (base === undefined ? headCommit(repo) : validateRef(repo, base));
           const ctx = await connectForTasks(repo, config, o);
           const view = await runnerCallbacks(o, ctx);
           const outcomes = await view.settle(

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { probeFront } from '../../../llm/lifecycle.js';
-import { readState, type ServerState } from '../../../llm/state.js';
+import { readState, serverHome, type ServerState } from '../../../llm/state.js';
 
 export interface ServerInfo {
   /** What `GET /factory/status` answered, or null when no front answers. */
@@ -22,7 +22,7 @@ export function useServer(baseURL: string, stateDir?: string): ServerInfo | unde
     const poll = async () => {
       const [front, state] = await Promise.all([
         probeFront(baseURL).catch(() => null),
-        readState(stateDir).catch(() => null),
+        readState(serverHome(baseURL, stateDir)).catch(() => null),
       ]);
       if (!alive) return;
       setInfo({ front, state });
