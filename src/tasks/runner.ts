@@ -8,7 +8,7 @@ import type { Prompts } from '../agent/prompts/index.js';
 import type { TaskSpec } from '../agent/types.js';
 import { createTask } from './create.js';
 import { TaskWorkspace } from './workspace.js';
-import { appendEvent, type TaskRecord } from './record.js';
+import { appendEvent, readEvents, type TaskRecord } from './record.js';
 import { resumableTask } from './resumable.js';
 import type { TaskStatus } from './status.js';
 import type { TaskInput } from './task-file.js';
