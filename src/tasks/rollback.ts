@@ -7,6 +7,7 @@ import { loadTask, resolveAddress } from './history.js';
 import { appendEvent, readRecord } from './record.js';
 import { withIdleTask } from './recover.js';
 import { existsSync } from 'node:fs';
+import { verifyWorktreeLink } from '../git/worktree-link.js';
 
 export interface RollbackResult {
   task: number;
@@ -33,6 +34,8 @@ async function move(
   if (!existsSync(record.worktree))
     throw refuse(`the worktree of task ${id} is gone (${record.worktree})`, '`factory prune` cleans it up');
   if (tip === to) return { task: id, from: tip, to, target };
+  // git runs inside the worktree next: its .git link must still be the one factory made.
+  await verifyWorktreeLink(repo.commonDir, record.worktree);
   // The branch's reflog records the move: it is the history `--undo` steps back through.
   await moveBranch(record.worktree, record.branch, tip, to, reason(tip));
   await appendEvent(repo, id, 'rollback', { from: tip, to, target });

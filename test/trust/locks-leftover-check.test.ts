@@ -85,6 +85,8 @@ describe('trust: resume after a kill -9 stops the check the dead run left', () =
       {
         server: inProcessServer(server),
         check: 'sh check.sh',
+        // bwrap's PID namespace would end the check with factory; this test is about recovery without it.
+        sandbox: 'none',
         agent: { maxAttempts: 2, tools: 'text', executionTimeout: 600 },
       },
     );
