@@ -7,6 +7,7 @@ import { exitCodeFor, resumeTask } from '../../tasks/runner.js';
 import { refuse } from '../../errors.js';
 import { summaryText } from '../progress.js';
 import { connectForTasks, type RunFlags, runnerCallbacks, withCtrlC } from '../run-support.js';
+import { recoverFirst } from '../context.js';
 
 export function register(program: Command): void {
   program
@@ -25,6 +26,7 @@ export function register(program: Command): void {
         if (o.model) flags['server.model'] = o.model;
         if (o.maxAttempts) flags['agent.maxAttempts'] = o.maxAttempts;
         const { config } = await loadConfig({ repoRoot: repo.root, flags });
+        await recoverFirst(repo, config);
         const addr = await parseAddress(repo, task);
         if (addr.attempt !== undefined) throw refuse(`resume takes a task id, not ${task}`);
         const ctx = await connectForTasks(repo, config, o);

@@ -7,6 +7,7 @@ import { readTaskFile, taskFromText, type TaskInput } from '../../tasks/task-fil
 import { exitCodeFor, runTasks } from '../../tasks/runner.js';
 import { summaryText } from '../progress.js';
 import { connectForTasks, type RunFlags, runnerCallbacks, withCtrlC } from '../run-support.js';
+import { recoverFirst } from '../context.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -49,6 +50,7 @@ export function register(program: Command): void {
           if (o.timeout) flags['agent.executionTimeout'] = o.timeout;
           const repo = await openRepo(process.cwd());
           const { config } = await loadConfig({ repoRoot: repo.root, flags });
+          await recoverFirst(repo, config);
           for (const t of inputs) {
             if (o.check !== undefined) t.check = o.check.trim() === '' ? null : o.check;
             if (o.maxAttempts) t.maxAttempts = config.agent.maxAttempts;
