@@ -136,6 +136,14 @@ export async function mergeBranch(repo: Repo, req: MergeRequest): Promise<MergeR
   let tip = await gitOut(['rev-parse', `refs/heads/${req.branch}`], { cwd });
 
   const touched = nameList(await gitOut(['diff', '--name-only', '-z', req.base, tip], { cwd }));
+  const { tree, conflicts } = await trialMerge(repo, head, tip);
+  const inTheWay = await untrackedInTheWay(repo, head, tree);
+  if (inTheWay.length)
+    throw refuse(
+      `the merge would overwrite files in the main tree that git does not track (untracked or ignored): ${inTheWay.join(', ')}`,
+      'move them out of the way, then merge again',
+    );
+
   const dirty = await dirtyPaths(repo);
   const clash = touched.filter((f) => dirty.has(f));
   if (clash.length)
@@ -144,20 +152,12 @@ export async function mergeBranch(repo: Repo, req: MergeRequest): Promise<MergeR
       'commit or stash them, then merge again',
     );
 
-  const { tree, conflicts } = await trialMerge(repo, head, tip);
   if (conflicts.length) throw new MergeConflictError(conflicts);
   if (tree === (await gitOut(['rev-parse', `${head}^{tree}`], { cwd })))
     throw refuse(
       `nothing to merge: the changes of ${label} are already in ${intoName}`,
       'discard the task if you no longer need it',
     );
-  const inTheWay = await untrackedInTheWay(repo, head, tree);
-  if (inTheWay.length)
-    throw refuse(
-      `the merge would overwrite files in the main tree that git does not track (untracked or ignored): ${inTheWay.join(', ')}`,
-      'move them out of the way, then merge again',
-    );
-
   const env = await identityEnv(repo);
   let commit: string;
   if (req.mode === 'rebase') {

@@ -63,6 +63,6 @@ export async function saveHandEdits(repo: Repo, id: number, worktree: string): P
 export function savedEditsText(s: SavedEdits): string {
   return (
     `saved the uncommitted changes of the task worktree (${s.files.join(', ')}) as ${s.ref} (${s.commit.slice(0, 10)}); ` +
-    `get them back with \`git cherry-pick --no-commit ${s.ref}\`, or look at them with \`git show ${s.ref}\``
+    `see them with \`git show ${s.ref}\`, put the files back with \`git restore --source=${s.ref} -- ${s.files.join(' ')}\``
   );
 }
