@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { gitOut } from './run.js';
 
 /** The marker files git leaves in a git dir while an operation waits for the user. */
 const MARKERS: [string, string][] = [
@@ -14,11 +13,10 @@ const MARKERS: [string, string][] = [
 ];
 
 /**
- * The git operations in progress in the worktree at `dir` (merge, rebase, cherry-pick, revert,
- * bisect), by name; empty when none is. Committing into the middle of one would fold our commit
- * into the user's half-done work.
+ * The git operations in progress in a worktree (merge, rebase, cherry-pick, revert, bisect), by
+ * name, from its git dir (the common dir for the main worktree); empty when none is. Committing
+ * into the middle of one would fold our commit into the user's half-done work.
  */
-export async function operationsInProgress(dir: string): Promise<string[]> {
-  const gitDir = await gitOut(['rev-parse', '--absolute-git-dir'], { cwd: dir });
+export function operationsInProgress(gitDir: string): string[] {
   return MARKERS.filter(([f]) => existsSync(path.join(gitDir, f))).map(([, name]) => name);
 }

@@ -72,18 +72,16 @@ const nameList = (out: string) => out.split('\0').filter(Boolean);
  * (untracked or ignored, like a `.env` or a build output). Git would overwrite ignored ones.
  */
 async function untrackedInTheWay(repo: Repo, head: string, tree: string): Promise<string[]> {
-  const added = nameList(
-    await gitOut(['diff-tree', '-r', '-z', '--name-only', '--no-renames', '--diff-filter=A', head, tree], {
-      cwd: repo.root,
-    }),
-  );
-  const deleted = new Set(
-    nameList(
-      await gitOut(['diff-tree', '-r', '-z', '--name-only', '--no-renames', '--diff-filter=D', head, tree], {
-        cwd: repo.root,
-      }),
-    ),
-  );
+  // --name-status -z: status, then path, each ending in NUL.
+  const fields = (
+    await gitOut(['diff-tree', '-r', '-z', '--name-status', '--no-renames', head, tree], { cwd: repo.root })
+  ).split('\0');
+  const added: string[] = [];
+  const deleted = new Set<string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === 'A') added.push(fields[i + 1]!);
+    else if (fields[i] === 'D') deleted.add(fields[i + 1]!);
+  }
   const found = new Set<string>();
   for (const file of added) {
     const st = await lstat(path.join(repo.root, file)).catch((e: NodeJS.ErrnoException) => e.code ?? 'error');
@@ -109,12 +107,12 @@ async function identityEnv(repo: Repo): Promise<Record<string, string>> {
   return r.code === 0 ? {} : FACTORY_IDENTITY;
 }
 
-/** Refuses while the user is in the middle of a merge, rebase, cherry-pick, revert or bisect. */
-export async function refuseDuringOperation(dir: string, what: string): Promise<void> {
-  const ops = await operationsInProgress(dir);
+/** Refuses while the user is in the middle of a merge, rebase, cherry-pick, revert or bisect in the main tree. */
+export function refuseDuringOperation(repo: Repo, what: string): void {
+  const ops = operationsInProgress(repo.commonDir);
   if (ops.length)
     throw refuse(
-      `${ops.join(' and ')} is in progress in ${dir}; ${what} would commit into the middle of it`,
+      `${ops.join(' and ')} is in progress in ${repo.root}; ${what} would commit into the middle of it`,
       'finish it (or abort it) with git first, then try again',
     );
 }
@@ -128,8 +126,11 @@ export async function refuseDuringOperation(dir: string, what: string): Promise<
 export async function mergeBranch(repo: Repo, req: MergeRequest): Promise<MergeResult> {
   const cwd = repo.root;
   const label = req.label ?? req.branch;
-  await refuseDuringOperation(cwd, 'a merge');
-  const head = await gitOut(['rev-parse', 'HEAD'], { cwd });
+  refuseDuringOperation(repo, 'a merge');
+  const [head, headTree] = (await gitOut(['rev-parse', 'HEAD', 'HEAD^{tree}'], { cwd })).split('\n') as [
+    string,
+    string,
+  ];
   const symbolic = await git(['symbolic-ref', '--quiet', 'HEAD'], { cwd, allowFail: true });
   const into = symbolic.code === 0 ? symbolic.stdout.trim() : 'HEAD (detached)';
   const intoName = into.replace(/^refs\/heads\//, '');
@@ -153,7 +154,7 @@ export async function mergeBranch(repo: Repo, req: MergeRequest): Promise<MergeR
     );
 
   if (conflicts.length) throw new MergeConflictError(conflicts);
-  if (tree === (await gitOut(['rev-parse', `${head}^{tree}`], { cwd })))
+  if (tree === headTree)
     throw refuse(
       `nothing to merge: the changes of ${label} are already in ${intoName}`,
       'discard the task if you no longer need it',

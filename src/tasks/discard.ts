@@ -34,8 +34,8 @@ export async function discardTask(
     const status = await taskStatus(repo, id, await readEvents(repo, id));
     if (status.status === 'discarded') throw refuse(`task ${id} is already discarded`);
     return await withRepoLock(repo.factoryDir, async () => {
-      await checkHandEdits(id, record.worktree, 'discard', force);
-      const saved = await saveHandEdits(repo, id, record.worktree);
+      const edits = await checkHandEdits(id, record.worktree, 'discard', force);
+      const saved = await saveHandEdits(repo, id, record.worktree, edits);
       const tip = await revParse(repo.root, branchRef(record.branch));
       await writeJournal(repo, { op: 'discard', task: id, owner: journalOwner(), tip });
       const worktree = await finishDiscard(repo, opts, record, tip);

@@ -35,13 +35,16 @@ export async function checkHandEdits(
 }
 
 /**
- * Saves the hand edits of a task worktree as a commit under `refs/factory/<id>/saved/<n>`, then
+ * Saves the hand edits (`files`, as found by checkHandEdits) of a task worktree as a commit under `refs/factory/<id>/saved/<n>`, then
  * cleans the worktree (tracked files back to HEAD, new files removed; ignored files stay).
  */
-export async function saveHandEdits(repo: Repo, id: number, worktree: string): Promise<SavedEdits | null> {
-  if (!existsSync(worktree)) return null;
-  const files = await worktreeEdits(worktree);
-  if (!files.length) return null;
+export async function saveHandEdits(
+  repo: Repo,
+  id: number,
+  worktree: string,
+  files: string[],
+): Promise<SavedEdits | null> {
+  if (!files.length || !existsSync(worktree)) return null;
   const taken = await git(['for-each-ref', '--format=%(refname)', `${taskRefPrefix(id)}saved/`], {
     cwd: repo.root,
   });

@@ -5,6 +5,7 @@ import type { Repo } from '../git/repo.js';
 import { withRepoLock } from '../git/lock.js';
 import { completeMainTree, type MergeMode } from '../git/merge.js';
 import { operationsInProgress } from '../git/in-progress.js';
+import { worktreeGitDir } from '../git/worktree.js';
 import { ownerIsDead, selfOwner, type Owner } from '../git/process-alive.js';
 import { branchRef } from '../git/refs.js';
 import { revParse } from '../git/rollback.js';
@@ -110,7 +111,7 @@ async function repairPool(repo: Repo, opts: WorktreeOptions): Promise<void> {
 
 async function undoRebase(rec: TaskRecord, taskTip: string, repo: Repo): Promise<void> {
   if (existsSync(rec.worktree)) {
-    if ((await operationsInProgress(rec.worktree)).length)
+    if (operationsInProgress(await worktreeGitDir(rec.worktree)).length)
       await git(['rebase', '--abort'], { cwd: rec.worktree, allowFail: true });
     const now = await revParse(repo.root, branchRef(rec.branch));
     // The worktree was clean when the rebase began (hand edits are saved before), so a hard

@@ -14,7 +14,7 @@ import { withIdleTask } from './recover.js';
 import { taskStatus } from './status.js';
 import { checkHandEdits, saveHandEdits, type SavedEdits } from './hand-edits.js';
 import { clearJournal, finishMerge, journalOwner, writeJournal } from './journal.js';
-import { commitRole, describeRole, isPassingTip } from './tip.js';
+import { describeRole, isPassingTip, tipRole } from './tip.js';
 import type { WorktreeOptions } from './options.js';
 
 /** The squash message: what the task was, and how each attempt went. */
@@ -60,14 +60,14 @@ export async function mergeTask(
     return await withRepoLock(repo.factoryDir, async () => {
       const view = await loadTask(repo, id);
       if (!view.tip) throw refuse(`task ${id} has no branch any more (${view.record.branch})`);
-      await refuseDuringOperation(repo.root, 'a merge');
-      const role = await commitRole(repo, id, view.tip);
+      refuseDuringOperation(repo, 'a merge');
+      const role = tipRole(view);
       if (!force && !isPassingTip(role))
         throw refuse(
           `the branch of task ${id} is at ${describeRole(role)}; merge only takes a passing attempt`,
           `roll back to a passing attempt, resume the task, or merge it anyway with \`factory merge ${id} --force\``,
         );
-      await checkHandEdits(id, record.worktree, 'merge', force);
+      const edits = await checkHandEdits(id, record.worktree, 'merge', force);
       let saved: SavedEdits | null = null;
       let result: MergeResult;
       try {
@@ -80,7 +80,7 @@ export async function mergeTask(
           label: `task ${id}`,
           beforeRebase: async (taskTip) => {
             // The rebase runs in the task worktree: its hand edits go to a commit first.
-            saved = await saveHandEdits(repo, id, record.worktree);
+            saved = await saveHandEdits(repo, id, record.worktree, edits);
             await writeJournal(repo, {
               op: 'merge',
               task: id,
@@ -91,7 +91,7 @@ export async function mergeTask(
             });
           },
           prepared: async (p) => {
-            saved ??= await saveHandEdits(repo, id, record.worktree);
+            saved ??= await saveHandEdits(repo, id, record.worktree, edits);
             await writeJournal(repo, {
               op: 'merge',
               task: id,

@@ -2,6 +2,7 @@ import type { Repo } from '../git/repo.js';
 import { parseTrailers } from '../git/messages.js';
 import { git } from '../git/run.js';
 import type { TaskStatus } from './status.js';
+import type { TaskView } from './history.js';
 
 /** What a commit on a task branch is: an attempt commit, a step commit, or someone else's commit. */
 export interface CommitRole {
@@ -19,6 +20,16 @@ export async function commitRole(repo: Repo, id: number, commit: string): Promis
   if (t['Factory-Step'] !== undefined)
     return { address: `${id}.${t['Factory-Attempt']}.${t['Factory-Step']}`, outcome: null };
   return { address: `${id}.${t['Factory-Attempt']}`, outcome: t['Factory-Outcome'] ?? null };
+}
+
+/** The role of the branch tip, from the history already read (no git call). */
+export function tipRole(view: TaskView): CommitRole {
+  for (const a of view.history.attempts) {
+    if (a.commit && a.commit === view.tip) return { address: a.address, outcome: a.outcome };
+    const step = a.steps.find((s) => s.commit === view.tip);
+    if (step) return { address: step.address, outcome: null };
+  }
+  return { address: null, outcome: null };
 }
 
 const KNOWN = new Set<TaskStatus>(['passed', 'failed', 'stagnated', 'cancelled']);

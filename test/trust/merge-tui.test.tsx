@@ -24,7 +24,7 @@ describe('trust: the review TUI shows the merge and discard refusals in place', 
     const head = sh(dir, 'rev-parse', 'HEAD');
 
     const ui = mount(repo);
-    await ui.waitFor('failed (rolled back from 1.2)');
+    await ui.waitFor(/failed +2 .*rolled back from 1\.2 · Rolled/);
     await ui.press('m');
     await ui.waitFor('[squash]');
     await ui.press(KEY.enter);
@@ -32,7 +32,7 @@ describe('trust: the review TUI shows the merge and discard refusals in place', 
     expect(sh(dir, 'rev-parse', 'HEAD')).toBe(head);
 
     await ui.press(KEY.esc);
-    await ui.waitFor('failed (rolled back from 1.2)');
+    await ui.waitFor(/failed +2 .*rolled back from 1\.2 · Rolled/);
     await ui.press('x');
     await ui.waitFor('Discard task 1?');
     await ui.press('y');

@@ -11,7 +11,7 @@ import { follow } from '../components/scroll.js';
 import { taskAction } from '../task-actions.js';
 
 /** Column widths; the branch and the title share what is left. */
-const COLS = { mark: 2, id: 4, status: 29, attempts: 3, lines: 11, age: 4 };
+const COLS = { mark: 2, id: 4, status: 17, attempts: 3, lines: 11, age: 4 };
 const FIXED = COLS.mark + COLS.id + COLS.status + COLS.attempts + COLS.lines + COLS.age + 6;
 
 function widths(columns: number, rows: TaskSummary[]) {
@@ -113,11 +113,13 @@ export function TaskList({ active }: { active: boolean }) {
           <Text key={r.id} wrap="truncate" bold={isSel} inverse={isSel && theme.color}>
             {isSel ? '› ' : '  '}
             {String(r.id).padStart(COLS.id)}{' '}
-            <Text color={theme.status(r.status)}>
-              {fit(statusLabel(r.status, r.detail, r.rolledBackFrom), COLS.status)}
-            </Text>{' '}
+            <Text color={theme.status(r.status)}>{fit(statusLabel(r.status, r.detail), COLS.status)}</Text>{' '}
             {fit(String(r.attempts), COLS.attempts)} {fit(lineCounts(r), COLS.lines)}{' '}
-            {fit(age(r.createdAt, now), COLS.age)} {fit(r.branch, w.branch)} {fit(clean(r.title), w.title)}
+            {fit(age(r.createdAt, now), COLS.age)} {fit(r.branch, w.branch)}{' '}
+            {fit(
+              r.rolledBackFrom ? `rolled back from ${r.rolledBackFrom} · ${clean(r.title)}` : clean(r.title),
+              w.title,
+            )}
           </Text>
         );
       })}
