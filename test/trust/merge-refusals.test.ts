@@ -11,6 +11,8 @@ import { appendEvent, readEvents } from '../../src/tasks/record.js';
 import { taskStatus } from '../../src/tasks/status.js';
 import { plainTaskList } from '../../src/tui/review/plain.js';
 import { FactoryError } from '../../src/errors.js';
+import { pruneTasks } from '../../src/tasks/prune.js';
+import { openRepo } from '../../src/git/repo.js';
 import { cleanupTemps, makeRepo, runCli, sh, writeFiles } from '../helpers/git-repo.js';
 import { taskWithAttempts, W } from '../helpers/engine.js';
 
@@ -81,6 +83,9 @@ describe('trust: merge and discard never destroy hand edits in a task worktree',
     expect(r.stdout).toContain('discarded task 1');
     expect(r.stdout).toContain('refs/factory/1/saved/1');
     expect(existsSync(worktree)).toBe(false);
+    // Even `factory prune`, which drops a discarded task's refs, keeps them.
+    await pruneTasks(await openRepo(dir), W, false);
+    expect(sh(dir, 'for-each-ref', '--format=%(refname)', 'refs/factory/1/')).toBe('refs/factory/1/saved/1');
     const cmd = /`(git restore [^`]+)`/.exec(r.stdout)![1]!;
     execFileSync('sh', ['-c', cmd], { cwd: dir });
     expect(read(dir, 'a.txt')).toBe('mine\n');
