@@ -88,5 +88,6 @@ export async function startTask(b: Bench): Promise<OpenTask> {
 /** Closes the workspace and discards the task, parking its worktree for the next one. */
 export async function endTask(b: Bench, t: OpenTask): Promise<void> {
   await t.workspace.close();
-  await discardTask(b.repo, WORKTREE, t.id);
+  // force: whatever a cut-short run left in the worktree is kept in a commit, not a refusal.
+  await discardTask(b.repo, WORKTREE, t.id, { force: true });
 }

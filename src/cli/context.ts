@@ -1,6 +1,7 @@
 import { openRepo, type Repo } from '../git/repo.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { recoverInterrupted } from '../tasks/journal.js';
 
 export interface Context {
   repo: Repo;
@@ -11,5 +12,15 @@ export interface Context {
 export async function openContext(flags: Record<string, unknown> = {}): Promise<Context> {
   const repo = await openRepo(process.cwd());
   const { config } = await loadConfig({ repoRoot: repo.root, flags });
+  await recoverFirst(repo, config);
   return { repo, config };
+}
+
+/**
+ * Every command calls this before it does anything: a merge or discard killed half-way is
+ * finished (or undone) first, and the user is told.
+ */
+export async function recoverFirst(repo: Repo, config: Config): Promise<void> {
+  for (const line of await recoverInterrupted(repo, config.worktree))
+    process.stderr.write(`factory: ${line}\n`);
 }

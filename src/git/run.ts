@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { FactoryError } from '../errors.js';
 
 /**
@@ -77,7 +78,12 @@ export function git(args: string[], opts: GitOptions): Promise<GitResult> {
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e) =>
-      reject(new FactoryError(`cannot run git: ${e.message}`, { hint: 'install git 2.38 or newer' })),
+      reject(
+        // spawn reports a missing working directory as ENOENT too; do not blame git for it.
+        existsSync(opts.cwd)
+          ? new FactoryError(`cannot run git: ${e.message}`, { hint: 'install git 2.38 or newer' })
+          : new FactoryError(`cannot run git in ${opts.cwd}: the directory does not exist`),
+      ),
     );
     child.stdin.on('error', () => {
       /* git may exit before reading its input; the exit code tells the story */

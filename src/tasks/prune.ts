@@ -22,7 +22,8 @@ export interface PruneItem {
 
 async function deleteRefs(repo: Repo, id: number): Promise<void> {
   const out = await git(['for-each-ref', '--format=%(refname)', taskRefPrefix(id)], { cwd: repo.root });
-  const refs = out.stdout.split('\n').filter(Boolean);
+  // Hand edits saved by `merge/discard --force` are the user's work: prune never deletes them.
+  const refs = out.stdout.split('\n').filter((r) => r && !r.startsWith(`${taskRefPrefix(id)}saved/`));
   if (refs.length)
     await git(['update-ref', '--stdin'], {
       cwd: repo.root,

@@ -12,6 +12,8 @@ export interface TaskSummary {
   branch: string;
   status: TaskStatus;
   detail?: string;
+  /** Set when a rollback moved the branch: the address it was moved away from. */
+  rolledBackFrom?: string;
   attempts: number;
   added: number;
   removed: number;
@@ -78,6 +80,7 @@ export async function listTasks(repo: Repo, opts: { all?: boolean } = {}): Promi
     branch: rec.branch,
     status: st.status,
     ...(st.detail ? { detail: st.detail } : {}),
+    ...(st.rolledBackFrom ? { rolledBackFrom: st.rolledBackFrom } : {}),
     attempts: overview.attempts.get(rec.id) ?? 0,
     ...(stats.get(rec.id) ?? { added: 0, removed: 0 }),
     createdAt: rec.createdAt,

@@ -154,7 +154,10 @@ describe('recycling', () => {
       'stray.txt': 's',
       'a.txt': 'modified\n',
     });
-    const d = await discardTask(repo, opts, first.record.id);
+    // Hand edits stop a discard; --force keeps them in a commit, then the worktree is cleaned.
+    await expect(discardTask(repo, opts, first.record.id)).rejects.toThrow('stray.txt');
+    const d = await discardTask(repo, opts, first.record.id, { force: true });
+    expect(d.saved?.files).toEqual(['a.txt', 'stray.txt']);
     expect(d.worktree).toBe('pooled');
     expect(existsSync(wt1)).toBe(false);
     expect(sh(dir, 'branch', '--list', 'factory/*')).toBe('');

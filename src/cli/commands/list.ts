@@ -22,7 +22,11 @@ export function register(program: Command): void {
             ['ID', 'STATUS', 'ATTEMPTS', '+/-', 'AGE', 'BRANCH', 'TITLE'],
             ...rows.map((r) => [
               String(r.id),
-              r.detail && r.status === 'running' ? `running (${visible(r.detail)})` : r.status,
+              r.rolledBackFrom
+                ? `${r.status} (rolled back from ${r.rolledBackFrom})`
+                : r.detail && r.status === 'running'
+                  ? `running (${visible(r.detail)})`
+                  : r.status,
               String(r.attempts),
               `+${r.added} -${r.removed}`,
               age(r.createdAt),

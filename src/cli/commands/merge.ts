@@ -6,6 +6,7 @@ import { mergeTask } from '../../tasks/merge.js';
 import { MergeConflictError, type MergeMode } from '../../git/merge.js';
 import { refuse } from '../../errors.js';
 import { plural } from '../../plural.js';
+import { savedEditsText } from '../../tasks/hand-edits.js';
 
 export function register(program: Command): void {
   program
@@ -15,10 +16,17 @@ export function register(program: Command): void {
     .option('--squash', 'one commit summarising the task (default)')
     .option('--merge', 'a merge commit that keeps every step commit')
     .option('--rebase', 'replay the step commits on top of the current branch')
+    .option(
+      '--force',
+      'merge even if the branch is not at a passing attempt; save uncommitted changes in the task worktree in a commit instead of refusing',
+    )
     .option('--json', 'print the result as JSON')
     .action(
       action(
-        async (task: string, o: { squash?: boolean; merge?: boolean; rebase?: boolean; json?: boolean }) => {
+        async (
+          task: string,
+          o: { squash?: boolean; merge?: boolean; rebase?: boolean; force?: boolean; json?: boolean },
+        ) => {
           const modes = (['squash', 'merge', 'rebase'] as const).filter((m) => o[m]);
           if (modes.length > 1) throw refuse('choose one of --squash, --merge and --rebase');
           const mode: MergeMode = modes[0] ?? 'squash';
@@ -26,12 +34,12 @@ export function register(program: Command): void {
           const addr = await parseAddress(repo, task);
           if (addr.attempt !== undefined) throw refuse(`merge takes a task id, not ${task}`);
           try {
-            const r = await mergeTask(repo, config.worktree, addr.task, mode);
-            emit(
-              o.json,
-              r,
-              () =>
+            const r = await mergeTask(repo, config.worktree, addr.task, mode, { force: o.force });
+            emit(o.json, r, () =>
+              [
                 `merged task ${addr.task} into ${r.into.replace(/^refs\/heads\//, '')} as ${r.commit.slice(0, 10)} (${mode}, ${plural(r.files.length, 'file')})`,
+                ...(r.saved ? [savedEditsText(r.saved)] : []),
+              ].join('\n'),
             );
           } catch (e) {
             if (e instanceof MergeConflictError && o.json) {

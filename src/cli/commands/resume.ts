@@ -9,6 +9,7 @@ import { summaryText } from '../progress.js';
 import { count } from '../numeric.js';
 import { resumableTask } from '../../tasks/resumable.js';
 import { connectForTasks, type RunFlags, runnerCallbacks, withCtrlC } from '../run-support.js';
+import { recoverFirst } from '../context.js';
 
 export function register(program: Command): void {
   program
@@ -31,6 +32,7 @@ export function register(program: Command): void {
         if (o.model) flags['server.model'] = o.model;
         if (o.maxAttempts) flags['agent.maxAttempts'] = o.maxAttempts;
         const { config } = await loadConfig({ repoRoot: repo.root, flags });
+        await recoverFirst(repo, config);
         const addr = await parseAddress(repo, task);
         if (addr.attempt !== undefined) throw refuse(`resume takes a task id, not ${task}`);
         // A task that does not exist or cannot be resumed is refused before any server is contacted.

@@ -30,7 +30,7 @@ export function register(program: Command): void {
           const r = view.record;
           const out = [
             `task ${r.id}: ${visible(r.title)}`,
-            `  status   ${status.status}${status.detail ? ` (${visible(status.detail)})` : ''}`,
+            `  status   ${status.status}${status.rolledBackFrom ? ` (rolled back from ${status.rolledBackFrom})` : status.detail ? ` (${visible(status.detail)})` : ''}`,
             `  branch   ${r.branch}${view.tip ? ` at ${view.tip.slice(0, 10)}` : ' (deleted)'}`,
             `  base     ${r.baseName} (${r.base.slice(0, 10)})`,
             `  worktree ${r.worktree}`,

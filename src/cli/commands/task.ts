@@ -9,6 +9,7 @@ import { exitCodeFor, runTasks } from '../../tasks/runner.js';
 import { summaryText } from '../progress.js';
 import { count, positiveSeconds } from '../numeric.js';
 import { connectForTasks, type RunFlags, runnerCallbacks, withCtrlC } from '../run-support.js';
+import { recoverFirst } from '../context.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -52,6 +53,7 @@ export function register(program: Command): void {
           const repo = await openRepo(process.cwd());
           const flagNames = { 'agent.executionTimeout': '--timeout', 'agent.maxAttempts': '--max-attempts' };
           const { config } = await loadConfig({ repoRoot: repo.root, flags, flagNames });
+          await recoverFirst(repo, config);
           for (const t of inputs) {
             if (o.check !== undefined) t.check = o.check.trim() === '' ? null : o.check;
             if (o.maxAttempts) t.maxAttempts = config.agent.maxAttempts;

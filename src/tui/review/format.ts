@@ -19,7 +19,8 @@ export function duration(ms: number | null | undefined): string {
 }
 
 /** The status in words, so it reads the same with and without colour. */
-export function statusLabel(status: TaskStatus, detail?: string): string {
+export function statusLabel(status: TaskStatus, detail?: string, rolledBackFrom?: string): string {
+  if (rolledBackFrom) return `${status} (rolled back from ${rolledBackFrom})`;
   return status === 'running' && detail ? `running (${clean(detail)})` : status;
 }
 

@@ -8,7 +8,7 @@ export function plainTaskList(rows: TaskSummary[], now = Date.now()): string {
     ['ID', 'STATUS', 'ATTEMPTS', '+/-', 'AGE', 'BRANCH', 'TITLE'],
     ...rows.map((r) => [
       String(r.id),
-      statusLabel(r.status, r.detail),
+      statusLabel(r.status, r.detail, r.rolledBackFrom),
       String(r.attempts),
       `+${r.added} -${r.removed}`,
       age(r.createdAt, now),

@@ -122,7 +122,9 @@ export function TaskDetail({ id, active }: { id: number; active: boolean }) {
         task {r.id} · {clean(r.title)}
       </Text>
       <Text wrap="truncate">
-        <Text color={theme.status(d.status.status)}>{statusLabel(d.status.status, d.status.detail)}</Text>
+        <Text color={theme.status(d.status.status)}>
+          {statusLabel(d.status.status, d.status.detail, d.status.rolledBackFrom)}
+        </Text>
         {' · '}
         {r.branch} {d.view.tip ? `at ${shortSha(d.view.tip)}` : '(deleted)'} · base {r.baseName} (
         {shortSha(r.base)}){detail.error ? ` · error: ${detail.error}` : ''}

@@ -138,7 +138,11 @@ export function TaskList({ active }: { active: boolean }) {
             {String(r.id).padStart(w.id)}{' '}
             <Text color={theme.status(r.status)}>{fit(statusLabel(r.status, r.detail), w.status)}</Text>{' '}
             {fit(String(r.attempts), w.attempts)} {fit(lineCounts(r), w.lines)}{' '}
-            {fit(age(r.createdAt, now), w.age)} {fit(r.branch, w.branch)} {fit(clean(r.title), w.title)}
+            {fit(age(r.createdAt, now), w.age)} {fit(r.branch, w.branch)}{' '}
+            {fit(
+              r.rolledBackFrom ? `rolled back from ${r.rolledBackFrom} · ${clean(r.title)}` : clean(r.title),
+              w.title,
+            )}
           </Text>
         );
       })}

@@ -1,0 +1,42 @@
+import { rm } from 'node:fs/promises';
+import { git, gitOut, FACTORY_IDENTITY } from './run.js';
+
+/**
+ * Files in a worktree that differ from its HEAD: modified, staged, deleted or new (untracked and
+ * not ignored). These are edits someone made by hand; cleaning the worktree would destroy them.
+ */
+export async function worktreeEdits(dir: string): Promise<string[]> {
+  const out = await git(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames'], {
+    cwd: dir,
+  });
+  return out.stdout
+    .split('\0')
+    .filter((e) => e.length > 3)
+    .map((e) => e.slice(3));
+}
+
+/**
+ * Records every edit in the worktree at `dir` (tracked changes and new files, not ignored ones)
+ * as one commit on top of its HEAD, and points `ref` at it. Uses a private index file, so the
+ * worktree, its index and its branch are left exactly as they were.
+ */
+export async function saveEdits(dir: string, ref: string, message: string): Promise<string> {
+  const gitDir = await gitOut(['rev-parse', '--absolute-git-dir'], { cwd: dir });
+  const index = `${gitDir}/factory-save-index`;
+  const env = { ...FACTORY_IDENTITY, GIT_INDEX_FILE: index };
+  try {
+    await git(['read-tree', 'HEAD'], { cwd: dir, env });
+    await git(['add', '-A', '--', '.'], { cwd: dir, env });
+    const tree = await gitOut(['write-tree'], { cwd: dir, env });
+    const commit = await gitOut(['commit-tree', tree, '-p', 'HEAD', '-F', '-'], {
+      cwd: dir,
+      env,
+      input: message,
+    });
+    // Create only: an existing ref of that name is someone else's save, never overwritten.
+    await git(['update-ref', '-m', message.split('\n')[0]!, ref, commit, ''], { cwd: dir });
+    return commit;
+  } finally {
+    await rm(index, { force: true });
+  }
+}
