@@ -34,7 +34,7 @@ export async function discardTask(
     const status = await taskStatus(repo, id, await readEvents(repo, id));
     if (status.status === 'discarded') throw refuse(`task ${id} is already discarded`);
     return await withRepoLock(repo.factoryDir, async () => {
-      const edits = await checkHandEdits(id, record.worktree, 'discard', force);
+      const edits = await checkHandEdits(repo, id, record.worktree, 'discard', force);
       const saved = await saveHandEdits(repo, id, record.worktree, edits);
       const tip = await revParse(repo.root, branchRef(record.branch));
       await writeJournal(repo, { op: 'discard', task: id, owner: journalOwner(), tip });

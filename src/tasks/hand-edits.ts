@@ -4,6 +4,7 @@ import { git } from '../git/run.js';
 import { saveEdits, worktreeEdits } from '../git/save.js';
 import { taskRefPrefix } from '../git/refs.js';
 import { refuse } from '../errors.js';
+import { verifyWorktreeLink } from '../git/worktree-link.js';
 
 /** Hand edits of a task worktree, kept in a commit before the worktree was cleaned. */
 export interface SavedEdits {
@@ -19,12 +20,15 @@ export const savedRef = (id: number, n: number) => `${taskRefPrefix(id)}saved/${
  * when there are any: merge and discard clean the worktree, which would delete them.
  */
 export async function checkHandEdits(
+  repo: Repo,
   id: number,
   worktree: string,
   verb: 'merge' | 'discard',
   force: boolean,
 ): Promise<string[]> {
   if (!existsSync(worktree)) return [];
+  // git runs inside the worktree next: a rewritten .git link would make it read the main repo.
+  await verifyWorktreeLink(repo.commonDir, worktree);
   const files = await worktreeEdits(worktree);
   if (files.length && !force)
     throw refuse(

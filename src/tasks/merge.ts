@@ -67,7 +67,7 @@ export async function mergeTask(
           `the branch of task ${id} is at ${describeRole(role)}; merge only takes a passing attempt`,
           `roll back to a passing attempt, resume the task, or merge it anyway with \`factory merge ${id} --force\``,
         );
-      const edits = await checkHandEdits(id, record.worktree, 'merge', force);
+      const edits = await checkHandEdits(repo, id, record.worktree, 'merge', force);
       let saved: SavedEdits | null = null;
       let result: MergeResult;
       try {

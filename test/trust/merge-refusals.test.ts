@@ -95,13 +95,17 @@ describe('trust: merge and discard never destroy hand edits in a task worktree',
 
 describe('trust: merge never replaces an untracked or ignored file of the main tree', () => {
   it('refuses and names them; nothing changes', async () => {
-    const dir = await makeRepo({ '.gitignore': '.env\nbuild/\n', 'a.txt': 'base\n' });
+    // The task starts where nothing is ignored, so its branch tracks the files; main then starts
+    // ignoring them (commits never stage an ignored file, so this is how a branch comes to hold one).
+    const dir = await makeRepo({ '.gitignore': '', 'a.txt': 'base\n' });
     const { repo, id } = await taskWithAttempts(dir, 'secrets', [
       {
         files: { '.env': 'TOKEN=model\n', 'build/out.txt': 'model build\n', 'notes.txt': 'model notes\n' },
         exit: 0,
       },
     ]);
+    await writeFiles(dir, { '.gitignore': '.env\nbuild/\n' });
+    sh(dir, 'commit', '-qam', 'ignore .env and build/');
     await writeFiles(dir, {
       '.env': 'TOKEN=mine\n',
       'build/out.txt': 'my build\n',
