@@ -1,0 +1,175 @@
+/**
+ * The operations of the property test: how a sequence is drawn from a seed, and how a factory
+ * operation runs against the real core. Shared by the test and by property-child.ts, the process
+ * that runs one operation and is killed with SIGKILL part-way; so nothing here imports vitest.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { openRepo } from '../../src/git/repo.js';
+import { createTask } from '../../src/tasks/create.js';
+import { discardTask } from '../../src/tasks/discard.js';
+import { mergeTask } from '../../src/tasks/merge.js';
+import type { WorktreeOptions } from '../../src/tasks/options.js';
+import { pruneTasks } from '../../src/tasks/prune.js';
+import { rollbackTask, undoRollback } from '../../src/tasks/rollback.js';
+import { TaskWorkspace } from '../../src/tasks/workspace.js';
+
+/** mulberry32: small, fast and the same on every machine. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * One step of a sequence as drawn: the kind and a few random numbers in [0, 1) that pick the
+ * task, file, mode... when the step runs, against whatever state the sequence is in then. So a
+ * step can be removed (to shrink a failing sequence) without changing what the others mean.
+ */
+export type OpKind = 'task' | 'work' | 'edit' | 'hand' | 'rollback' | 'undo' | 'discard' | 'merge' | 'prune';
+
+export interface Op {
+  k: OpKind;
+  r: number[];
+  /** Run it in a child process killed with SIGKILL before (or while) its `at`-th git process runs. */
+  kill?: { at: number; during: boolean };
+}
+
+const WEIGHTS: [OpKind, number][] = [
+  ['task', 7],
+  ['work', 20],
+  ['edit', 18],
+  ['hand', 9],
+  ['rollback', 8],
+  ['undo', 5],
+  ['discard', 7],
+  ['merge', 14],
+  ['prune', 6],
+];
+const KILLABLE: OpKind[] = ['task', 'work', 'rollback', 'undo', 'discard', 'merge', 'prune'];
+
+export interface SequencePlan {
+  seed: number;
+  /** Where task worktrees go: the default (inside .git), a folder next to the repo that the user
+   * already keeps other things in, or a fresh folder inside such a folder. */
+  layout: 'default' | 'shared' | 'nested';
+  pool: number;
+  copyEnv: boolean;
+  ops: Op[];
+}
+
+export function drawSequence(seed: number, killRate: number): SequencePlan {
+  const rnd = prng(seed);
+  const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  const total = WEIGHTS.reduce((s, [, w]) => s + w, 0);
+  const nums = () => Array.from({ length: 8 }, rnd);
+  const ops: Op[] = [{ k: 'task', r: nums() }];
+  const n = 4 + Math.floor(rnd() * 8);
+  for (let i = 0; i < n; i++) {
+    let x = rnd() * total;
+    const k = WEIGHTS.find(([, w]) => (x -= w) < 0)![0];
+    ops.push({ k, r: nums() });
+  }
+  const layout = pick(['default', 'default', 'shared', 'nested'] as const);
+  const pool = pick([0, 1, 2]);
+  const copyEnv = rnd() < 0.3;
+  if (rnd() < killRate) {
+    const candidates = ops.map((o, i) => i).filter((i) => i > 0 && KILLABLE.includes(ops[i]!.k));
+    if (candidates.length) {
+      const i = pick(candidates);
+      ops[i] = { ...ops[i]!, kill: { at: 1 + Math.floor(rnd() * 22), during: rnd() < 0.35 } };
+    }
+  }
+  return { seed, layout, pool, copyEnv, ops };
+}
+
+/** A factory operation with everything decided: what the child process is given. */
+export type FactoryOp =
+  | { k: 'task'; title: string }
+  | { k: 'work'; id: number; steps: { path: string; content: string | null }[]; attempt: boolean }
+  | { k: 'rollback'; id: number; attempt: number; step?: number }
+  | { k: 'undo'; id: number }
+  | { k: 'discard'; id: number }
+  | { k: 'merge'; id: number; mode: 'squash' | 'merge' }
+  | { k: 'prune' };
+
+export function describeOp(op: FactoryOp): string {
+  switch (op.k) {
+    case 'task':
+      return `factory task "${op.title}"`;
+    case 'work':
+      return `agent works on task ${op.id}: ${op.steps.map((s) => (s.content === null ? `rm ${s.path}` : `write ${s.path}`)).join(', ')}${op.attempt ? ', attempt commit' : ' (no attempt commit)'}`;
+    case 'rollback':
+      return `factory rollback ${op.id}.${op.attempt}${op.step ? `.${op.step}` : ''}`;
+    case 'undo':
+      return `factory rollback --undo ${op.id}`;
+    case 'discard':
+      return `factory discard ${op.id}`;
+    case 'merge':
+      return `factory merge ${op.id} --${op.mode}`;
+    case 'prune':
+      return 'factory prune';
+  }
+}
+
+/** Runs one factory operation through the real core, as the CLI command would. */
+export async function runFactoryOp(repoDir: string, opts: WorktreeOptions, op: FactoryOp): Promise<string> {
+  const repo = await openRepo(repoDir);
+  switch (op.k) {
+    case 'task': {
+      const { record } = await createTask(repo, opts, { title: op.title });
+      return `created task ${record.id}`;
+    }
+    case 'work': {
+      const ws = await TaskWorkspace.open(repo, op.id, opts);
+      try {
+        const n = await ws.nextAttempt();
+        let step = 0;
+        for (const s of op.steps) {
+          const abs = path.join(ws.worktree, s.path);
+          if (s.content === null) await rm(abs, { force: true });
+          else {
+            await mkdir(path.dirname(abs), { recursive: true });
+            await writeFile(abs, s.content);
+          }
+          await ws.commitStep({ attempt: n, step: ++step, tool: 'write_file', paths: [s.path] });
+        }
+        if (op.attempt)
+          await ws.commitAttempt({
+            attempt: n,
+            checkExit: 1,
+            verdict: 'FAIL',
+            durationMs: 1,
+            outcome: 'failed',
+          });
+        return `attempt ${n}`;
+      } finally {
+        await ws.close();
+      }
+    }
+    case 'rollback': {
+      const r = await rollbackTask(repo, { task: op.id, attempt: op.attempt, step: op.step });
+      return `at ${r.to.slice(0, 10)}`;
+    }
+    case 'undo': {
+      const r = await undoRollback(repo, op.id);
+      return `at ${r.to.slice(0, 10)}`;
+    }
+    case 'discard':
+      await discardTask(repo, opts, op.id);
+      return 'discarded';
+    case 'merge': {
+      const r = await mergeTask(repo, opts, op.id, op.mode);
+      return `merged as ${r.commit.slice(0, 10)}`;
+    }
+    case 'prune': {
+      const items = await pruneTasks(repo, opts, false);
+      return items.map((i) => `${i.kind} ${path.basename(i.path)}`).join(', ') || 'nothing';
+    }
+  }
+}
