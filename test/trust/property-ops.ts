@@ -51,7 +51,27 @@ const WEIGHTS: [OpKind, number][] = [
   ['merge', 14],
   ['prune', 6],
 ];
-const KILLABLE: OpKind[] = ['task', 'work', 'rollback', 'undo', 'discard', 'merge', 'prune'];
+/** Which commands a kill -9 lands in: mostly the ones that touch the main tree or retire a worktree. */
+/** About how many git processes each command starts when it goes through (git 2.39): the kill
+ * point is drawn below that, so most kills land inside the command. */
+const KILL_RANGE: Partial<Record<OpKind, number>> = {
+  merge: 18,
+  discard: 6,
+  work: 15,
+  prune: 4,
+  task: 5,
+  rollback: 12,
+  undo: 9,
+};
+const KILL_WEIGHTS: Partial<Record<OpKind, number>> = {
+  merge: 5,
+  discard: 4,
+  work: 2,
+  prune: 2,
+  task: 1,
+  rollback: 1,
+  undo: 1,
+};
 
 export interface SequencePlan {
   seed: number;
@@ -79,10 +99,18 @@ export function drawSequence(seed: number, killRate: number): SequencePlan {
   const pool = pick([0, 1, 2]);
   const copyEnv = rnd() < 0.3;
   if (rnd() < killRate) {
-    const candidates = ops.map((o, i) => i).filter((i) => i > 0 && KILLABLE.includes(ops[i]!.k));
-    if (candidates.length) {
-      const i = pick(candidates);
-      ops[i] = { ...ops[i]!, kill: { at: 1 + Math.floor(rnd() * 22), during: rnd() < 0.35 } };
+    const candidates = ops.map((o, i) => i).filter((i) => i > 0 && KILL_WEIGHTS[ops[i]!.k]);
+    const weight = (i: number) => KILL_WEIGHTS[ops[i]!.k]!;
+    let x = rnd() * candidates.reduce((sum, i) => sum + weight(i), 0);
+    const i = candidates.find((c) => (x -= weight(c)) < 0);
+    if (i !== undefined) {
+      // Half the merge kills land where the main tree and HEAD are being moved (git 2.39: the
+      // commit-tree, read-tree and update-ref of HEAD are its 12th to 14th git processes).
+      const at =
+        ops[i]!.k === 'merge' && rnd() < 0.5
+          ? 11 + Math.floor(rnd() * 5)
+          : 1 + Math.floor(rnd() * KILL_RANGE[ops[i]!.k]!);
+      ops[i] = { ...ops[i]!, kill: { at, during: rnd() < 0.35 } };
     }
   }
   return { seed, layout, pool, copyEnv, ops };

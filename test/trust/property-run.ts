@@ -300,7 +300,7 @@ async function play(
     const lost = missing.filter((h) => !reachable.has(h.sha));
     if (lost.length)
       fail(
-        `${when}\n  hand edit(s) in a task worktree lost (not in the worktree, not reachable from any ref): ${lost.map((h) => h.label).join('; ')}`,
+        `${when}\n  hand edit(s) in a task worktree lost (not in the worktree, not reachable from any ref):\n    ${lost.map((h) => h.label).join('\n    ')}`,
       );
   };
 
