@@ -5,7 +5,8 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { openRepo } from '../../src/git/repo.js';
+import type { MergeMode } from '../../src/git/merge.js';
+import { openRepo, type Repo } from '../../src/git/repo.js';
 import { createTask } from '../../src/tasks/create.js';
 import { discardTask } from '../../src/tasks/discard.js';
 import { mergeTask } from '../../src/tasks/merge.js';
@@ -119,11 +120,18 @@ export function drawSequence(seed: number, killRate: number): SequencePlan {
 /** A factory operation with everything decided: what the child process is given. */
 export type FactoryOp =
   | { k: 'task'; title: string }
-  | { k: 'work'; id: number; steps: { path: string; content: string | null }[]; attempt: boolean }
+  | {
+      k: 'work';
+      id: number;
+      steps: { path: string; content: string | null }[];
+      /** Whether the attempt ends with its attempt commit, and whether its check passed. */
+      attempt: boolean;
+      pass: boolean;
+    }
   | { k: 'rollback'; id: number; attempt: number; step?: number }
   | { k: 'undo'; id: number }
-  | { k: 'discard'; id: number }
-  | { k: 'merge'; id: number; mode: 'squash' | 'merge' }
+  | { k: 'discard'; id: number; force: boolean }
+  | { k: 'merge'; id: number; mode: 'squash' | 'merge'; force: boolean }
   | { k: 'prune' };
 
 export function describeOp(op: FactoryOp): string {
@@ -131,23 +139,47 @@ export function describeOp(op: FactoryOp): string {
     case 'task':
       return `factory task "${op.title}"`;
     case 'work':
-      return `agent works on task ${op.id}: ${op.steps.map((s) => (s.content === null ? `rm ${s.path}` : `write ${s.path}`)).join(', ')}${op.attempt ? ', attempt commit' : ' (no attempt commit)'}`;
+      return `agent works on task ${op.id}: ${op.steps.map((s) => (s.content === null ? `rm ${s.path}` : `write ${s.path}`)).join(', ')}${op.attempt ? `, attempt commit (${op.pass ? 'PASS' : 'FAIL'})` : ' (no attempt commit)'}`;
     case 'rollback':
       return `factory rollback ${op.id}.${op.attempt}${op.step ? `.${op.step}` : ''}`;
     case 'undo':
       return `factory rollback --undo ${op.id}`;
     case 'discard':
-      return `factory discard ${op.id}`;
+      return `factory discard ${op.id}${op.force ? ' --force' : ''}`;
     case 'merge':
-      return `factory merge ${op.id} --${op.mode}`;
+      return `factory merge ${op.id} --${op.mode}${op.force ? ' --force' : ''}`;
     case 'prune':
       return 'factory prune';
   }
 }
 
+/**
+ * `--force` of merge and discard (save hand edits in the task worktree, merge a tip whose check
+ * did not pass) arrives with the merge fixes; until then the extra argument is ignored.
+ */
+type WithForce<F extends (...a: never[]) => unknown, Args extends unknown[]> = (
+  repo: Repo,
+  opts: WorktreeOptions,
+  ...rest: [...Args, { force: boolean }]
+) => ReturnType<F>;
+
+/**
+ * What the CLI does before every command (src/cli/context.ts): once the merge fixes are in, it
+ * finishes or undoes a merge or discard that was killed half-way (`recoverFirst`). The test
+ * drives the core without the CLI, so it calls the same entry point when there is one.
+ */
+async function beforeEveryCommand(repo: Repo, opts: WorktreeOptions): Promise<void> {
+  const cli = (await import('../../src/cli/context.js')) as Record<string, unknown>;
+  if (typeof cli.recoverFirst === 'function')
+    await (cli.recoverFirst as (r: Repo, c: { worktree: WorktreeOptions }) => Promise<void>)(repo, {
+      worktree: opts,
+    });
+}
+
 /** Runs one factory operation through the real core, as the CLI command would. */
 export async function runFactoryOp(repoDir: string, opts: WorktreeOptions, op: FactoryOp): Promise<string> {
   const repo = await openRepo(repoDir);
+  await beforeEveryCommand(repo, opts);
   switch (op.k) {
     case 'task': {
       const { record } = await createTask(repo, opts, { title: op.title });
@@ -170,10 +202,10 @@ export async function runFactoryOp(repoDir: string, opts: WorktreeOptions, op: F
         if (op.attempt)
           await ws.commitAttempt({
             attempt: n,
-            checkExit: 1,
-            verdict: 'FAIL',
+            checkExit: op.pass ? 0 : 1,
+            verdict: op.pass ? 'PASS' : 'FAIL',
             durationMs: 1,
-            outcome: 'failed',
+            outcome: op.pass ? 'passed' : 'failed',
           });
         return `attempt ${n}`;
       } finally {
@@ -189,10 +221,18 @@ export async function runFactoryOp(repoDir: string, opts: WorktreeOptions, op: F
       return `at ${r.to.slice(0, 10)}`;
     }
     case 'discard':
-      await discardTask(repo, opts, op.id);
+      await (discardTask as unknown as WithForce<typeof discardTask, [number]>)(repo, opts, op.id, {
+        force: op.force,
+      });
       return 'discarded';
     case 'merge': {
-      const r = await mergeTask(repo, opts, op.id, op.mode);
+      const r = await (mergeTask as unknown as WithForce<typeof mergeTask, [number, MergeMode]>)(
+        repo,
+        opts,
+        op.id,
+        op.mode,
+        { force: op.force },
+      );
       return `merged as ${r.commit.slice(0, 10)}`;
     }
     case 'prune': {

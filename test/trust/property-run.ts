@@ -364,7 +364,7 @@ async function play(
           const p = del ? pickOf(AGENT_DELETABLE, r[2 + s]!) : pickOf(AGENT_PATHS, r[2 + s]!);
           steps.push({ path: p, content: del ? null : `${p} by task ${id} (${token}.${s + 1})\n` });
         }
-        fop = { k: 'work', id, steps, attempt: r[6]! < 0.85 };
+        fop = { k: 'work', id, steps, attempt: r[6]! < 0.85, pass: r[7]! < 0.5 };
         break;
       }
       case 'rollback': {
@@ -381,10 +381,15 @@ async function play(
         fop = { k: 'undo', id: await pickTask(r[0]!) };
         break;
       case 'discard':
-        fop = { k: 'discard', id: await pickTask(r[0]!) };
+        fop = { k: 'discard', id: await pickTask(r[0]!), force: r[1]! < 0.5 };
         break;
       case 'merge':
-        fop = { k: 'merge', id: await pickTask(r[0]!), mode: r[1]! < 0.7 ? 'squash' : 'merge' };
+        fop = {
+          k: 'merge',
+          id: await pickTask(r[0]!),
+          mode: r[1]! < 0.7 ? 'squash' : 'merge',
+          force: r[2]! < 0.5,
+        };
         break;
       default:
         fop = { k: 'prune' };
@@ -436,8 +441,10 @@ async function play(
       if (merge?.post) allowed.push({ name: 'merged', exp: merge.post });
       else if (outcome.ok) fail(`${line}\n  the merge must not succeed: ${merge?.why}`);
     }
-    if (fop.k === 'merge' && !outcome.ok && !killed && merge?.clean)
-      fail(`${line}\n  refused a merge into a clean main tree with no conflict`);
+    // Without --force a merge may refuse for the task's own reasons (its check did not pass, hand
+    // edits in its worktree); with it, and nothing of the user's in the way, it must go through.
+    if (fop.k === 'merge' && fop.force && !outcome.ok && !killed && merge?.clean)
+      fail(`${line}\n  refused a forced merge into a clean main tree with no conflict`);
     const actual = await snapshotMain(repoDir);
     let matched: string | null = null;
     const diffs: string[] = [];
