@@ -44,8 +44,8 @@ export interface Op {
 const WEIGHTS: [OpKind, number][] = [
   ['task', 7],
   ['work', 20],
-  ['edit', 18],
-  ['hand', 9],
+  ['edit', 24],
+  ['hand', 12],
   ['rollback', 8],
   ['undo', 5],
   ['discard', 7],
@@ -90,7 +90,8 @@ export function drawSequence(seed: number, killRate: number): SequencePlan {
   const total = WEIGHTS.reduce((s, [, w]) => s + w, 0);
   const nums = () => Array.from({ length: 8 }, rnd);
   const ops: Op[] = [{ k: 'task', r: nums() }];
-  const n = 4 + Math.floor(rnd() * 8);
+  // 5 to 12 steps in all, shorter ones more often: each factory command costs a dozen git processes.
+  const n = 4 + Math.floor(rnd() * rnd() * 8);
   for (let i = 0; i < n; i++) {
     let x = rnd() * total;
     const k = WEIGHTS.find(([, w]) => (x -= w) < 0)![0];

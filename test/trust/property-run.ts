@@ -82,7 +82,8 @@ export async function makeTemplate(dir: string): Promise<void> {
     if (r.code !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
   };
   await mkdir(dir, { recursive: true });
-  await run('init', '-q', '-b', 'main');
+  // No hook samples or other template files: less to copy per sequence.
+  await run('init', '-q', '--template=', '-b', 'main');
   for (const [rel, content] of Object.entries(TEMPLATE_FILES)) {
     await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
     await writeFile(path.join(dir, rel), content);
@@ -184,7 +185,7 @@ async function runKilled(
   const deadline = Date.now() + 20_000;
   while (await groupAlive(child.pid!)) {
     if (Date.now() > deadline) throw new Error(`process group ${child.pid} is still alive`);
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 10));
   }
   if (signal === 'SIGKILL') return { killed: true };
   if (code !== 0) throw new Error(`property child exited ${code}: ${err}`);

@@ -22,7 +22,7 @@ const RUNS = Number(process.env.FACTORY_PROPERTY_RUNS ?? 200);
 const ONE_SEED = process.env.FACTORY_PROPERTY_SEED;
 const REPLAY_OPS = process.env.FACTORY_PROPERTY_OPS;
 /** Share of sequences with a kill -9 in them: each costs a Node process. */
-const KILL_RATE = 0.25;
+const KILL_RATE = 0.2;
 /** Sequences played at once: most of the time goes to git processes, so a few overlap well. */
 const PARALLEL = 3;
 const SHRINK_RUNS = 40;
@@ -164,6 +164,7 @@ describe('trust: property — the main tree, the index, HEAD, the stash and hand
         expect(stats.get('merge refused') ?? 0).toBeGreaterThan(5);
       }
     },
-    600_000,
+    // Generous: the machine may be busy; the run takes well under this (see the log line).
+    1_800_000,
   );
 });
