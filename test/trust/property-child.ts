@@ -5,7 +5,9 @@
  * processes instead of waiting a random time makes the cut point the same on a slow and a fast
  * machine, so a failing seed replays.
  *
- *   node property-child.mjs <repoDir> <worktreeOptions json> <op json> <at> <between|during>
+ *   node property-child.mjs <repoDir> <worktreeOptions json> <op json> <at> <between|during> [git command]
+ *
+ * With a git command (`read-tree`), only git processes running that command are counted.
  *
  * Prints one JSON line with the outcome when the operation ends before the cut point.
  */
@@ -14,15 +16,24 @@ import { syncBuiltinESMExports } from 'node:module';
 import { runFactoryOp, type FactoryOp } from './property-ops.js';
 import type { WorktreeOptions } from '../../src/tasks/options.js';
 
+/** The git command in an argument list (`-c key=value` and other options before it skipped). */
+function subcommand(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '-c' || args[i] === '-C') i++;
+    else if (!args[i]!.startsWith('-')) return args[i];
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
-  const [repoDir, optsJson, opJson, atArg, how] = process.argv.slice(2);
+  const [repoDir, optsJson, opJson, atArg, how, cmd] = process.argv.slice(2);
   const at = Number(atArg);
   let started = 0;
   const realSpawn = childProcess.spawn;
   // The product imports `spawn` from node:child_process; a builtin's ESM bindings follow its
   // CommonJS exports after syncBuiltinESMExports(), so this wraps every process it starts.
   const patched = ((...args: Parameters<typeof realSpawn>) => {
-    if (args[0] === 'git' && ++started === at) {
+    if (args[0] === 'git' && (!cmd || subcommand(args[1] as string[]) === cmd) && ++started === at) {
       if (how === 'between') process.kill(process.pid, 'SIGKILL');
       const child: ChildProcess = realSpawn(...args);
       child.once('spawn', () => process.kill(-process.pid, 'SIGKILL'));

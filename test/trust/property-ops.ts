@@ -38,7 +38,7 @@ export interface Op {
   k: OpKind;
   r: number[];
   /** Run it in a child process killed with SIGKILL before (or while) its `at`-th git process runs. */
-  kill?: { at: number; during: boolean };
+  kill?: { at: number; during: boolean; cmd?: string };
 }
 
 const WEIGHTS: [OpKind, number][] = [
@@ -64,6 +64,8 @@ const KILL_RANGE: Partial<Record<OpKind, number>> = {
   rollback: 12,
   undo: 9,
 };
+const MERGE_CMDS = ['read-tree', 'update-ref', 'checkout', 'reset', 'clean', 'worktree'];
+const DISCARD_CMDS = ['update-ref', 'checkout', 'reset', 'clean', 'worktree'];
 const KILL_WEIGHTS: Partial<Record<OpKind, number>> = {
   merge: 5,
   discard: 4,
@@ -106,13 +108,14 @@ export function drawSequence(seed: number, killRate: number): SequencePlan {
     let x = rnd() * candidates.reduce((sum, i) => sum + weight(i), 0);
     const i = candidates.find((c) => (x -= weight(c)) < 0);
     if (i !== undefined) {
-      // Half the merge kills land where the main tree and HEAD are being moved (git 2.39: the
-      // commit-tree, read-tree and update-ref of HEAD are its 12th to 14th git processes).
-      const at =
-        ops[i]!.k === 'merge' && rnd() < 0.5
-          ? 11 + Math.floor(rnd() * 5)
-          : 1 + Math.floor(rnd() * KILL_RANGE[ops[i]!.k]!);
-      ops[i] = { ...ops[i]!, kill: { at, during: rnd() < 0.35 } };
+      // Half the merge and discard kills are aimed by git command, at the moments that move the
+      // main tree, HEAD or the worktree (the first such git process); the others by count.
+      const k = ops[i]!.k;
+      const cmds = k === 'merge' ? MERGE_CMDS : k === 'discard' ? DISCARD_CMDS : [];
+      const byCmd = cmds.length > 0 && rnd() < 0.5;
+      const cmd = byCmd ? pick(cmds) : undefined;
+      const at = byCmd ? 1 : 1 + Math.floor(rnd() * KILL_RANGE[k]!);
+      ops[i] = { ...ops[i]!, kill: { at, during: rnd() < 0.35, ...(cmd ? { cmd } : {}) } };
     }
   }
   return { seed, layout, pool, copyEnv, ops };

@@ -157,7 +157,7 @@ async function runKilled(
   repoDir: string,
   opts: WorktreeOptions,
   op: FactoryOp,
-  kill: { at: number; during: boolean },
+  kill: { at: number; during: boolean; cmd?: string },
 ): Promise<{ killed: boolean; outcome?: Outcome; gits?: number }> {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
@@ -170,6 +170,7 @@ async function runKilled(
       JSON.stringify(op),
       String(kill.at),
       kill.during ? 'during' : 'between',
+      ...(kill.cmd ? [kill.cmd] : []),
     ],
     { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -409,7 +410,8 @@ async function play(
       count(stats, k.killed ? 'kill -9' : 'kill point after the end');
       killed = k.killed;
       if (k.killed) {
-        killedNote = ` [killed -9 ${op.kill.during ? 'while' : 'before'} git #${op.kill.at}; then run again]`;
+        const which = op.kill.cmd ? `git ${op.kill.cmd} #${op.kill.at}` : `git #${op.kill.at}`;
+        killedNote = ` [killed -9 ${op.kill.during ? 'while' : 'before'} ${which}; then run again]`;
         // The user runs the same command again: it must recover and finish (or refuse cleanly).
         try {
           outcome = { ok: true, detail: await runFactoryOp(repoDir, opts, fop), clear: true };
