@@ -144,7 +144,7 @@ describe.skipIf(!hasTmux)('factory review in a real terminal (tmux)', () => {
     expect(plain).not.toMatch(colourOf);
     // eslint-disable-next-line no-control-regex
     const words = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
-    expect(words(plain)).toMatch(/› +\d+ rolled|› +\d+ passed/);
+    expect(words(plain)).toMatch(/› +\d+ failed .*rolled back from 1\.2/);
     expect(words(plain)).toContain('merged');
     // The frame is shorter than the terminal: its first line (the header) never scrolls away.
     expect(words(plain).split('\n')[0]).toMatch(/^factory · tasks │ server: ready/);
