@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { mergeTask } from '../../src/tasks/merge.js';
@@ -263,5 +263,18 @@ describe('trust: the merge-conflict hint leads somewhere', () => {
     expect((e as FactoryError).hint).toContain(`factory resume ${id} --rebase`);
     // Discard still works on a clean task worktree, with no refusal.
     await discardTask(repo, W, id);
+  });
+});
+
+describe('trust: merge goes through a file the user only touched', () => {
+  it('same content, newer mtime (an editor, a build tool, `touch`): merged, not "not uptodate"', async () => {
+    const dir = await makeRepo({ 'a.txt': 'base\n', 'b.txt': 'b\n' });
+    const { repo, id } = await taskWithAttempts(dir, 'touched', [{ files: { 'a.txt': 'task\n' }, exit: 0 }]);
+    // The index's cached stat data of a.txt no longer matches the file; its content still does.
+    const later = new Date(Date.now() + 60_000);
+    await utimes(path.join(dir, 'a.txt'), later, later);
+    await mergeTask(repo, W, id);
+    expect(read(dir, 'a.txt')).toBe('task\n');
+    expect(sh(dir, 'status', '--porcelain')).toBe('');
   });
 });
