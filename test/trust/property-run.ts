@@ -620,6 +620,9 @@ async function predictMerge(
     else if (pick) result.set(p, pick);
   }
   if (conflicts.length) return none(`conflict in ${conflicts.join(', ')}`);
+  // A merge that would change nothing is refused ("nothing to merge"), not an empty commit.
+  if (result.size === h.size && [...h].every(([p, e]) => entryKey(result.get(p)) === entryKey(e)))
+    return none('nothing to merge: the result is the tree HEAD already has');
   const state: MainState = {
     ...pre.state,
     files: new Map(pre.state.files),
