@@ -31,7 +31,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FactoryError } from '../../src/errors.js';
-import { openRepo } from '../../src/git/repo.js';
+import { openRepo, type Repo } from '../../src/git/repo.js';
 import { DEFAULT_WORKTREE_OPTIONS, type WorktreeOptions } from '../../src/tasks/options.js';
 import { readEvents, readRecord, taskIds } from '../../src/tasks/record.js';
 import { taskStatus } from '../../src/tasks/status.js';
@@ -398,8 +398,7 @@ async function play(
     }
 
     const pre = expected;
-    const merge =
-      fop.k === 'merge' ? await predictMerge(repo.commonDir, repoDir, pre, fop, status, hand) : null;
+    const merge = fop.k === 'merge' ? await predictMerge(repo, pre, fop, status, hand) : null;
 
     const opStart = Date.now();
     let outcome: Outcome;
@@ -593,8 +592,7 @@ const entryKey = (e: TreeEntry | undefined) => (e ? `${e.mode} ${e.sha}` : '');
  * the user has there (an edit, a staged change, an untracked or an ignored file).
  */
 async function predictMerge(
-  commonDir: string,
-  repoDir: string,
+  repo: Repo,
   pre: Expected,
   op: Extract<FactoryOp, { k: 'merge' }>,
   status: Map<number, string>,
@@ -602,7 +600,7 @@ async function predictMerge(
 ): Promise<MergePrediction> {
   const none = (why: string): MergePrediction => ({ post: null, why, clean: false });
   if (status.get(op.id) !== 'open') return none(`task ${op.id} is ${status.get(op.id) ?? 'unknown'}`);
-  const repo = await openRepo(repoDir);
+  const commonDir = repo.commonDir;
   const rec = await readRecord(repo, op.id).catch(() => null);
   if (!rec) return none(`task ${op.id} has no record`);
   const tip = await readRef(commonDir, `refs/heads/${rec.branch}`);

@@ -8,7 +8,8 @@
  *
  * Replay: FACTORY_PROPERTY_SEED=<n> runs sequence n only (or a comma-separated list); with FACTORY_PROPERTY_OPS='<json>' it
  * runs exactly those steps (the shrunk sequence a failure prints). FACTORY_PROPERTY_RUNS sets the
- * number of sequences (default 200).
+ * number of sequences (default 200); FACTORY_PROPERTY_PROCESSES and FACTORY_PROPERTY_PARALLEL the
+ * batch processes and the sequences each plays at once (default 2 and 2, sized for 2 cores).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -27,7 +28,7 @@ const REPLAY_OPS = process.env.FACTORY_PROPERTY_OPS;
 /** Share of sequences with a kill -9 in them: each costs a Node process. */
 const KILL_RATE = 0.2;
 /** Batch processes (one per core of the 2 the suite is sized for) and sequences each plays at once. */
-const PROCESSES = 2;
+const PROCESSES = Number(process.env.FACTORY_PROPERTY_PROCESSES ?? 2);
 const PER_PROCESS = Number(process.env.FACTORY_PROPERTY_PARALLEL ?? 2);
 const SHRINK_RUNS = 40;
 
