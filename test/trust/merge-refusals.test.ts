@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
-import { rm, utimes } from 'node:fs/promises';
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { mergeTask } from '../../src/tasks/merge.js';
@@ -90,6 +90,22 @@ describe('trust: merge and discard never destroy hand edits in a task worktree',
     execFileSync('sh', ['-c', cmd], { cwd: dir });
     expect(read(dir, 'a.txt')).toBe('mine\n');
     expect(read(dir, 'extra.txt')).toBe('extra\n');
+  });
+});
+
+describe('trust: a save of hand edits killed inside its update-ref does not block the next one', () => {
+  it('the leftover <ref>.lock is skipped: discard --force saves under the next number', async () => {
+    const dir = await makeRepo({ 'a.txt': 'base\n' });
+    const { repo, id, worktree } = await taskWithAttempts(dir, 'locked', [
+      { files: { 'a.txt': 'task\n' }, exit: 0 },
+    ]);
+    await writeFiles(worktree, { 'mine.txt': 'by hand\n' });
+    // What `git update-ref refs/factory/1/saved/1` leaves when it is killed -9 holding its lock.
+    await mkdir(path.join(repo.commonDir, 'refs/factory/1/saved'), { recursive: true });
+    await writeFile(path.join(repo.commonDir, 'refs/factory/1/saved/1.lock'), '');
+    const r = await discardTask(repo, W, id, { force: true });
+    expect(r.saved?.ref).toBe('refs/factory/1/saved/2');
+    expect(sh(dir, 'show', 'refs/factory/1/saved/2:mine.txt')).toBe('by hand');
   });
 });
 
