@@ -173,6 +173,10 @@ export async function mergeBranch(repo: Repo, req: MergeRequest): Promise<MergeR
   await req.prepared?.(prepared);
   await req.moving?.(prepared);
 
+  // read-tree trusts the index's cached stat data: a file the user only touched (same content,
+  // new mtime) would be "not uptodate" and refuse the merge. Our status calls never refresh that
+  // cache (GIT_OPTIONAL_LOCKS=0), so refresh it here; it changes no content, only stat data.
+  await git(['update-index', '-q', '--refresh'], { cwd, allowFail: true });
   const move = await git(['read-tree', '-m', '-u', head, commit], { cwd, allowFail: true });
   if (move.code !== 0)
     throw refuse(

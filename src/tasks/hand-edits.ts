@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Repo } from '../git/repo.js';
 import { git } from '../git/run.js';
 import { saveEdits, worktreeEdits } from '../git/save.js';
@@ -54,7 +55,10 @@ export async function saveHandEdits(
   });
   let n = 1;
   const names = new Set(taken.stdout.split('\n'));
-  while (names.has(savedRef(id, n))) n++;
+  // A save killed inside its update-ref leaves `<ref>.lock` behind, and that ref could never be
+  // written again: take the next number instead (factory holds the repo lock, so nothing of ours
+  // is writing it; the edits are still in the worktree and are saved again).
+  while (names.has(savedRef(id, n)) || existsSync(path.join(repo.commonDir, `${savedRef(id, n)}.lock`))) n++;
   const ref = savedRef(id, n);
   const commit = await saveEdits(
     worktree,

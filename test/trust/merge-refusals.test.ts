@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { mergeTask } from '../../src/tasks/merge.js';
@@ -90,6 +90,22 @@ describe('trust: merge and discard never destroy hand edits in a task worktree',
     execFileSync('sh', ['-c', cmd], { cwd: dir });
     expect(read(dir, 'a.txt')).toBe('mine\n');
     expect(read(dir, 'extra.txt')).toBe('extra\n');
+  });
+});
+
+describe('trust: a save of hand edits killed inside its update-ref does not block the next one', () => {
+  it('the leftover <ref>.lock is skipped: discard --force saves under the next number', async () => {
+    const dir = await makeRepo({ 'a.txt': 'base\n' });
+    const { repo, id, worktree } = await taskWithAttempts(dir, 'locked', [
+      { files: { 'a.txt': 'task\n' }, exit: 0 },
+    ]);
+    await writeFiles(worktree, { 'mine.txt': 'by hand\n' });
+    // What `git update-ref refs/factory/1/saved/1` leaves when it is killed -9 holding its lock.
+    await mkdir(path.join(repo.commonDir, 'refs/factory/1/saved'), { recursive: true });
+    await writeFile(path.join(repo.commonDir, 'refs/factory/1/saved/1.lock'), '');
+    const r = await discardTask(repo, W, id, { force: true });
+    expect(r.saved?.ref).toBe('refs/factory/1/saved/2');
+    expect(sh(dir, 'show', 'refs/factory/1/saved/2:mine.txt')).toBe('by hand');
   });
 });
 
@@ -263,5 +279,18 @@ describe('trust: the merge-conflict hint leads somewhere', () => {
     expect((e as FactoryError).hint).toContain(`factory resume ${id} --rebase`);
     // Discard still works on a clean task worktree, with no refusal.
     await discardTask(repo, W, id);
+  });
+});
+
+describe('trust: merge goes through a file the user only touched', () => {
+  it('same content, newer mtime (an editor, a build tool, `touch`): merged, not "not uptodate"', async () => {
+    const dir = await makeRepo({ 'a.txt': 'base\n', 'b.txt': 'b\n' });
+    const { repo, id } = await taskWithAttempts(dir, 'touched', [{ files: { 'a.txt': 'task\n' }, exit: 0 }]);
+    // The index's cached stat data of a.txt no longer matches the file; its content still does.
+    const later = new Date(Date.now() + 60_000);
+    await utimes(path.join(dir, 'a.txt'), later, later);
+    await mergeTask(repo, W, id);
+    expect(read(dir, 'a.txt')).toBe('task\n');
+    expect(sh(dir, 'status', '--porcelain')).toBe('');
   });
 });

@@ -5,8 +5,9 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { MergeMode } from '../../src/git/merge.js';
-import { openRepo, type Repo } from '../../src/git/repo.js';
+import { recoverFirst } from '../../src/cli/context.js';
+import { DEFAULT_CONFIG } from '../../src/config/schema.js';
+import { openRepo } from '../../src/git/repo.js';
 import { createTask } from '../../src/tasks/create.js';
 import { discardTask } from '../../src/tasks/discard.js';
 import { mergeTask } from '../../src/tasks/merge.js';
@@ -157,33 +158,11 @@ export function describeOp(op: FactoryOp): string {
   }
 }
 
-/**
- * `--force` of merge and discard (save hand edits in the task worktree, merge a tip whose check
- * did not pass) arrives with the merge fixes; until then the extra argument is ignored.
- */
-type WithForce<F extends (...a: never[]) => unknown, Args extends unknown[]> = (
-  repo: Repo,
-  opts: WorktreeOptions,
-  ...rest: [...Args, { force: boolean }]
-) => ReturnType<F>;
-
-/**
- * What the CLI does before every command (src/cli/context.ts): once the merge fixes are in, it
- * finishes or undoes a merge or discard that was killed half-way (`recoverFirst`). The test
- * drives the core without the CLI, so it calls the same entry point when there is one.
- */
-async function beforeEveryCommand(repo: Repo, opts: WorktreeOptions): Promise<void> {
-  const cli = (await import('../../src/cli/context.js')) as Record<string, unknown>;
-  if (typeof cli.recoverFirst === 'function')
-    await (cli.recoverFirst as (r: Repo, c: { worktree: WorktreeOptions }) => Promise<void>)(repo, {
-      worktree: opts,
-    });
-}
-
 /** Runs one factory operation through the real core, as the CLI command would. */
 export async function runFactoryOp(repoDir: string, opts: WorktreeOptions, op: FactoryOp): Promise<string> {
   const repo = await openRepo(repoDir);
-  await beforeEveryCommand(repo, opts);
+  // What the CLI does before every command: finish or undo a merge or discard killed half-way.
+  await recoverFirst(repo, { ...DEFAULT_CONFIG, worktree: opts });
   switch (op.k) {
     case 'task': {
       const { record } = await createTask(repo, opts, { title: op.title });
@@ -225,18 +204,10 @@ export async function runFactoryOp(repoDir: string, opts: WorktreeOptions, op: F
       return `at ${r.to.slice(0, 10)}`;
     }
     case 'discard':
-      await (discardTask as unknown as WithForce<typeof discardTask, [number]>)(repo, opts, op.id, {
-        force: op.force,
-      });
+      await discardTask(repo, opts, op.id, { force: op.force });
       return 'discarded';
     case 'merge': {
-      const r = await (mergeTask as unknown as WithForce<typeof mergeTask, [number, MergeMode]>)(
-        repo,
-        opts,
-        op.id,
-        op.mode,
-        { force: op.force },
-      );
+      const r = await mergeTask(repo, opts, op.id, op.mode, { force: op.force });
       return `merged as ${r.commit.slice(0, 10)}`;
     }
     case 'prune': {

@@ -31,7 +31,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FactoryError } from '../../src/errors.js';
-import { openRepo } from '../../src/git/repo.js';
+import { openRepo, type Repo } from '../../src/git/repo.js';
 import { DEFAULT_WORKTREE_OPTIONS, type WorktreeOptions } from '../../src/tasks/options.js';
 import { readEvents, readRecord, taskIds } from '../../src/tasks/record.js';
 import { taskStatus } from '../../src/tasks/status.js';
@@ -237,9 +237,8 @@ async function play(
   await writeFile(path.join(seqDir, 'canary', 'sub', 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
   let dir: string | null = null;
   if (plan.layout === 'shared') {
-    // worktree.dir is a folder the user also keeps other things in.
-    await mkdir(path.join(seqDir, 'wt', 'notes'), { recursive: true });
-    await writeFile(path.join(seqDir, 'wt', 'notes', 'keep.txt'), 'my notes\n');
+    // worktree.dir is a folder the user also keeps other things in: factory refuses to take a
+    // non-empty folder it did not make, so the user puts their notes there after the first task.
     dir = '../wt';
   } else if (plan.layout === 'nested') {
     await mkdir(path.join(seqDir, 'wt'), { recursive: true });
@@ -256,8 +255,19 @@ async function play(
   const factoryOwned = (rel: string) =>
     rel === 'repo' ||
     (plan.layout === 'nested' && rel === 'wt/tasks') ||
-    (plan.layout === 'shared' && /^wt\/(\d+|pool-\d+)$/.test(rel));
-  const outsideBefore = await walkFiles(seqDir, factoryOwned);
+    (plan.layout === 'shared' && /^wt\/(\d+|pool-\d+|\.factory-worktrees\.json)$/.test(rel));
+  let outsideBefore = await walkFiles(seqDir, factoryOwned);
+  const checkOutside = async () => {
+    const outsideAfter = await walkFiles(seqDir, factoryOwned);
+    const outside: string[] = [];
+    for (const k of new Set([...outsideBefore.keys(), ...outsideAfter.keys()]))
+      if (outsideBefore.get(k) !== outsideAfter.get(k))
+        outside.push(
+          `${k}: ${outsideBefore.has(k) ? (outsideAfter.has(k) ? 'changed' : 'deleted') : 'created'}`,
+        );
+    if (outside.length)
+      fail(`files outside the repository changed (${plan.layout} worktree.dir): ${outside.join(', ')}`);
+  };
 
   const first = await snapshotMain(repoDir);
   let expected: Expected = { state: first, head: { exact: first.head } };
@@ -308,6 +318,12 @@ async function play(
 
   for (let i = 0; i < plan.ops.length; i++) {
     const op = plan.ops[i]!;
+    if (i === 1 && plan.layout === 'shared') {
+      await checkOutside();
+      await mkdir(path.join(seqDir, 'wt', 'notes'), { recursive: true });
+      await writeFile(path.join(seqDir, 'wt', 'notes', 'keep.txt'), 'my notes\n');
+      outsideBefore = await walkFiles(seqDir, factoryOwned);
+    }
     const token = `${plan.seed}.${i + 1}`;
     const r = op.r;
     if (op.k === 'edit') {
@@ -398,8 +414,7 @@ async function play(
     }
 
     const pre = expected;
-    const merge =
-      fop.k === 'merge' ? await predictMerge(repo.commonDir, repoDir, pre, fop, status, hand) : null;
+    const merge = fop.k === 'merge' ? await predictMerge(repo, pre, fop, status, hand) : null;
 
     const opStart = Date.now();
     let outcome: Outcome;
@@ -498,15 +513,7 @@ async function play(
     const st = (await taskStatus(repo, id, await readEvents(repo, id))).status;
     if (st === 'running') fail(`task ${id} says it is running, but no process runs it`);
   }
-  const outsideAfter = await walkFiles(seqDir, factoryOwned);
-  const outside: string[] = [];
-  for (const k of new Set([...outsideBefore.keys(), ...outsideAfter.keys()]))
-    if (outsideBefore.get(k) !== outsideAfter.get(k))
-      outside.push(
-        `${k}: ${outsideBefore.has(k) ? (outsideAfter.has(k) ? 'changed' : 'deleted') : 'created'}`,
-      );
-  if (outside.length)
-    fail(`files outside the repository changed (${plan.layout} worktree.dir): ${outside.join(', ')}`);
+  await checkOutside();
 }
 
 /** One thing the user does in the main tree, with git or an editor. */
@@ -593,8 +600,7 @@ const entryKey = (e: TreeEntry | undefined) => (e ? `${e.mode} ${e.sha}` : '');
  * the user has there (an edit, a staged change, an untracked or an ignored file).
  */
 async function predictMerge(
-  commonDir: string,
-  repoDir: string,
+  repo: Repo,
   pre: Expected,
   op: Extract<FactoryOp, { k: 'merge' }>,
   status: Map<number, string>,
@@ -602,7 +608,7 @@ async function predictMerge(
 ): Promise<MergePrediction> {
   const none = (why: string): MergePrediction => ({ post: null, why, clean: false });
   if (status.get(op.id) !== 'open') return none(`task ${op.id} is ${status.get(op.id) ?? 'unknown'}`);
-  const repo = await openRepo(repoDir);
+  const commonDir = repo.commonDir;
   const rec = await readRecord(repo, op.id).catch(() => null);
   if (!rec) return none(`task ${op.id} has no record`);
   const tip = await readRef(commonDir, `refs/heads/${rec.branch}`);
@@ -620,6 +626,9 @@ async function predictMerge(
     else if (pick) result.set(p, pick);
   }
   if (conflicts.length) return none(`conflict in ${conflicts.join(', ')}`);
+  // A merge that would change nothing is refused ("nothing to merge"), not an empty commit.
+  if (result.size === h.size && [...h].every(([p, e]) => entryKey(result.get(p)) === entryKey(e)))
+    return none('nothing to merge: the result is the tree HEAD already has');
   const state: MainState = {
     ...pre.state,
     files: new Map(pre.state.files),

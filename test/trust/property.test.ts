@@ -8,13 +8,17 @@
  *
  * Replay: FACTORY_PROPERTY_SEED=<n> runs sequence n only (or a comma-separated list); with FACTORY_PROPERTY_OPS='<json>' it
  * runs exactly those steps (the shrunk sequence a failure prints). FACTORY_PROPERTY_RUNS sets the
- * number of sequences (default 200).
+ * number of sequences (default 200); FACTORY_PROPERTY_PROCESSES and FACTORY_PROPERTY_PARALLEL the
+ * batch processes and the sequences each plays at once (default 2 and 2, sized for 2 cores).
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BatchLine, BatchRequest } from './property-batch.js';
 import { drawSequence, type Op, type SequencePlan } from './property-ops.js';
 import { formatOps, makeTemplate, PropertyFailure, runSequence, type RunOptions } from './property-run.js';
 
@@ -23,33 +27,50 @@ const ONE_SEED = process.env.FACTORY_PROPERTY_SEED;
 const REPLAY_OPS = process.env.FACTORY_PROPERTY_OPS;
 /** Share of sequences with a kill -9 in them: each costs a Node process. */
 const KILL_RATE = 0.2;
-/** Sequences played at once: most of the time goes to git processes, so a few overlap well. */
-const PARALLEL = 3;
+/** Batch processes (one per core of the 2 the suite is sized for) and sequences each plays at once. */
+const PROCESSES = Number(process.env.FACTORY_PROPERTY_PROCESSES ?? 2);
+const PER_PROCESS = Number(process.env.FACTORY_PROPERTY_PARALLEL ?? 2);
 const SHRINK_RUNS = 40;
 
 let work: string;
 let ro: RunOptions;
+let batchScript: string;
+
+type Build = (options: Record<string, unknown>) => Promise<unknown>;
+/**
+ * esbuild is not a dependency of this project but of tsx, which is: resolved from tsx's own
+ * package.json (an exported entry of tsx), it is always the esbuild tsx installed, hoisted or not.
+ */
+function esbuildOfTsx(): Build {
+  const fromHere = createRequire(import.meta.url);
+  const fromTsx = createRequire(fromHere.resolve('tsx/package.json'));
+  return (fromTsx('esbuild') as { build: Build }).build;
+}
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'factory-prop-template-'));
   const template = path.join(work, 'template');
   await makeTemplate(template);
-  // The killed command runs in its own process. Bundling it (and the core it imports) once makes
-  // each such process a plain `node file.mjs`, several times faster to start than through tsx.
-  const { build } = await import('esbuild');
+  // The sequences run in small bundled processes (property-batch.ts), and so does each killed
+  // command (property-child.ts): a plain `node file.mjs` starts several times faster than through
+  // tsx, and git processes forked from it are much cheaper than from the vitest worker.
+  const build = esbuildOfTsx();
+  const bundle = async (entry: string, outfile: string) =>
+    build({
+      entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile,
+      logLevel: 'silent',
+      banner: {
+        js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+      },
+    });
   const childScript = path.join(work, 'property-child.mjs');
-  await build({
-    entryPoints: [fileURLToPath(new URL('./property-child.ts', import.meta.url))],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: childScript,
-    logLevel: 'silent',
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-  });
+  batchScript = path.join(work, 'property-batch.mjs');
+  await Promise.all([bundle('./property-child.ts', childScript), bundle('./property-batch.ts', batchScript)]);
   ro = { template, childScript };
 }, 60_000);
 
@@ -72,6 +93,27 @@ async function attempt(plan: SequencePlan, stats?: Map<string, number>): Promise
     if (!(e instanceof PropertyFailure)) throw e;
     return { plan, message: e.message, log };
   }
+}
+
+/** Plays a share of the seeds in a property-batch.ts process; one line per sequence. */
+async function runBatch(req: BatchRequest): Promise<BatchLine[]> {
+  const child = spawn(process.execPath, [batchScript, JSON.stringify(req)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  const lines = out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as BatchLine);
+  if (code !== 0 || lines.length !== req.seeds.length)
+    throw new Error(
+      `property batch exited ${code} after ${lines.length} of ${req.seeds.length} sequences:\n${err.slice(-4000)}`,
+    );
+  return lines;
 }
 
 /** The reason of a failure without its details (the line after the step it happened at). */
@@ -125,18 +167,35 @@ describe('trust: property — the main tree, the index, HEAD, the stash and hand
         : Array.from({ length: RUNS }, (_, i) => i + 1);
       const stats = new Map<string, number>();
       const failures: Failure[] = [];
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: Math.min(PARALLEL, seeds.length) }, async () => {
-          while (next < seeds.length) {
-            const seed = seeds[next++]!;
-            const plan = drawSequence(seed, KILL_RATE);
-            if (REPLAY_OPS) plan.ops = JSON.parse(REPLAY_OPS) as Op[];
-            const f = await attempt(plan, stats);
-            if (f) failures.push(f);
-          }
-        }),
+      const replayOps = REPLAY_OPS ? (JSON.parse(REPLAY_OPS) as Op[]) : undefined;
+      // Disjoint shares of the seeds, interleaved so long and short sequences spread evenly.
+      const shares = Array.from({ length: Math.min(PROCESSES, seeds.length) }, (_, p) =>
+        seeds.filter((_, i) => i % PROCESSES === p),
       );
+      const lines = (
+        await Promise.all(
+          shares.map((share) =>
+            runBatch({
+              seeds: share,
+              killRate: KILL_RATE,
+              template: ro.template,
+              childScript: ro.childScript,
+              parallel: PER_PROCESS,
+              ...(replayOps ? { ops: replayOps } : {}),
+            }),
+          ),
+        )
+      ).flat();
+      for (const l of lines) {
+        for (const [k, v] of Object.entries(l.stats)) stats.set(k, (stats.get(k) ?? 0) + v);
+        if (l.error) throw new Error(`sequence ${l.seed} broke the test itself:\n${l.error}`);
+        if (l.failure !== null) {
+          const plan = drawSequence(l.seed, KILL_RATE);
+          if (replayOps) plan.ops = replayOps;
+          failures.push({ plan, message: l.failure, log: l.log });
+        }
+      }
+      expect(lines.map((l) => l.seed).sort((a, b) => a - b)).toEqual([...seeds].sort((a, b) => a - b));
       const ms = Date.now() - t0;
       const summary = [...stats].sort().map(([k, v]) => `${k}: ${v}`);
       console.info(
