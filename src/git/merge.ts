@@ -6,6 +6,7 @@ import { FactoryError, refuse, RefConflictError } from '../errors.js';
 import type { Repo } from './repo.js';
 import { trialMerge } from './conflicts.js';
 import { operationsInProgress } from './in-progress.js';
+import { removeSettledLock } from './settled-lock.js';
 
 export type MergeMode = 'squash' | 'merge' | 'rebase';
 
@@ -217,17 +218,6 @@ async function rebaseOnto(
   return gitOut(['rev-parse', 'HEAD'], { cwd: req.worktree });
 }
 
-/** Waits until a lock file has not changed for a moment (a killed git's child may be finishing), then removes it. */
-async function clearSettledLock(lock: string, settleMs = 2000): Promise<void> {
-  for (;;) {
-    const st = await stat(lock).catch(() => null);
-    if (!st) return;
-    if (Date.now() - st.mtimeMs >= settleMs) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await rm(lock, { force: true });
-}
-
 /**
  * Finishes a merge that was killed while it moved the main tree from `head` to `commit`: the
  * index lock the killed read-tree left goes, every path the merge changes is set to its merged
@@ -242,7 +232,7 @@ export async function completeMainTree(
 ): Promise<void> {
   const cwd = repo.root;
   const gitDir = await gitOut(['rev-parse', '--absolute-git-dir'], { cwd });
-  await clearSettledLock(path.join(gitDir, 'index.lock'));
+  await removeSettledLock(path.join(gitDir, 'index.lock'));
   const changed = nameList(
     await gitOut(['diff-tree', '-r', '-z', '--name-only', '--no-renames', head, commit], { cwd }),
   );

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import type { Repo } from '../git/repo.js';
 import { attemptRefs, readHistory } from '../git/history.js';
@@ -7,6 +7,7 @@ import { attemptRef, branchRef } from '../git/refs.js';
 import { git } from '../git/run.js';
 import { revParse } from '../git/rollback.js';
 import { worktreeGitDir } from '../git/worktree.js';
+import { removeSettledLock } from '../git/settled-lock.js';
 import { appendEvent, type TaskRecord } from './record.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
 import { stopLeftovers } from './leftovers.js';
@@ -28,21 +29,7 @@ async function clearStaleGitLocks(repo: Repo, rec: TaskRecord): Promise<void> {
       .filter((f) => f.endsWith('.lock'))
       .map((f) => path.join(attemptsDir, f)),
   ];
-  for (const lock of locks) await removeWhenSettled(lock);
-}
-
-/**
- * A git child of the killed owner may still be finishing the command it was in; give a fresh
- * lock file a moment to be committed or released by it before treating it as abandoned.
- */
-async function removeWhenSettled(lock: string, settleMs = 2000): Promise<void> {
-  for (;;) {
-    const st = await stat(lock).catch(() => null);
-    if (!st) return;
-    if (Date.now() - st.mtimeMs >= settleMs) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await rm(lock, { force: true });
+  for (const lock of locks) await removeSettledLock(lock);
 }
 
 /**
