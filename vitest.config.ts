@@ -1,14 +1,11 @@
 import { defineConfig } from 'vitest/config';
+import { E2E_SUITES, sharedTest } from './vitest.shared.js';
 
 export default defineConfig({
   test: {
+    ...sharedTest,
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    // git-heavy tests spawn many processes; two cores do best with a small pool.
-    maxWorkers: 2,
-    // The TUI tests mount Ink directly; on a CI machine Ink would otherwise only draw at exit.
-    // The CLI hides these variables from Ink itself (src/cli/load-tui.ts).
-    env: { CI: '0', CONTINUOUS_INTEGRATION: '0' },
+    // The slow end-to-end suites run in `npm run test:e2e` (vitest.e2e.config.ts).
+    exclude: ['**/node_modules/**', ...E2E_SUITES],
   },
 });

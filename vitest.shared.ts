@@ -1,0 +1,20 @@
+/** What `npm test` (vitest.config.ts) and `npm run test:e2e` (vitest.e2e.config.ts) share. */
+
+/**
+ * Suites too slow for `npm test`, which stays under 5 minutes on 2 cores: they run in
+ * `npm run test:e2e`, which `.ci/run` runs too.
+ */
+export const E2E_SUITES = [
+  // 200 seeded sequences of the main promise, each with dozens of git processes (about 2 minutes).
+  'test/trust/property.test.ts',
+];
+
+export const sharedTest = {
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+  // git-heavy tests spawn many processes; two cores do best with a small pool.
+  maxWorkers: 2,
+  // The TUI tests mount Ink directly; on a CI machine Ink would otherwise only draw at exit.
+  // The CLI hides these variables from Ink itself (src/cli/load-tui.ts).
+  env: { CI: '0', CONTINUOUS_INTEGRATION: '0' },
+};
