@@ -7,6 +7,21 @@
 export const E2E_SUITES = [
   // 200 seeded sequences of the main promise, each with dozens of git processes (about 2 minutes).
   'test/trust/property.test.ts',
+  // kill -9 and many-process stress runs.
+  'test/engine/**/*.test.ts',
+  'test/trust/merge-crash.test.ts',
+  'test/trust/locks-leftover-check.test.ts',
+  // Whole `factory task` runs through the built CLI against the scripted server.
+  'test/e2e/**/*.test.ts',
+  'test/trust/resume-rebase.test.ts',
+  'test/trust/sandbox-attacks.test.ts',
+  'test/cli/commands.test.ts',
+  // Detached server daemons, started and stopped for real.
+  'test/llm/server-lifecycle.test.ts',
+  'test/trust/cli-server.test.ts',
+  // Real terminals (tmux).
+  'test/tui/*tmux*.test.*',
+  'test/trust/*tmux*.test.*',
 ];
 
 export const sharedTest = {
