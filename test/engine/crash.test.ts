@@ -13,6 +13,7 @@ import type { TaskRecord } from '../../src/tasks/record.js';
 import { attemptOutcome, startWriter, type Writer, type WriterEvent } from '../helpers/commit-writer.js';
 import { cleanGitEnv as gitEnv, expectFsckClean, gitAll, snapshotFiles } from '../helpers/repo-checks.js';
 import { cleanupTemps, makeRepo, sh, tempDir } from '../helpers/git-repo.js';
+import { liveGroupMember } from '../helpers/live-group.js';
 
 const RUNS = 20;
 
@@ -38,25 +39,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const snapshot = (root: string) => snapshotFiles(root, Object.keys(MAIN_FILES));
 
-/** True while a live (non-zombie) process is left in the process group. */
-function groupAlive(pgid: number): boolean {
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
-  }
-  return false;
-}
-
 async function waitGroupGone(pgid: number): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while (groupAlive(pgid)) {
+  while (liveGroupMember(pgid)) {
     if (Date.now() > deadline) throw new Error(`process group ${pgid} still running`);
     await sleep(5);
   }

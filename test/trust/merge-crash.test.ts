@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ import {
 } from '../helpers/git-repo.js';
 import { expectFsckClean } from '../helpers/repo-checks.js';
 import { W } from '../helpers/engine.js';
+import { liveGroupMember } from '../helpers/live-group.js';
 
 afterAll(cleanupTemps);
 
@@ -37,22 +38,6 @@ function straceCanInject(): boolean {
     'true',
   ]);
   return r.status === 0;
-}
-
-/** True while a live (non-zombie) process is left in the process group. */
-function groupAlive(pgid: number): boolean {
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
-  }
-  return false;
 }
 
 const realGit = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
@@ -117,7 +102,7 @@ async function runKilled(
   const exit = await new Promise<{ code: number | null; signal: string | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
-  while (groupAlive(child.pid!)) await sleep(5);
+  while (liveGroupMember(child.pid!)) await sleep(5);
   return { ...exit, stderr };
 }
 

@@ -27,7 +27,7 @@ import {
   utimes,
   writeFile,
 } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FactoryError } from '../../src/errors.js';
@@ -47,6 +47,7 @@ import {
   type Expected,
   type MainState,
 } from './property-state.js';
+import { liveGroupMember } from '../helpers/live-group.js';
 
 /** Files of the template repository; every content is one line, so two different edits of a file conflict. */
 export const TEMPLATE_FILES: Record<string, string> = {
@@ -135,22 +136,6 @@ function outcomeOf(e: unknown): Outcome {
   return { ok: false, detail: `${err.name}: ${err.message}`, clear };
 }
 
-/** True while a live (non-zombie) process is left in the process group. */
-async function groupAlive(pgid: number): Promise<boolean> {
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
-  }
-  return false;
-}
-
 /** Runs the op in property-child.ts, which kills itself at the chosen git process. */
 async function runKilled(
   childScript: string,
@@ -184,7 +169,7 @@ async function runKilled(
   // A git process of a `during` kill is in the same group; wait until the group is gone, so the
   // next command does not race with a dying git.
   const deadline = Date.now() + 20_000;
-  while (await groupAlive(child.pid!)) {
+  while (liveGroupMember(child.pid!)) {
     if (Date.now() > deadline) throw new Error(`process group ${child.pid} is still alive`);
     await new Promise((r) => setTimeout(r, 10));
   }
