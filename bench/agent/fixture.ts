@@ -9,7 +9,7 @@ import { createTask } from '../../src/tasks/create.js';
 import { discardTask } from '../../src/tasks/discard.js';
 import { loopSettings } from '../../src/tasks/runner.js';
 import { TaskWorkspace } from '../../src/tasks/workspace.js';
-import { startScriptedServer, type ScriptedServer } from '../../test/scripted-server/index.js';
+import { startScriptedServer, type ScriptedServer } from '../../src/scripted-server/index.js';
 import type { GeneratedRepo } from '../gen-repo.js';
 import { endpointAt, MODEL } from '../llm/servers.js';
 import { loopScript, pickTargets, taskSpec } from './script.js';

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { RecordedRequest } from '../../test/scripted-server/index.js';
+import type { RecordedRequest } from '../../src/scripted-server/index.js';
 import { summarise } from '../spawn-probe.js';
 import { median } from '../timing.js';
 import { verdict } from '../verdict.js';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { RecordedRequest } from '../../test/scripted-server/index.js';
+import type { RecordedRequest } from '../../src/scripted-server/index.js';
 import { median } from '../timing.js';
 import type { AttemptTrace, Call } from './attempts.js';
 

@@ -1,5 +1,5 @@
 import type { TaskSpec } from '../../src/agent/types.js';
-import type { Script } from '../../test/scripted-server/index.js';
+import type { Script } from '../../src/scripted-server/index.js';
 
 /** The two files every attempt edits: one by SEARCH/REPLACE, one written whole. */
 export interface Targets {

@@ -2,7 +2,7 @@ import { chat } from '../../src/llm/client.js';
 import { queuedChat, type Inference } from '../../src/llm/inference.js';
 import { RequestQueue } from '../../src/llm/queue.js';
 import type { ChatRequest } from '../../src/llm/types.js';
-import { busyFraction, type RecordedRequest } from '../../test/scripted-server/index.js';
+import { busyFraction, type RecordedRequest } from '../../src/scripted-server/index.js';
 import { median } from '../timing.js';
 import type { Measurement } from '../types.js';
 import { busyRequest, LATENCY, serviceMs } from './busy-load.js';

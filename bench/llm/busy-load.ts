@@ -1,5 +1,5 @@
 import type { ChatRequest } from '../../src/llm/types.js';
-import type { Latency, Script } from '../../test/scripted-server/index.js';
+import type { Latency, Script } from '../../src/scripted-server/index.js';
 
 /** One mlx_lm.server-like slot: prompts read at 2000 tokens/s, answers written at 100. */
 export const LATENCY: Latency = { prefillTps: 2000, decodeTps: 100, slots: 1 };

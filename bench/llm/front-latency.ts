@@ -1,7 +1,7 @@
 import { chat } from '../../src/llm/client.js';
 import type { ChatRequest, EndpointConfig } from '../../src/llm/types.js';
 import type { Trial } from '../timing.js';
-import type { Script } from '../../test/scripted-server/index.js';
+import type { Script } from '../../src/scripted-server/index.js';
 import type { Timed } from './measure.js';
 import { now, phaseTable, type Phases } from './phases.js';
 import type { Budget } from './plan.js';

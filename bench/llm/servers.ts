@@ -1,8 +1,8 @@
 import { startFront, type Front } from '../../src/llm/front.js';
 import { RequestQueue } from '../../src/llm/queue.js';
 import type { EndpointConfig } from '../../src/llm/types.js';
-import { startScriptedServer, type Latency, type Script } from '../../test/scripted-server/index.js';
-import type { ScriptedServer } from '../../test/scripted-server/index.js';
+import { startScriptedServer, type Latency, type Script } from '../../src/scripted-server/index.js';
+import type { ScriptedServer } from '../../src/scripted-server/index.js';
 
 export const MODEL = 'scripted-model';
 

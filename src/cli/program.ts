@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../package-root.js';
 
 import * as init from './commands/init.js';
 import * as config from './commands/config.js';
@@ -43,7 +43,7 @@ const modules: CommandModule[] = [
 ];
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'));
+  const pkg = JSON.parse(readFileSync(packageFile('package.json'), 'utf8'));
   return String(pkg.version);
 }
 

@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../package-root.js';
 import { z } from 'zod';
 import { configSchema } from './schema.js';
 import { shorthandJsonSchema } from './shorthand.js';
@@ -13,7 +13,7 @@ export function buildJsonSchema(): Record<string, unknown> {
   return { $schema: schema.$schema, title: 'factory configuration (.factoryrc.json)', ...schema };
 }
 
-/** schema.json at the package root; the same relative path from src/config and dist/config. */
+/** schema.json at the package root. */
 export function jsonSchemaPath(): string {
-  return fileURLToPath(new URL('../../schema.json', import.meta.url));
+  return packageFile('schema.json');
 }

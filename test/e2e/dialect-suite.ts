@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../helpers/git-repo.js';
-import type { Dialect } from '../scripted-server/index.js';
+import type { Dialect } from '../../src/scripted-server/index.js';
 import {
   autoServer,
   commitShape,

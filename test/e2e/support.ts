@@ -9,7 +9,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { makeRepo, projectRoot, sh, tempDir, tsxLoader, type CliResult } from '../helpers/git-repo.js';
 import { freePort, script as scriptPath, scriptedCommand } from '../helpers/server-env.js';
-import { startScriptedServer, type Dialect, type ScriptedServer } from '../scripted-server/index.js';
+import { startScriptedServer, type Dialect, type ScriptedServer } from '../../src/scripted-server/index.js';
 
 export const MODEL = 'scripted-model';
 

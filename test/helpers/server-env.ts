@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { makeRepo, projectRoot, tsxLoader } from './git-repo.js';
 import { freePort } from '../../src/llm/free-port.js';
 
-export const scriptedCli = path.join(projectRoot, 'test/scripted-server/cli.ts');
+export const scriptedCli = path.join(projectRoot, 'src/scripted-server/cli.ts');
 export const script = (name: string) => path.join(projectRoot, 'fixtures/scripts', name);
 
 export { freePort };

@@ -9,7 +9,7 @@ import {
   type Dialect,
   type ScriptedServer,
   type ScriptedServerOptions,
-} from '../scripted-server/index.js';
+} from '../../src/scripted-server/index.js';
 
 const faults = path.join(projectRoot, 'fixtures/scripts/faults.json');
 const servers: ScriptedServer[] = [];

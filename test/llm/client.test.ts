@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { chat, openaiClient } from '../../src/llm/client.js';
 import type { ChatRequest, EndpointConfig } from '../../src/llm/types.js';
-import { startScriptedServer, type Dialect, type ScriptedServer } from '../scripted-server/index.js';
+import { startScriptedServer, type Dialect, type ScriptedServer } from '../../src/scripted-server/index.js';
 import { projectRoot } from '../helpers/git-repo.js';
 import path from 'node:path';
 

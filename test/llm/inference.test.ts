@@ -6,7 +6,7 @@ import { startFront, type Front } from '../../src/llm/front.js';
 import { RequestQueue } from '../../src/llm/queue.js';
 import { readState, pidAlive, serverHome } from '../../src/llm/state.js';
 import { stopServer } from '../../src/llm/lifecycle.js';
-import { startScriptedServer, type ScriptedServer } from '../scripted-server/index.js';
+import { startScriptedServer, type ScriptedServer } from '../../src/scripted-server/index.js';
 import { cleanupTemps, projectRoot, runCli, tempDir, tsxLoader } from '../helpers/git-repo.js';
 import { freePort, scriptedCommand, serverSandbox } from '../helpers/server-env.js';
 

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { RequestQueue } from '../../src/llm/queue.js';
 import { chat } from '../../src/llm/client.js';
-import { startScriptedServer, type ScriptedServer } from '../scripted-server/index.js';
+import { startScriptedServer, type ScriptedServer } from '../../src/scripted-server/index.js';
 import { projectRoot } from '../helpers/git-repo.js';
 import { fairnessViolation } from './queue-helpers.js';
 

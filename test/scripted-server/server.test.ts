@@ -9,7 +9,7 @@ import {
   startScriptedServer,
   type ScriptedServer,
   type ScriptedServerOptions,
-} from './index.js';
+} from '../../src/scripted-server/index.js';
 
 const scripts = path.join(projectRoot, 'fixtures/scripts');
 const servers: ScriptedServer[] = [];
@@ -276,7 +276,7 @@ describe('the CLI', () => {
       [
         '--import',
         tsxLoader,
-        path.join(projectRoot, 'test/scripted-server/cli.ts'),
+        path.join(projectRoot, 'src/scripted-server/cli.ts'),
         ...[
           '--host',
           '127.0.0.1',

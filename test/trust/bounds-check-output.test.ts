@@ -11,7 +11,7 @@ import { findMentions, PathIndex } from '../../src/agent/context-files.js';
 import { excerpt, keepEnds, keepHead, keepTail, stripAnsi } from '../../src/agent/context-text.js';
 import { buildSheriffMessages } from '../../src/agent/context.js';
 import { loadPrompts } from '../../src/agent/prompts/index.js';
-import { startScriptedServer, type ScriptedServer } from '../scripted-server/index.js';
+import { startScriptedServer, type ScriptedServer } from '../../src/scripted-server/index.js';
 import { e2eRepo, events, MODEL, runJson } from '../e2e/support.js';
 
 const servers: ScriptedServer[] = [];

@@ -15,7 +15,7 @@ import { openRepo } from '../../src/git/repo.js';
 import { coderStreamWriter, MAX_STREAM_FILE_CHARS, readCoderStream } from '../../src/tasks/coder-stream.js';
 import type { EndpointConfig } from '../../src/llm/types.js';
 import { cleanupTemps, tempDir } from '../helpers/git-repo.js';
-import { startScriptedServer, type Reply, type ScriptedServer } from '../scripted-server/index.js';
+import { startScriptedServer, type Reply, type ScriptedServer } from '../../src/scripted-server/index.js';
 import { cli, e2eRepo, events, MODEL, runJson, taskDir } from '../e2e/support.js';
 
 const servers: ScriptedServer[] = [];

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../helpers/git-repo.js';
 import { createFileTools } from '../../src/agent/tools/index.js';
-import { startScriptedServer, type ScriptedServer } from '../scripted-server/index.js';
+import { startScriptedServer, type ScriptedServer } from '../../src/scripted-server/index.js';
 import { e2eRepo, events, MODEL, runJson } from '../e2e/support.js';
 
 const servers: ScriptedServer[] = [];

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupTemps, sh } from '../helpers/git-repo.js';
-import type { ScriptedServer } from '../scripted-server/index.js';
+import type { ScriptedServer } from '../../src/scripted-server/index.js';
 import { cli, e2eRepo, events, inProcessServer, requestsOf, runJson, worktreeOf } from '../e2e/support.js';
 import {
   attackServer,

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectSandbox } from '../../src/agent/os-sandbox/index.js';
 import { FactoryError } from '../../src/errors.js';
 import { cleanupTemps, tempDir } from '../helpers/git-repo.js';
-import type { ScriptedServer } from '../scripted-server/index.js';
+import type { ScriptedServer } from '../../src/scripted-server/index.js';
 import {
   cli,
   closeInProcess,

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupTemps, tempDir } from '../helpers/git-repo.js';
-import { startScriptedServer, type ScriptedServer } from '../scripted-server/index.js';
+import { startScriptedServer, type ScriptedServer } from '../../src/scripted-server/index.js';
 import { e2eRepo, inProcessServer, messagesOf, requestsOf, runJson } from '../e2e/support.js';
 import { SECRET_KEY, snapshot, stage, type Stage } from './sandbox-support.js';
 

@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
-import { startScriptedServer, type ScriptedServer } from '../scripted-server/index.js';
+import { startScriptedServer, type ScriptedServer } from '../../src/scripted-server/index.js';
 import { tempDir, writeFiles } from '../helpers/git-repo.js';
 import { waitFor } from '../e2e/support.js';
 

@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cleanupTemps, projectRoot, sh, tempDir, tsxLoader } from '../helpers/git-repo.js';
-import { startScriptedServer, type ScriptedServer } from '../scripted-server/server.js';
+import { startScriptedServer, type ScriptedServer } from '../../src/scripted-server/server.js';
 import { colorCodes, hasTmux, Pane } from './live-tmux.js';
 
 const cli = ['node', '--import', tsxLoader, path.join(projectRoot, 'src/cli/main.ts')];

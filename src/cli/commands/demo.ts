@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { existsSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { packageRoot } from '../../package-root.js';
 import { action, emit } from '../action.js';
 import { refuse } from '../../errors.js';
 import { git } from '../../git/run.js';
@@ -17,9 +18,6 @@ import { taskFromText } from '../../tasks/task-file.js';
 import { exitCodeFor, runTasks } from '../../tasks/runner.js';
 import { summaryText } from '../progress.js';
 import { connectForTasks, runnerCallbacks, withCtrlC } from '../run-support.js';
-
-/** The factory checkout this CLI runs from (src/ or dist/ alike). */
-const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 const TASKS = [
   'Fix the off-by-one in paginate: pages are numbered from 1. Add a test.',
@@ -37,10 +35,10 @@ function onPath(): boolean {
 
 /** The scripted model server ships with the checkout (test/), run through its TypeScript loader. */
 function scriptedServerCommand(): string[] {
-  const cli = path.join(packageRoot, 'test/scripted-server/cli.ts');
+  const cli = path.join(packageRoot(), 'test/scripted-server/cli.ts');
   let loader: string;
   try {
-    loader = pathToFileURL(createRequire(path.join(packageRoot, 'package.json')).resolve('tsx')).href;
+    loader = pathToFileURL(createRequire(path.join(packageRoot(), 'package.json')).resolve('tsx')).href;
   } catch {
     throw refuse(
       'factory demo needs the development dependencies',
@@ -49,7 +47,7 @@ function scriptedServerCommand(): string[] {
   }
   if (!existsSync(cli))
     throw refuse('factory demo runs from a factory checkout (test/scripted-server is missing)');
-  const script = path.join(packageRoot, 'fixtures/scripts/demo.json');
+  const script = path.join(packageRoot(), 'fixtures/scripts/demo.json');
   return [
     process.execPath,
     '--import',
@@ -79,7 +77,7 @@ export function register(program: Command): void {
       action(async (o: { json?: boolean }) => {
         const command = scriptedServerCommand();
         const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'factory-demo-')));
-        await cp(path.join(packageRoot, 'fixtures/demo-repo'), dir, { recursive: true });
+        await cp(path.join(packageRoot(), 'fixtures/demo-repo'), dir, { recursive: true });
         const identity = ['-c', 'user.name=factory demo', '-c', 'user.email=demo@factory.invalid'];
         await git(['init', '-q', '-b', 'main'], { cwd: dir });
         await git(['add', '-A'], { cwd: dir });
