@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { packageFile } from '../package-root.js';
+import { reportUsageErrorAsJson } from './action.js';
 
 import * as init from './commands/init.js';
 import * as config from './commands/config.js';
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError()
     .exitOverride((err) => {
       // Usage errors exit 2; --help and --version exit 0.
+      reportUsageErrorAsJson(err, process.argv.slice(2));
       process.exit(err.exitCode === 0 ? 0 : 2);
     });
   for (const m of modules) m.register(program);

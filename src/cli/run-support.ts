@@ -6,6 +6,7 @@ import { loadPrompts, type Prompts } from '../agent/prompts/index.js';
 import { FactoryError } from '../errors.js';
 import type { RunnerOptions, TaskOutcome } from '../tasks/runner.js';
 import { progressLine } from './progress.js';
+import { eventCallbacks } from './run-events.js';
 import { loadTui } from './load-tui.js';
 import { daemonCommand } from './commands/server.js';
 
@@ -16,6 +17,8 @@ export interface RunFlags {
   check?: string;
   server?: boolean;
   json?: boolean;
+  /** With --json: every event of the run as one JSON line on stdout, as it happens. */
+  events?: boolean;
 }
 
 /** Exit code 3: the inference server could not be reached. */
@@ -72,7 +75,10 @@ export async function connectForTasks(
 }
 
 export interface RunView {
-  callbacks: Pick<RunnerOptions, 'onEvent' | 'onCoderText' | 'onStart' | 'onNotice'>;
+  callbacks: Pick<
+    RunnerOptions,
+    'onEvent' | 'onCoderText' | 'onStart' | 'onNotice' | 'onCreated' | 'onFinish'
+  >;
   /** Waits for the run, then closes the live view (if any), so the summary prints below its last frame. */
   settle<T extends TaskOutcome | TaskOutcome[]>(run: Promise<T>): Promise<T>;
 }
@@ -94,7 +100,7 @@ export async function runnerCallbacks(
   ctx: { inference: Inference; config: Config },
 ): Promise<RunView> {
   const onNotice = (line: string) => process.stderr.write(`${line}\n`);
-  if (flags.json) return { callbacks: { onNotice }, settle: (run) => run };
+  if (flags.json) return { callbacks: flags.events ? eventCallbacks() : { onNotice }, settle: (run) => run };
   if (!(process.stderr.isTTY && process.stdout.isTTY))
     return {
       callbacks: {

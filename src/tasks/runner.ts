@@ -30,6 +30,10 @@ export interface RunnerOptions {
   onEvent?: (task: TaskRecord, e: LoopEvent) => void;
   onCoderText?: (task: TaskRecord, delta: string) => void;
   onStart?: (task: TaskRecord) => void;
+  /** A task of `runTasks` exists (its worktree and branch are made); it may wait for a worker. */
+  onCreated?: (task: TaskRecord) => void;
+  /** A task's run ended and its outcome is logged. */
+  onFinish?: (task: TaskRecord, outcome: TaskOutcome) => void;
   /** One-line notices of the run, e.g. that it runs without an OS sandbox. */
   onNotice?: (line: string) => void;
 }
@@ -203,7 +207,7 @@ async function drive(
     reason: result.reason,
     outcome: result.outcome,
   });
-  return {
+  const outcome: TaskOutcome = {
     id: rec.id,
     title: rec.title,
     branch: rec.branch,
@@ -211,6 +215,8 @@ async function drive(
     ...(await lineCounts(repo, rec)),
     inferenceDown,
   };
+  opts.onFinish?.(rec, outcome);
+  return outcome;
 }
 
 /** Creates and runs tasks, at most `parallel` at a time; all model calls share one queue. */
@@ -243,6 +249,9 @@ export async function runTasks(
             timeout: input.timeout,
             ...(input.sandbox !== undefined ? { sandbox: input.sandbox } : {}),
             setupSandbox: plans.get(input.sandbox, 'setup'),
+          }).then((made) => {
+            opts.onCreated?.(made.record);
+            return made;
           }),
     );
     chain = p.catch(() => undefined);

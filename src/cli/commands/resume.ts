@@ -10,6 +10,7 @@ import { count } from '../numeric.js';
 import { resumableTask } from '../../tasks/resumable.js';
 import { connectForTasks, type RunFlags, runnerCallbacks, withCtrlC } from '../run-support.js';
 import { recoverFirst } from '../context.js';
+import { checkEventsFlag, writeSummary } from '../run-events.js';
 
 export function register(program: Command): void {
   program
@@ -25,8 +26,10 @@ export function register(program: Command): void {
     .option('-m, --model <name>', 'model name (server.model)')
     .option('--no-server', 'never start a model server')
     .option('--json', 'print the summary as JSON')
+    .option('--events', 'with --json: one JSON line per event as it happens, the summary last (NDJSON)')
     .action(
       action(async (task: string, o: RunFlags & { feedback?: string; rebase?: boolean }) => {
+        checkEventsFlag(o);
         const repo = await openRepo(process.cwd());
         const flags: Record<string, unknown> = {};
         if (o.model) flags['server.model'] = o.model;
@@ -52,7 +55,8 @@ export function register(program: Command): void {
             ),
           ),
         );
-        emit(o.json, [outcome], () => summaryText([outcome]));
+        if (o.events) writeSummary([outcome], exitCodeFor([outcome]));
+        else emit(o.json, [outcome], () => summaryText([outcome]));
         process.exitCode = exitCodeFor([outcome]);
       }),
     );

@@ -10,6 +10,7 @@ import { summaryText } from '../progress.js';
 import { count, positiveSeconds } from '../numeric.js';
 import { connectForTasks, type RunFlags, runnerCallbacks, withCtrlC } from '../run-support.js';
 import { recoverFirst } from '../context.js';
+import { checkEventsFlag, writeSummary } from '../run-events.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -32,12 +33,14 @@ export function register(program: Command): void {
     .option('--base <ref>', 'start the tasks from this ref instead of HEAD')
     .option('--no-server', 'never start a model server')
     .option('--json', 'print the summary as JSON')
+    .option('--events', 'with --json: one JSON line per event as it happens, the summary last (NDJSON)')
     .action(
       action(
         async (
           descriptions: string[],
           o: RunFlags & { taskFile: string[]; parallel?: number; base?: string },
         ) => {
+          checkEventsFlag(o);
           const inputs: TaskInput[] = descriptions.filter((d) => d.trim()).map(taskFromText);
           for (const f of o.taskFile) inputs.push(...(await readTaskFile(f)));
           if (inputs.length === 0)
@@ -69,7 +72,8 @@ export function register(program: Command): void {
           const outcomes = await view.settle(
             withCtrlC((signal) => runTasks(inputs, { ...ctx, signal, ...view.callbacks }, config.parallel)),
           );
-          emit(o.json, outcomes, () => summaryText(outcomes));
+          if (o.events) writeSummary(outcomes, exitCodeFor(outcomes));
+          else emit(o.json, outcomes, () => summaryText(outcomes));
           process.exitCode = exitCodeFor(outcomes);
         },
       ),
