@@ -1,0 +1,146 @@
+import { visible } from '../visible.js';
+import type { TaskEvent } from './record.js';
+
+/**
+ * A task's event log as text, for `factory log` and the review TUI's transcript view: the whole
+ * transcript (every prompt, reply, edit, check and verdict), or the short one (one line per reply,
+ * edit, check and verdict, no prompts). Model, check and title text is shown, never obeyed.
+ */
+
+/** Model, check and title text for the transcript: lines kept, control characters shown. */
+const text = (x: unknown) => visible(String(x ?? ''), { multiline: true });
+/** The same, where it must stay on one line. */
+const one = (x: unknown) => visible(String(x ?? ''));
+
+function indent(t: string, prefix = '  '): string {
+  return t
+    .split('\n')
+    .map((l) => `${prefix}${l}`)
+    .join('\n');
+}
+
+const attemptTag = (e: TaskEvent) => (e.attempt !== undefined ? `[${e.attempt}] ` : '');
+
+/** One event of the log as transcript text (several lines), or null for events it leaves out. */
+export function transcriptOf(e: TaskEvent): string | null {
+  const at = attemptTag(e);
+  switch (e.type) {
+    case 'created':
+      return `created from ${String(e.base).slice(0, 10)} on ${one(e.branch)}`;
+    case 'status':
+      // A run's start and end: the task's status now is in the header, not in this line.
+      return e.status === 'running'
+        ? 'run started'
+        : `run ended: ${one(e.status)}${e.reason ? ` (${one(e.reason)})` : ''}`;
+    case 'feedback':
+      return `feedback from you:\n${indent(text(e.text))}`;
+    case 'prompt': {
+      const messages = (e.messages as { role: string; content: string }[]) ?? [];
+      return `${at}prompt to the ${one(e.role)}:\n${messages.map((m) => `  --- ${one(m.role)}\n${indent(text(m.content), '  ')}`).join('\n')}`;
+    }
+    case 'reply': {
+      const parts = [`${at}${one(e.role)} replied (finish ${one(e.finishReason ?? '-')}):`];
+      if (e.reasoning) parts.push(`  (reasoning)\n${indent(text(e.reasoning), '  | ')}`);
+      if (e.content) parts.push(indent(text(e.content)));
+      const calls = (e.toolCalls as { name: string; arguments: string }[]) ?? [];
+      for (const c of calls) parts.push(`  tool call ${one(c.name)} ${one(c.arguments)}`);
+      return parts.join('\n');
+    }
+    case 'edit':
+      return `${at}${e.ok ? 'applied' : 'refused'} ${one(e.tool)} ${one((e.paths as string[]).join(', '))}${e.commit ? ` (step ${e.step}, ${String(e.commit).slice(0, 10)})` : ''}${e.ok ? '' : `: ${text(e.output)}`}`;
+    case 'check':
+      return `${at}check \`${one(e.command)}\`: ${e.timedOut ? 'timed out' : `exit ${e.exitCode}`} in ${e.durationMs} ms\n${indent(text(e.output), '  | ')}`;
+    case 'verdict': {
+      const s = e.sheriff as { analysis?: string; fix?: string } | null;
+      return `${at}verdict ${one(e.verdict)}: ${e.passed ? 'passed' : 'not passed'} (${one(e.reason)})${s?.analysis ? `\n  analysis: ${text(s.analysis)}` : ''}${s?.fix ? `\n  fix: ${text(s.fix)}` : ''}`;
+    }
+    case 'oversized':
+      return `(an event of ${e.bytes} bytes was too large to show)`;
+    case 'attempt':
+      return `${at}attempt recorded as ${one(e.outcome)} (${String(e.commit).slice(0, 10)}, ${e.durationMs} ms)`;
+    default:
+      return null;
+  }
+}
+
+/** Longest piece of model or check text on a short line. */
+const SNIPPET = 100;
+
+/** The first line of `s` with words in it, shortened to `max` characters, control characters shown. */
+export function firstLine(s: unknown, max = SNIPPET): string {
+  const line =
+    String(s ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l) ?? '';
+  const shown = visible(line.replace(/\s+/g, ' '));
+  return shown.length > max ? `${shown.slice(0, max - 1)}…` : shown;
+}
+
+/** `write_file src/a.ts`: a tool call by its name and the path it names, if it names one. */
+function callOf(c: { name?: unknown; arguments?: unknown }): string {
+  let target = '';
+  try {
+    const args = JSON.parse(String(c.arguments ?? '')) as Record<string, unknown>;
+    const p = args.path ?? args.file ?? args.command;
+    if (typeof p === 'string') target = ` ${firstLine(p, 60)}`;
+  } catch {
+    // Arguments that are not JSON: the name alone says what was called.
+  }
+  return `${one(c.name)}${target}`;
+}
+
+function tokensOf(usage: unknown): string {
+  const u = usage as { promptTokens?: number; completionTokens?: number; estimated?: boolean } | undefined;
+  if (!u || typeof u.promptTokens !== 'number') return '';
+  return `, ${u.promptTokens}+${u.completionTokens ?? 0} tokens${u.estimated ? ' (estimated)' : ''}`;
+}
+
+/**
+ * One event of the log as one short line, or null for events the short transcript leaves out
+ * (prompts, which repeat the same system prompt every turn, and bookkeeping).
+ */
+export function shortLineOf(e: TaskEvent): string | null {
+  const at = attemptTag(e);
+  switch (e.type) {
+    case 'created':
+    case 'oversized':
+    case 'attempt':
+      return transcriptOf(e);
+    case 'status':
+      return e.status === 'running'
+        ? 'run started'
+        : `run ended: ${one(e.status)}${e.reason ? ` (${firstLine(e.reason)})` : ''}`;
+    case 'feedback':
+      return `feedback from you: ${firstLine(e.text)}`;
+    case 'reply': {
+      const head = `${at}${one(e.role)} replied (finish ${one(e.finishReason ?? '-')}${tokensOf(e.usage)})`;
+      const calls = (e.toolCalls as { name?: unknown; arguments?: unknown }[] | undefined) ?? [];
+      if (calls.length) return `${head}: tool calls ${calls.map(callOf).join(', ')}`;
+      const said = firstLine(e.content);
+      return `${head}: ${said || '(no text)'}`;
+    }
+    case 'edit': {
+      const paths = one(((e.paths as string[] | undefined) ?? []).join(', '));
+      if (!e.ok) return `${at}refused ${one(e.tool)}${paths ? ` ${paths}` : ''}: ${firstLine(e.output)}`;
+      // A tool that changed nothing (a read, a command) is already named in the reply's line.
+      if (!e.commit) return null;
+      return `${at}step ${e.step}: ${one(e.tool)} ${paths}`;
+    }
+    case 'check':
+      return `${at}check: ${e.timedOut ? 'timed out' : `exit ${e.exitCode}`} in ${e.durationMs} ms`;
+    case 'verdict': {
+      const s = e.sheriff as { analysis?: string } | null;
+      const why = firstLine(s?.analysis || e.reason);
+      return `${at}verdict ${one(e.verdict)}: ${e.passed ? 'passed' : 'not passed'}${why ? ` — ${why}` : ''}`;
+    }
+    default:
+      return null;
+  }
+}
+
+/** The transcript lines of a whole log: full (multi-line entries) or short (one line each). */
+export function transcriptLines(events: TaskEvent[], opts: { short?: boolean } = {}): string[] {
+  const of = opts.short ? shortLineOf : transcriptOf;
+  return events.map(of).filter((l): l is string => l !== null);
+}
