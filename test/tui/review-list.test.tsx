@@ -143,7 +143,7 @@ describe('review: keys', () => {
   });
 
   it('never gives one key two meanings on the same screen', () => {
-    const contexts: KeyContext[] = ['list', 'detail', 'diff', 'conflicts', 'merge', 'help'];
+    const contexts: KeyContext[] = ['list', 'detail', 'diff', 'transcript', 'conflicts', 'merge', 'help'];
     const probes = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ?[]{} '];
     // A plain character: no arrow, no modifier.
     const key = {} as Key;

@@ -18,6 +18,7 @@ import { Header } from './components/header.js';
 import { TaskList } from './screens/task-list.js';
 import { TaskDetail } from './screens/task-detail.js';
 import { DiffScreen } from './screens/diff-view.js';
+import { TranscriptScreen } from './screens/transcript.js';
 import { ConflictsScreen } from './screens/conflicts.js';
 import { MergeScreen } from './screens/merge.js';
 import { HelpScreen } from './screens/help.js';
@@ -38,6 +39,8 @@ function title(s: Screen): string {
       return `task ${s.id}`;
     case 'diff':
       return `task ${s.id} · diff`;
+    case 'transcript':
+      return `task ${s.id} · transcript`;
     case 'conflicts':
       return 'conflicts';
     case 'merge':
@@ -55,6 +58,8 @@ function ScreenView({ screen, active }: { screen: Screen; active: boolean }) {
       return <TaskDetail id={screen.id} active={active} />;
     case 'diff':
       return <DiffScreen id={screen.id} scopes={screen.scopes} scope={screen.scope} active={active} />;
+    case 'transcript':
+      return <TranscriptScreen id={screen.id} active={active} />;
     case 'conflicts':
       return <ConflictsScreen active={active} />;
     case 'merge':

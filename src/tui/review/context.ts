@@ -9,6 +9,7 @@ export type Screen =
   | { kind: 'list' }
   | { kind: 'detail'; id: number }
   | { kind: 'diff'; id: number; scopes: Address[]; scope: number }
+  | { kind: 'transcript'; id: number }
   | { kind: 'conflicts' }
   | { kind: 'merge'; id: number }
   | { kind: 'help' };

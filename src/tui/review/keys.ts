@@ -7,7 +7,7 @@ import type { Key } from 'ink';
  */
 
 export type KeyContext =
-  'global' | 'list' | 'detail' | 'diff' | 'conflicts' | 'merge' | 'help' | 'confirm' | 'input';
+  'global' | 'list' | 'detail' | 'diff' | 'transcript' | 'conflicts' | 'merge' | 'help' | 'confirm' | 'input';
 
 export type Action =
   | 'quit'
@@ -21,6 +21,7 @@ export type Action =
   | 'bottom'
   | 'open'
   | 'diff'
+  | 'transcript'
   | 'conflicts'
   | 'merge'
   | 'discard'
@@ -78,7 +79,7 @@ const special =
     key[name] === true;
 
 const TASK_SCREENS: KeyContext[] = ['list', 'detail'];
-const MOVING: KeyContext[] = ['list', 'detail', 'diff', 'conflicts', 'help'];
+const MOVING: KeyContext[] = ['list', 'detail', 'diff', 'transcript', 'conflicts', 'help'];
 
 export const BINDINGS: Binding[] = [
   // Everywhere (except while typing or answering a question).
@@ -110,28 +111,28 @@ export const BINDINGS: Binding[] = [
   },
   {
     action: 'pageUp',
-    contexts: ['list', 'diff', 'help'],
+    contexts: ['list', 'diff', 'transcript', 'help'],
     keys: 'PgUp b',
     help: 'page up',
     match: any(special('pageUp'), char('b')),
   },
   {
     action: 'pageDown',
-    contexts: ['list', 'diff', 'help'],
+    contexts: ['list', 'diff', 'transcript', 'help'],
     keys: 'PgDn space',
     help: 'page down',
     match: any(special('pageDown'), char(' ')),
   },
   {
     action: 'top',
-    contexts: ['list', 'detail', 'diff', 'help'],
+    contexts: ['list', 'detail', 'diff', 'transcript', 'help'],
     keys: 'Home g',
     help: 'go to the top',
     match: any(special('home'), char('g')),
   },
   {
     action: 'bottom',
-    contexts: ['list', 'detail', 'diff', 'help'],
+    contexts: ['list', 'detail', 'diff', 'transcript', 'help'],
     keys: 'End G',
     help: 'go to the bottom',
     match: any(special('end'), char('G')),
@@ -161,6 +162,14 @@ export const BINDINGS: Binding[] = [
     help: 'diff of the whole task against its base',
     hint: 'diff',
     match: char('d'),
+  },
+  {
+    action: 'transcript',
+    contexts: ['detail'],
+    keys: 'l',
+    help: "the task's transcript, one line per turn (as factory log --short)",
+    hint: 'log',
+    match: char('l'),
   },
   {
     action: 'conflicts',
@@ -362,6 +371,7 @@ const SECTION_TITLES: [KeyContext, string][] = [
   ['list', 'Task list'],
   ['detail', 'Task detail'],
   ['diff', 'Diff'],
+  ['transcript', 'Transcript'],
   ['conflicts', 'Conflicts'],
   ['merge', 'Merge'],
   ['help', 'This help'],

@@ -87,6 +87,8 @@ export function TaskDetail({ id, active }: { id: number; active: boolean }) {
           return api.push({ kind: 'diff', id, scopes, scope: scopes.length - 1 });
         case 'diff':
           return api.push({ kind: 'diff', id, scopes, scope: 0 });
+        case 'transcript':
+          return api.push({ kind: 'transcript', id });
         case 'conflicts':
           return api.push({ kind: 'conflicts' });
         case 'rollback':
