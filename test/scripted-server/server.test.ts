@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { projectRoot, tsxLoader } from '../helpers/git-repo.js';
+import { tempFolder } from '../helpers/tmp.js';
 import {
   busyFraction,
   startScriptedServer,
@@ -190,7 +190,8 @@ describe('scripts', { timeout: 5000 }, () => {
 
 describe('replies from a file', { timeout: 10000 }, () => {
   it('streams contentFile (relative to the script) in chunkChars pieces, repeat times; whole when not streaming; bodyFile raw', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'scripted-file-'));
+    const tmp = await tempFolder('scripted-file');
+    const dir = tmp.path;
     try {
       await writeFile(path.join(dir, 'reply.txt'), 'héllo \u001b[2J wörld\n');
       await writeFile(path.join(dir, 'body.sse'), ': hand-made\n\ndata: [DONE]\n\n');
@@ -221,7 +222,7 @@ describe('replies from a file', { timeout: 10000 }, () => {
       );
       expect(server.requests.map((r) => r.bytesSent)).toEqual([expect.any(Number), expect.any(Number), 27]);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await tmp.remove();
     }
   });
 });
