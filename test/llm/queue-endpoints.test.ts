@@ -114,10 +114,15 @@ describe('RequestQueue endpoints', () => {
   it('keeps trying when every endpoint is down, oldest-down first, instead of hanging', async () => {
     const a = endpoint('a', 1);
     const b = endpoint('b', 1);
-    const q = new RequestQueue([a, b], { endpointDownMs: 60_000, baseDelayMs: 1, maxDelayMs: 2, retries: 4 });
+    // Down for ten minutes: a queue that waited for an endpoint to come back would time the test out.
+    const q = new RequestQueue([a, b], {
+      endpointDownMs: 600_000,
+      baseDelayMs: 1,
+      maxDelayMs: 2,
+      retries: 4,
+    });
     const served: string[] = [];
     const err = llmError('connection', true);
-    const started = performance.now();
     await expect(
       q.run('t', async (ep) => {
         served.push(ep === a ? 'a' : 'b');
@@ -126,7 +131,6 @@ describe('RequestQueue endpoints', () => {
     ).rejects.toBe(err);
     // a fails, b is up; b fails; both down: a went down longest ago; then b; then a.
     expect(served).toEqual(['a', 'b', 'a', 'b', 'a']);
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(q.metrics().endpoints.map((e) => e.up)).toEqual([false, false]);
   });
 });
