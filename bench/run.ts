@@ -1,8 +1,9 @@
-import { mkdtemp, realpath, rm, mkdir, writeFile } from 'node:fs/promises';
-import { accessSync, constants, rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { accessSync, constants } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { dir as tempDir, setGracefulCleanup } from 'tmp-promise';
 import { parseBenchArgs, USAGE } from './args.js';
 import { formatBreakdowns, formatLine, formatNotes, formatTable } from './report.js';
 import { verdict } from './verdict.js';
@@ -56,12 +57,16 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const tmp = await realpath(await mkdtemp(path.join(scratchParent(args.tmp), 'factory-bench-')));
-  const cleanup = () => rmSync(tmp, { recursive: true, force: true });
-  const onSignal = () => {
-    cleanup();
-    process.exit(130);
-  };
+  // The scratch folder goes when the process exits, whichever way: tmp removes it on exit, and
+  // Ctrl-C becomes an exit.
+  setGracefulCleanup();
+  const scratch = await tempDir({
+    unsafeCleanup: true,
+    prefix: 'factory-bench',
+    tmpdir: scratchParent(args.tmp),
+  });
+  const tmp = scratch.path;
+  const onSignal = () => process.exit(130);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
@@ -83,7 +88,7 @@ async function main(): Promise<number> {
       });
     }
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    await scratch.cleanup();
   }
 
   console.log(`\n${formatTable(results)}\n`);

@@ -1,3 +1,5 @@
+import { createParser, type ParseError } from 'eventsource-parser';
+
 /** One thing read from a server-sent-events body. */
 export type SseItem =
   | { type: 'data'; data: string }
@@ -5,8 +7,6 @@ export type SseItem =
   | { type: 'comment'; text: string }
   /** A line no SSE field explains: the body is not an event stream (an HTML page, say). */
   | { type: 'other'; line: string };
-
-const FIELDS = new Set(['data', 'event', 'id', 'retry']);
 
 /** A line or event longer than the reader accepts (a runaway or hostile server). */
 export class SseTooLong extends Error {
@@ -16,9 +16,9 @@ export class SseTooLong extends Error {
 }
 
 /**
- * Parses an SSE body as it arrives. Written here rather than taken from the SDK because the
- * SDK's parser hides what factory must see: whether `[DONE]` came, keepalive comments, and the
- * raw text of a chunk that is not JSON.
+ * Parses an SSE body as it arrives, with eventsource-parser doing the framing. The SDK's own
+ * stream reader is not used because it hides what factory must see: whether `[DONE]` came,
+ * keepalive comments, and the raw text of a line that is not SSE at all.
  */
 export async function* parseSse(
   chunks: AsyncIterable<Uint8Array>,
@@ -26,52 +26,49 @@ export async function* parseSse(
   maxChars = Infinity,
 ): AsyncGenerator<SseItem> {
   const decoder = new TextDecoder();
-  let buffer = '';
-  let data: string[] = [];
-  let dataChars = 0;
-
-  function* line(text: string): Generator<SseItem> {
-    if (text === '') {
-      if (data.length > 0) yield { type: 'data', data: data.join('\n') };
-      data = [];
-      dataChars = 0;
-      return;
+  let ready: SseItem[] = [];
+  const bounded = Number.isFinite(maxChars);
+  const parser = createParser({
+    onEvent: (event) => {
+      if (event.data.length > maxChars) throw new SseTooLong(maxChars);
+      ready.push({ type: 'data', data: event.data });
+    },
+    onComment: (text) => ready.push({ type: 'comment', text: text.trim() }),
+    onError: (error: ParseError) => {
+      if (error.type === 'max-buffer-size-exceeded') throw new SseTooLong(maxChars);
+      // A line that names no SSE field. (A bad `retry` value is only about reconnecting: ignored.)
+      if (error.type === 'unknown-field') ready.push({ type: 'other', line: error.line ?? '' });
+    },
+    // The parser keeps the unfinished line and the event's data lines so far: bounded together.
+    ...(bounded ? { maxBufferSize: maxChars } : {}),
+  });
+  // Characters since the last line break, across chunks: a line is refused as soon as it is too
+  // long, whether it ends in this chunk or not, and each character is looked at once.
+  let lineChars = 0;
+  const guardLines = (text: string) => {
+    if (!bounded) return;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10 || c === 13) lineChars = 0;
+      else if (++lineChars > maxChars) throw new SseTooLong(maxChars);
     }
-    if (text.startsWith(':')) {
-      yield { type: 'comment', text: text.slice(1).trim() };
-      return;
-    }
-    const colon = text.indexOf(':');
-    const field = colon < 0 ? text : text.slice(0, colon);
-    const value = colon < 0 ? '' : text.slice(colon + 1).replace(/^ /, '');
-    if (field === 'data') {
-      dataChars += value.length;
-      if (dataChars > maxChars) throw new SseTooLong(maxChars);
-      data.push(value);
-    } else if (!FIELDS.has(field)) yield { type: 'other', line: text };
-  }
+  };
+  const take = () => {
+    const items = ready;
+    ready = [];
+    return items;
+  };
 
   for await (const chunk of chunks) {
     const text = decoder.decode(chunk, { stream: true });
-    // A line still without its end: no need to split the whole buffer again (that would be
-    // quadratic in a long line), only to check its size.
-    if (!/[\r\n]/.test(text) && !buffer.endsWith('\r')) {
-      buffer += text;
-      if (buffer.length > maxChars) throw new SseTooLong(maxChars);
-      continue;
-    }
-    buffer += text;
-    // A trailing '\r' may be the first half of '\r\n': keep it for the next chunk.
-    const lines = buffer.split(/\r\n|\r(?!$)|\n/);
-    buffer = lines.pop() ?? '';
-    for (const l of lines) {
-      if (l.length > maxChars) throw new SseTooLong(maxChars);
-      yield* line(l);
-    }
-    if (buffer.length > maxChars) throw new SseTooLong(maxChars);
+    guardLines(text);
+    parser.feed(text);
+    yield* take();
   }
-  buffer += decoder.decode();
-  for (const text of buffer.split(/\r\n|\r|\n/)) yield* line(text);
-  // A last event without its blank line still counts: some servers end the body right after it.
-  yield* line('');
+  const rest = decoder.decode();
+  guardLines(rest);
+  // A last line without its end, and a last event without its blank line, still count: some
+  // servers end the body right after it. Two line ends close both (extra blank lines are no-ops).
+  parser.feed(`${rest}\n\n`);
+  yield* take();
 }

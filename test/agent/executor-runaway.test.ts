@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { runCheck, type RunCheckOptions, type RunCheckResult } from '../../src/agent/executor.js';
+import { tempFolder, type TempFolder } from '../helpers/tmp.js';
 
 /**
  * The runaway suite of issue 4: commands that print without end, ignore SIGTERM, never end, or
@@ -18,17 +18,17 @@ import { runCheck, type RunCheckOptions, type RunCheckResult } from '../../src/a
 const TIMEOUT = 1500;
 const BOUND = TIMEOUT + 2000;
 const measured: string[] = [];
-const dirs: string[] = [];
+const dirs: TempFolder[] = [];
 
 afterAll(async () => {
   console.log(`runaway suite (timeout ${TIMEOUT} ms, bound ${BOUND} ms):\n  ${measured.join('\n  ')}`);
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  await Promise.all(dirs.map((d) => d.remove()));
 });
 
 async function tempDir(): Promise<string> {
-  const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'factory-runaway-')));
+  const dir = await tempFolder('factory-runaway');
   dirs.push(dir);
-  return dir;
+  return dir.path;
 }
 
 async function timed(

@@ -1,16 +1,16 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCheck } from '../../src/agent/executor.js';
+import { tempFolder, type TempFolder } from '../helpers/tmp.js';
 
-const dirs: string[] = [];
-afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+const dirs: TempFolder[] = [];
+afterAll(() => Promise.all(dirs.map((d) => d.remove())));
 
 async function tempDir(): Promise<string> {
-  const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'factory-exec-')));
+  const dir = await tempFolder('factory-exec');
   dirs.push(dir);
-  return dir;
+  return dir.path;
 }
 
 const run = async (command: string, extra: Partial<Parameters<typeof runCheck>[1]> = {}) =>

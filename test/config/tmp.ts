@@ -1,17 +1,15 @@
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach } from 'vitest';
+import { tempFolder, type TempFolder } from '../helpers/tmp.js';
 
-const made: string[] = [];
+const made: TempFolder[] = [];
 
 afterEach(async () => {
-  await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  await Promise.all(made.splice(0).map((d) => d.remove()));
 });
 
 /** A fresh directory, removed after the test. Real path, so it compares equal to what git prints. */
 export async function tempDir(): Promise<string> {
-  const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'factory-config-')));
+  const dir = await tempFolder('factory-config');
   made.push(dir);
-  return dir;
+  return dir.path;
 }

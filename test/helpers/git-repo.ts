@@ -1,9 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile, realpath } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
+import { tempFolder, type TempFolder } from './tmp.js';
 
 const cleanEnv = () => {
   const env: NodeJS.ProcessEnv = {};
@@ -21,16 +21,17 @@ export function sh(cwd: string, ...args: string[]): string {
   }).replace(/\n$/, '');
 }
 
-const temps: string[] = [];
+const temps: TempFolder[] = [];
 
+/** A fresh real-path folder, removed by `cleanupTemps()` or, at the latest, when the process exits. */
 export async function tempDir(prefix = 'factory-test-'): Promise<string> {
-  const d = await realpath(await mkdtemp(path.join(os.tmpdir(), prefix)));
+  const d = await tempFolder(prefix);
   temps.push(d);
-  return d;
+  return d.path;
 }
 
 export async function cleanupTemps(): Promise<void> {
-  await Promise.all(temps.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  await Promise.all(temps.splice(0).map((d) => d.remove()));
 }
 
 /** A fresh repo with the given files committed on `main`. */

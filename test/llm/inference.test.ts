@@ -84,7 +84,16 @@ describe('connecting to inference', () => {
     const s = await serverSandbox({ idleShutdown: 0.02 });
     cleanups.push(() => runCli(s.dir, ['server', 'stop'], s.env));
     expect((await runCli(s.dir, ['server', 'start'], s.env)).code).toBe(0);
-    await sleep(2500);
+    // A server started automatically afterwards, with the same idle time: once it has idle-stopped,
+    // the hand-started one has been idle longer, however slow the machine is.
+    const auto = await settings({ idleShutdown: 0.02 });
+    const autoState = await tempDir();
+    const autoHome = serverHome(auto.baseURL, autoState);
+    cleanups.push(() => stopServer(autoHome, 500));
+    const inf = await connectInference(auto, { daemonCommand, stateDir: autoState });
+    expect(inf.mode).toBe('front');
+    for (let i = 0; i < 300 && (await readState(autoHome)); i++) await sleep(100);
+    expect(await readState(autoHome)).toBeNull();
     const state = await readState(serverHome(s.baseURL, s.env.FACTORY_STATE_DIR!));
     expect(state?.startedBy).toBe('user');
     expect(pidAlive(state!.daemonPid)).toBe(true);

@@ -21,7 +21,8 @@ function probe(ms: number) {
 describe('RequestQueue cancellation', () => {
   it('cancelTask rejects the waiting requests, aborts the running one, and spares other tasks', async () => {
     const q = new RequestQueue([endpoint('mlx', 1)]);
-    const running = probe(1000);
+    // Ten minutes of work unless aborted: if the other task had to wait for it, the test would time out.
+    const running = probe(600_000);
     const doomed = q.run('doomed', running.work);
     const waiting = [probe(10), probe(10)];
     const doomedWaiting = waiting.map((p) => q.run('doomed', p.work));
@@ -29,7 +30,6 @@ describe('RequestQueue cancellation', () => {
     const otherResult = q.run('other', other.work);
     expect(q.metrics().total).toMatchObject({ running: 1, waiting: 3 });
 
-    const t0 = performance.now();
     expect(q.cancelTask('doomed')).toBe(3);
     for (const p of [doomed, ...doomedWaiting]) {
       const e = await p.catch((x: unknown) => x);
@@ -42,9 +42,8 @@ describe('RequestQueue cancellation', () => {
     expect(running.seen.aborted).toBe(true);
     expect(running.seen.reason).toBeInstanceOf(QueueCancelledError);
     expect(waiting.some((p) => p.seen.started)).toBe(false);
-    // The other task gets the slot as soon as the aborted work lets go of it, not after 1 s.
+    // The other task gets the slot as soon as the aborted work lets go of it.
     await expect(otherResult).resolves.toBe('done');
-    expect(performance.now() - t0).toBeLessThan(500);
     expect(q.cancelTask('doomed')).toBe(0);
     expect(q.cancelTask('never-seen')).toBe(0);
     const m = q.metrics();

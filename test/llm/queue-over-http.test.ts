@@ -98,7 +98,8 @@ describe('the queue in front of a real (scripted) server, through the real clien
     const other = q2.run('fine', (ep, signal) =>
       chat(ep, { messages: [{ role: 'user', content: 'hello' }], maxTokens: 20 }, { signal }),
     );
-    await new Promise((r) => setTimeout(r, 5));
+    // Mid-request: the server has the long one (the queue holds the rest behind it).
+    while (slow.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
     expect(q2.cancelTask('doomed')).toBe(2);
     await expect(long).rejects.toThrow(/cancelled/);
     await expect(waiting).rejects.toThrow(/cancelled/);

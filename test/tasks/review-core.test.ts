@@ -1,8 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { conflictMatrix } from '../../src/tasks/conflicts.js';
 import { diffOf } from '../../src/tasks/diff.js';
 import { requestCancel, watchCancel } from '../../src/tasks/cancel.js';
 import { acquireRunLock } from '../../src/tasks/run-lock.js';
+import { taskDir } from '../../src/tasks/paths.js';
 import { coderStreamWriter, readCoderStream } from '../../src/tasks/coder-stream.js';
 import { cleanupTemps, makeRepo, sh, writeFiles } from '../helpers/git-repo.js';
 import { taskWithAttempts } from '../helpers/engine.js';
@@ -49,11 +53,15 @@ describe('what the review screens read from the core', () => {
     await expect(requestCancel(t.repo, t.id)).rejects.toThrow(/not running/);
     const lock = await acquireRunLock(t.repo, t.id);
     const parent = new AbortController();
+    // A request left by an earlier run: the watcher clears it first. Once it is gone, that clearing
+    // is done and cannot take the request below with it.
+    const stale = path.join(taskDir(t.repo, t.id), 'cancel');
+    await writeFile(stale, 'stale\n');
     const w = watchCancel(t.repo, t.id, parent.signal);
-    await new Promise((r) => setTimeout(r, 50));
+    await expect.poll(() => existsSync(stale), { interval: 10, timeout: 10_000 }).toBe(false);
+    expect(w.signal.aborted).toBe(false);
     await requestCancel(t.repo, t.id);
-    for (let i = 0; i < 40 && !w.signal.aborted; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(w.signal.aborted).toBe(true);
+    await expect.poll(() => w.signal.aborted, { interval: 50, timeout: 10_000 }).toBe(true);
     expect(parent.signal.aborted).toBe(false);
     await w.stop();
     await lock.release();

@@ -15,22 +15,11 @@
  *   that holds worktree.dir).
  */
 import { spawn } from 'node:child_process';
-import {
-  chmod,
-  cp,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  realpath,
-  rm,
-  utimes,
-  writeFile,
-} from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { FactoryError } from '../../src/errors.js';
+import { tempFolder } from '../helpers/tmp.js';
 import { openRepo, type Repo } from '../../src/git/repo.js';
 import { DEFAULT_WORKTREE_OPTIONS, type WorktreeOptions } from '../../src/tasks/options.js';
 import { readEvents, readRecord, taskIds } from '../../src/tasks/record.js';
@@ -196,11 +185,11 @@ const pickOf = <T>(xs: T[], r: number) => xs[Math.floor(r * xs.length)]!;
 export async function runSequence(plan: SequencePlan, ro: RunOptions): Promise<void> {
   const log = ro.log ?? [];
   const stats = ro.stats;
-  const seqDir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'factory-prop-')));
+  const seq = await tempFolder('factory-prop');
   try {
-    await play(plan, ro, seqDir, log, stats);
+    await play(plan, ro, seq.path, log, stats);
   } finally {
-    await rm(seqDir, { recursive: true, force: true });
+    await seq.remove();
   }
 }
 

@@ -12,15 +12,14 @@
  * batch processes and the sequences each plays at once (default 2 and 2, sized for 2 cores).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchLine, BatchRequest } from './property-batch.js';
 import { drawSequence, type Op, type SequencePlan } from './property-ops.js';
 import { formatOps, makeTemplate, PropertyFailure, runSequence, type RunOptions } from './property-run.js';
+import { tempFolder, type TempFolder } from '../helpers/tmp.js';
 
 const RUNS = Number(process.env.FACTORY_PROPERTY_RUNS ?? 200);
 const ONE_SEED = process.env.FACTORY_PROPERTY_SEED;
@@ -32,6 +31,7 @@ const PROCESSES = Number(process.env.FACTORY_PROPERTY_PROCESSES ?? 2);
 const PER_PROCESS = Number(process.env.FACTORY_PROPERTY_PARALLEL ?? 2);
 const SHRINK_RUNS = 40;
 
+let workDir: TempFolder | undefined;
 let work: string;
 let ro: RunOptions;
 let batchScript: string;
@@ -48,7 +48,8 @@ function esbuildOfTsx(): Build {
 }
 
 beforeAll(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'factory-prop-template-'));
+  workDir = await tempFolder('factory-prop-template');
+  work = workDir.path;
   const template = path.join(work, 'template');
   await makeTemplate(template);
   // The sequences run in small bundled processes (property-batch.ts), and so does each killed
@@ -75,7 +76,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (work) await rm(work, { recursive: true, force: true });
+  await workDir?.remove();
 });
 
 interface Failure {

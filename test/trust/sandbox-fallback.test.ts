@@ -3,12 +3,13 @@
  * the start of the run; "bwrap" asked for by name is refused before anything is created. A fake
  * `bwrap` on PATH fails the way the real one does there.
  */
-import { existsSync, realpathSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectSandbox } from '../../src/agent/os-sandbox/index.js';
 import { FactoryError } from '../../src/errors.js';
 import { cleanupTemps, tempDir } from '../helpers/git-repo.js';
+import { tempFolder, type TempFolder } from '../helpers/tmp.js';
 import type { ScriptedServer } from '../../src/scripted-server/index.js';
 import {
   cli,
@@ -23,6 +24,7 @@ import {
 
 const REAL_ERROR = 'bwrap: Creating new namespace failed: Operation not permitted';
 let fakeBin: string;
+let canaryDir: TempFolder;
 let canary: string;
 let server: ScriptedServer;
 
@@ -31,13 +33,15 @@ beforeAll(async () => {
   writeFileSync(path.join(fakeBin, 'bwrap'), `#!/bin/sh\necho '${REAL_ERROR}' >&2\nexit 1\n`, {
     mode: 0o755,
   });
-  canary = realpathSync(mkdtempSync('/var/tmp/factory-sbx-fallback-'));
+  // Not under /tmp: a sandboxed check has a private /tmp.
+  canaryDir = await tempFolder('factory-sbx-fallback', '/var/tmp');
+  canary = canaryDir.path;
   server = await startInProcess('mlx', 'hello.json');
 });
 
 afterAll(async () => {
   await closeInProcess();
-  rmSync(canary, { recursive: true, force: true });
+  await canaryDir?.remove();
   await cleanupTemps();
 });
 

@@ -2,25 +2,29 @@
  * worktree.setup runs code from the repository (often `npm ci`): in the same sandbox as the
  * check, but with the network on by default, since it usually installs dependencies.
  */
-import { readFileSync, realpathSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupTemps } from '../helpers/git-repo.js';
+import { tempFolder, type TempFolder } from '../helpers/tmp.js';
 import { cli, e2eRepo, worktreeOf } from '../e2e/support.js';
 import { killMarked, settledDaemons, snapshot, stage, type Stage } from './sandbox-support.js';
 
 let s: Stage;
+let outsideDir: TempFolder;
 let outside: string;
 
 beforeAll(async () => {
   s = await stage();
-  outside = realpathSync(mkdtempSync('/var/tmp/factory-sbx-setup-'));
+  // Not under /tmp: a sandboxed command has a private /tmp.
+  outsideDir = await tempFolder('factory-sbx-setup', '/var/tmp');
+  outside = outsideDir.path;
   writeFileSync(path.join(outside, 'keep.txt'), 'keep\n');
 });
 
 afterAll(async () => {
   killMarked();
-  rmSync(outside, { recursive: true, force: true });
+  await outsideDir?.remove();
   await s.close();
   await cleanupTemps();
 });

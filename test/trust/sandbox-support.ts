@@ -3,19 +3,12 @@
  * attacker would, a fake $HOME with secrets, a canary folder outside the repository, and the
  * byte-for-byte snapshots the tests compare.
  */
-import {
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { startScriptedServer, type ScriptedServer } from '../../src/scripted-server/index.js';
 import { tempDir, writeFiles } from '../helpers/git-repo.js';
+import { tempFolder } from '../helpers/tmp.js';
 import { waitFor } from '../e2e/support.js';
 
 /** Unique sleep lengths: a process running one of them can only be this test's. */
@@ -44,7 +37,8 @@ export async function stage(): Promise<Stage> {
     '.aws/credentials': '[default]\naws_secret_access_key = sandbox-aws-secret\n',
     'notes/private.txt': PRIVATE_NOTE,
   });
-  const canary = realpathSync(mkdtempSync('/var/tmp/factory-sbx-canary-'));
+  const canaryDir = await tempFolder('factory-sbx-canary', '/var/tmp');
+  const canary = canaryDir.path;
   writeFileSync(path.join(canary, 'keep.txt'), 'canary\n');
   let connections = 0;
   const server: Server = createServer((socket) => {
@@ -60,7 +54,7 @@ export async function stage(): Promise<Stage> {
     connections: () => connections,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      rmSync(canary, { recursive: true, force: true });
+      await canaryDir.remove();
     },
   };
 }

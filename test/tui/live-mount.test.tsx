@@ -41,9 +41,8 @@ describe('startLiveView', () => {
     run.callbacks.onEvent(t, phase(1, 'coder'));
     run.callbacks.onCoderText(t, 'thinking out loud');
     run.note('a notice');
-    await new Promise((r) => setTimeout(r, 150));
-    expect(source.mock.calls.length).toBeGreaterThan(2);
-    expect(term.output).toContain('33.0');
+    await expect.poll(() => source.mock.calls.length, { timeout: 10_000 }).toBeGreaterThan(2);
+    await expect.poll(() => term.output, { timeout: 10_000 }).toContain('33.0');
     expect(term.output).toContain('thinking out loud');
     expect(term.output).toContain('a notice');
 
