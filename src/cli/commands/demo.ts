@@ -58,7 +58,7 @@ export function register(program: Command): void {
         const command = scriptedModelCommand('fixtures/scripts/demo.json');
         // Removed at the end, or at exit after a second Ctrl-C, unless the user keeps it.
         if (!o.keep) setGracefulCleanup();
-        const tmp = await tempDir({ prefix: 'factory-demo-', unsafeCleanup: true });
+        const tmp = await tempDir({ prefix: 'factory-demo', unsafeCleanup: true });
         try {
           await runDemo(await realpath(tmp.path), command, o);
         } finally {
