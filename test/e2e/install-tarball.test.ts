@@ -63,6 +63,8 @@ let home: string;
 let tmp: string;
 let userEnv: NodeJS.ProcessEnv;
 let installMs = 0;
+let tarball: string;
+let npmEnv: NodeJS.ProcessEnv;
 
 /** `factory …` as the user types it: the installed bin, found on PATH. */
 const factory = (cwd: string, args: string[], ms = 120_000) => run('factory', args, cwd, userEnv, ms);
@@ -79,7 +81,7 @@ beforeAll(async () => {
   tmp = path.join(root, 'tmp');
   await Promise.all([prefix, home, tmp].map((d) => mkdir(d)));
 
-  const npmEnv: NodeJS.ProcessEnv = {
+  npmEnv = {
     ...networkEnv(),
     PATH: systemPath().join(path.delimiter),
     HOME: home,
@@ -111,19 +113,11 @@ beforeAll(async () => {
     files.filter((f) => /^(fixtures\/(?!demo-repo\/|scripts\/demo\.json$)|test\/|src\/)/.test(f)),
   ).toEqual([]);
 
+  tarball = path.join(root, info!.filename);
   const t0 = Date.now();
   const installed = await run(
     'npm',
-    [
-      'install',
-      '--global',
-      '--prefix',
-      prefix,
-      path.join(root, info!.filename),
-      '--prefer-offline',
-      '--no-audit',
-      '--no-fund',
-    ],
+    ['install', '--global', '--prefix', prefix, tarball, '--prefer-offline', '--no-audit', '--no-fund'],
     root,
     npmEnv,
     300_000,
@@ -199,6 +193,15 @@ describe('the packed package, installed into an empty prefix', () => {
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/^1\s+passed/m);
     expect(list.stdout).toMatch(/^2\s+passed/m);
+  });
+
+  it('runs from npx too: the one bin of the package, whatever its name', async () => {
+    // As `npx factory-agent --version` does with the published package.
+    // `./`: npx reads a relative tarball path as a package, an absolute one as a command to run.
+    const spec = `./${path.basename(tarball)}`;
+    const r = await run('npx', ['--yes', '--prefer-offline', spec, '--version'], root, npmEnv, 300_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
   });
 
   it('factory init in a fresh repo writes a $schema that resolves on any machine', async () => {
