@@ -28,9 +28,36 @@ async function hasNpmTests(dir: string): Promise<boolean> {
   }
 }
 
+/** A line `[name]` opening a section of an INI or TOML file (spaces inside the brackets allowed). */
+function hasSection(text: string | undefined, names: readonly string[]): boolean {
+  if (text === undefined) return false;
+  return text.split(/\r?\n/).some((line) => {
+    const m = /^\s*\[\s*([^\]]+?)\s*\]\s*(#.*)?$/.exec(line);
+    return m !== null && names.includes(m[1]!);
+  });
+}
+
+/** pytest's own config places, each in the section pytest reads. */
+async function hasPytestConfig(dir: string): Promise<boolean> {
+  if (await exists(path.join(dir, 'pytest.ini'))) return true;
+  const at = (f: string) => read(path.join(dir, f));
+  return (
+    hasSection(await at('pyproject.toml'), ['tool.pytest.ini_options', 'tool.pytest']) ||
+    hasSection(await at('setup.cfg'), ['tool:pytest']) ||
+    hasSection(await at('tox.ini'), ['pytest'])
+  );
+}
+
+/** pytest's default test file names (`test_*.py`, `*_test.py`), looked for at the top level. */
+const PYTEST_FILE = /^(test_.*|.*_test)\.py$/;
+
 async function hasPythonTests(dir: string): Promise<boolean> {
-  for (const f of ['pytest.ini', 'pyproject.toml', 'setup.cfg', 'tox.ini']) {
-    if (await exists(path.join(dir, f))) return true;
+  if (await hasPytestConfig(dir)) return true;
+  try {
+    const top = await readdir(dir, { withFileTypes: true });
+    if (top.some((e) => e.isFile() && PYTEST_FILE.test(e.name))) return true;
+  } catch {
+    return false;
   }
   try {
     const files = await readdir(path.join(dir, 'tests'), { recursive: true });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { packageFile } from '../package-root.js';
 import { z } from 'zod';
 import { configSchema } from './schema.js';
@@ -16,4 +17,24 @@ export function buildJsonSchema(): Record<string, unknown> {
 /** schema.json at the package root. */
 export function jsonSchemaPath(): string {
   return packageFile('schema.json');
+}
+
+/** factory's own package name and version, as published. */
+function publishedPackage(): { name: string; version: string } {
+  const pkg = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
+  return { name: pkg.name, version: pkg.version };
+}
+
+/** schema.json of a repo that has factory as a dev dependency, relative to the repo's top level. */
+export function localSchemaRef(): string {
+  return `./node_modules/${publishedPackage().name}/schema.json`;
+}
+
+/** schema.json of this version as published, for repos without factory in node_modules. */
+export function publishedSchemaURL(): string {
+  const { name, version } = publishedPackage();
+  return `https://unpkg.com/${name}@${version}/schema.json`;
 }

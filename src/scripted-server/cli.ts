@@ -4,8 +4,9 @@ import type { Dialect } from './dialects.js';
 
 /**
  * The scripted server as a model-server command, for `factory server start` in tests and the
- * demo: `node --import tsx test/scripted-server/cli.ts --host {host} --port {port} --script
- * fixtures/scripts/hello.json --dialect mlx`. Serves until SIGTERM or SIGINT.
+ * demo (the demo model, built to dist/): `node dist/scripted-server/cli.js --host {host} --port
+ * {port} --script fixtures/scripts/hello.json --dialect mlx`, or `src/scripted-server/cli.ts`
+ * under tsx in a checkout. Serves until SIGTERM or SIGINT.
  */
 const usage =
   'usage: cli.ts --script <file> [--dialect mlx|llamacpp|ollama|openai] [--host H] [--port N] [--model NAME]\n' +

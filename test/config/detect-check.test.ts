@@ -30,13 +30,49 @@ describe('detectCheck', () => {
     expect(await detectCheck(await repoWith({ 'package.json': '{ not json' }))).toBeNull();
   });
 
-  it('finds pytest from its config files or a tests/ dir with Python files', async () => {
-    for (const f of ['pyproject.toml', 'pytest.ini', 'setup.cfg', 'tox.ini']) {
-      expect(await detectCheck(await repoWith({ [f]: '' })), f).toBe('pytest');
+  it('finds pytest from pytest.ini and the pytest section of pyproject.toml, setup.cfg or tox.ini', async () => {
+    const configs: Record<string, string> = {
+      'pytest.ini': '',
+      'pyproject.toml': '[project]\nname = "x"\n\n[tool.pytest.ini_options]\naddopts = "-q"\n',
+      'setup.cfg': '[metadata]\nname = x\n[tool:pytest]\ntestpaths = t\n',
+      'tox.ini': '[tox]\nenvlist = py3\n[pytest]\naddopts = -q\n',
+    };
+    for (const [f, text] of Object.entries(configs)) {
+      expect(await detectCheck(await repoWith({ [f]: text })), f).toBe('pytest');
     }
+    // pytest 9 reads a native [tool.pytest] table too.
+    const native = '[tool.pytest]\nminversion = "9.0"\n';
+    expect(await detectCheck(await repoWith({ 'pyproject.toml': native }))).toBe('pytest');
+    expect(
+      await detectCheck(await repoWith({ 'pyproject.toml': '[ tool.pytest.ini_options ]  # ok\n' })),
+    ).toBe('pytest');
+  });
+
+  it('does not take a Python config without a pytest section for a pytest project', async () => {
+    const noPytest: Record<string, string> = {
+      'pyproject.toml': '[project]\nname = "x"\n[tool.ruff]\nline-length = 100\n',
+      'setup.cfg': '[metadata]\nname = x\n[flake8]\nmax-line-length = 100\n',
+      'tox.ini': '[tox]\nenvlist = py3\n[testenv]\ncommands = pytest\n',
+    };
+    for (const [f, text] of Object.entries(noPytest)) {
+      expect(await detectCheck(await repoWith({ [f]: text })), f).toBeNull();
+    }
+    // A section name inside a value or a comment is no section.
+    const mention = 'description = "see [tool.pytest.ini_options]"\n# [tool.pytest]\n';
+    expect(await detectCheck(await repoWith({ 'pyproject.toml': mention }))).toBeNull();
+  });
+
+  it('finds pytest from top-level test_*.py or *_test.py files, or a tests/ dir with Python files', async () => {
+    expect(await detectCheck(await repoWith({ 'test_app.py': 'def test_a(): pass\n' }))).toBe('pytest');
+    expect(await detectCheck(await repoWith({ 'app_test.py': 'def test_a(): pass\n' }))).toBe('pytest');
     expect(await detectCheck(await repoWith({ 'tests/test_a.py': 'def test_a(): pass\n' }))).toBe('pytest');
     expect(await detectCheck(await repoWith({ 'tests/unit/test_b.py': '' }))).toBe('pytest');
-    expect(await detectCheck(await repoWith({ 'tests/readme.md': '' }))).toBeNull();
+    // Not test files by pytest's default names, or not at the top level.
+    for (const f of ['app.py', 'testing.py', 'test_notes.txt', 'src/test_deep.py', 'tests/readme.md']) {
+      expect(await detectCheck(await repoWith({ [f]: '' })), f).toBeNull();
+    }
+    // A directory named like a test file is no test file.
+    expect(await detectCheck(await repoWith({ 'test_data.py/readme.md': '' }))).toBeNull();
   });
 
   it('finds cargo test and go test', async () => {

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import path from 'node:path';
 import { leaves } from '../../config/fields.js';
-import { loadConfig } from '../../config/load.js';
+import { loadConfig, REPO_CONFIG_FILE, userConfigPath } from '../../config/load.js';
+import { parseSettings, writeSettings } from '../../config/write-settings.js';
 import { refuse } from '../../errors.js';
 import { openRepo } from '../../git/repo.js';
 import { action, emit } from '../action.js';
@@ -9,30 +11,28 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function parseSets(sets: string[]): { flags: Record<string, string>; flagNames: Record<string, string> } {
-  const flags: Record<string, string> = {};
-  const flagNames: Record<string, string> = {};
-  for (const s of sets) {
-    const eq = s.indexOf('=');
-    if (eq <= 0) throw refuse(`--set ${s}: expected key=value, e.g. --set agent.maxAttempts=3`);
-    const key = s.slice(0, eq).trim();
-    flags[key] = s.slice(eq + 1);
-    flagNames[key] = `--set ${key}`;
-  }
-  return { flags, flagNames };
-}
-
 function valueAt(config: unknown, path: readonly string[]): unknown {
   return path.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], config);
 }
 
-async function showConfig(opts: { set: string[]; json?: boolean }): Promise<void> {
-  // Outside a repository there is no .factoryrc.json, but the other layers still apply.
-  const repoRoot = await openRepo(process.cwd()).then(
+interface ConfigOptions {
+  set: string[];
+  user?: boolean;
+  json?: boolean;
+}
+
+/** The repository's top level, or undefined outside one. */
+async function repoRootOf(cwd: string): Promise<string | undefined> {
+  return openRepo(cwd).then(
     (r) => r.root,
     () => undefined,
   );
-  const { config, sources } = await loadConfig({ repoRoot, ...parseSets(opts.set) });
+}
+
+async function showConfig(opts: ConfigOptions): Promise<void> {
+  // Outside a repository there is no .factoryrc.json, but the other layers still apply.
+  const repoRoot = await repoRootOf(process.cwd());
+  const { config, sources } = await loadConfig({ repoRoot });
   emit(opts.json, { config, sources }, () => {
     const rows = leaves().map((l) => [
       `${l.key} = ${JSON.stringify(valueAt(config, l.path))}`,
@@ -44,11 +44,46 @@ async function showConfig(opts: { set: string[]; json?: boolean }): Promise<void
   });
 }
 
+/** Like `git config key value`: into the repo's .factoryrc.json, or the user config with --user. */
+async function setConfig(opts: ConfigOptions): Promise<void> {
+  const settings = parseSettings(opts.set);
+  const repoRoot = await repoRootOf(process.cwd());
+  let file: string;
+  if (opts.user) file = userConfigPath();
+  else if (repoRoot) file = path.join(repoRoot, REPO_CONFIG_FILE);
+  else
+    throw refuse(
+      'not in a git repository: --set writes its .factoryrc.json',
+      'use --user for your user config',
+    );
+  const data = await writeSettings(file, file, settings, opts.user ? undefined : repoRoot);
+  const written = Object.fromEntries(settings.map((s) => [s.key, valueAt(data, s.key.split('.'))]));
+  emit(opts.json, { path: file, set: written }, () =>
+    Object.entries(written)
+      .map(([k, v]) => `${file}: ${k} = ${JSON.stringify(v)}`)
+      .join('\n'),
+  );
+}
+
 export function register(program: Command): void {
   program
     .command('config')
-    .description('show the effective configuration and where each value comes from')
-    .option('--set <key=value>', 'override a setting, e.g. agent.maxAttempts=3 (repeatable)', collect, [])
-    .option('--json', 'print {config, sources} as JSON')
-    .action(action(showConfig));
+    .description(
+      `show the effective configuration and where each value comes from; --set writes ${REPO_CONFIG_FILE}`,
+    )
+    .option(
+      '--set <key=value>',
+      `write a setting into this repo's ${REPO_CONFIG_FILE}, e.g. agent.maxAttempts=3 (repeatable)`,
+      collect,
+      [],
+    )
+    .option('--user', 'with --set: write the user config (~/.config/factory/config.json) instead')
+    .option('--json', 'print {config, sources} as JSON (with --set: {path, set})')
+    .action(
+      action(async (opts: ConfigOptions) => {
+        if (opts.set.length) return setConfig(opts);
+        if (opts.user) throw refuse('--user goes with --set: factory config --user --set key=value');
+        return showConfig(opts);
+      }),
+    );
 }
