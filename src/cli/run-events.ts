@@ -16,7 +16,22 @@ export type RunEvent = { t: string; type: string } & Record<string, unknown>;
 const TAIL = 2000;
 const SUMMARY = 200;
 
+/** Set once the reader of stdout has gone away (`factory task --json --events | head -1`). */
+let readerGone = false;
+
+/**
+ * A reader that leaves must not crash a run half-way through an attempt: the run goes on to its
+ * end (every step is committed as usual) and writes nothing more to stdout.
+ */
+function watchStdout(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    readerGone = true;
+  });
+}
+
 export function writeEvent(e: Record<string, unknown> & { type: string }): void {
+  if (readerGone) return;
   const { type, ...rest } = e;
   process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), type, ...rest })}\n`);
 }
@@ -119,6 +134,7 @@ export function eventCallbacks(): Pick<
   RunnerOptions,
   'onEvent' | 'onStart' | 'onCreated' | 'onFinish' | 'onNotice'
 > {
+  watchStdout();
   return {
     onCreated: (r) => writeEvent({ type: 'created', ...taskFields(r), base: r.base, baseName: r.baseName }),
     onStart: (r) => writeEvent({ type: 'started', ...taskFields(r), worktree: r.worktree }),

@@ -141,6 +141,26 @@ describe('factory task --json --events', () => {
     });
   });
 
+  it('finishes the run when the reader leaves early (| head -1), writing nothing more', async () => {
+    const server = await startInProcess('openai', 'e2e-events.json');
+    const repo = await e2eRepo(
+      { 'check.sh': CHECK },
+      { server: inProcessServer(server), check: 'sh check.sh', agent: { maxAttempts: 1, tools: 'native' } },
+    );
+    const run = spawnCli(repo.dir, ['task', 'Create alpha.txt', '--json', '--events']);
+    let out = '';
+    run.child.stdout!.on('data', (b) => (out += b));
+    await waitFor('the started event', 40_000, () => parse(out).some((e) => e.type === 'started'));
+    // The reader goes away: every later write by factory meets a closed pipe (EPIPE).
+    run.child.stdout!.destroy();
+    writeFileSync(path.join(worktreeOf(repo.dir, 1), 'gate'), '');
+    const r = await exitWithin(run, 40_000);
+    expect(r.stderr).not.toMatch(/EPIPE|unexpected error/);
+    expect(r.code, r.stderr).toBe(1);
+    const listed = await exitWithin(spawnCli(repo.dir, ['list', '--json']), 30_000);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: 1, status: 'failed' })]);
+  });
+
   it('refuses --events without --json (exit 2), before anything is created', async () => {
     const repo = await e2eRepo({}, { server: { command: null }, check: 'true' });
     const run = await exitWithin(spawnCli(repo.dir, ['task', 'Create alpha.txt', '--events']), 30_000);
