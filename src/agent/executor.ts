@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { execa } from 'execa';
 import { OutputCapture } from './exec-capture.js';
 import { checkEnv } from './exec-env.js';
 import { fdTarget } from './exec-procs.js';
 import { ProcessTree } from './exec-tree.js';
-import { explainFailure, wrapCommand, type SandboxPlan } from './os-sandbox/index.js';
+import { explainFailure, wrapCommand, type SandboxPlan, type SpawnSpec } from './os-sandbox/index.js';
 import type { ExecResult } from './types.js';
 
 export { scrubEnv, checkEnv, isSecretName } from './exec-env.js';
@@ -83,21 +84,18 @@ export async function runCheck(command: string, opts: RunCheckOptions): Promise<
   const plan = opts.sandbox;
   const env = checkEnv(opts.env ?? process.env, { allow: plan?.envAllow, deny: plan?.envDeny });
   const spec = wrapCommand(command, opts.cwd, env, plan);
-  let child: ChildProcess;
+  let child: ReturnType<typeof startCheck>;
   try {
-    child = spawn(spec.file, spec.args, {
-      cwd: opts.cwd,
-      env: spec.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = startCheck(spec, opts.cwd);
   } catch (e) {
+    // execa refuses some commands before spawning (a NUL byte in an argument, say).
     return notRun(`factory: cannot run the check: ${(e as Error).message}\n`);
   }
   const pid = child.pid;
   if (pid === undefined) {
-    const err = await new Promise<Error>((r) => child.once('error', r));
-    return notRun(`factory: cannot run the check: ${err.message}\n`);
+    // Never spawned: execa's result (never a rejection, see `reject: false`) says why.
+    const failed = await child;
+    return notRun(`factory: cannot run the check: ${failed.originalMessage ?? failed.shortMessage}\n`);
   }
   try {
     opts.onSpawn?.(pid);
@@ -109,6 +107,35 @@ export async function runCheck(command: string, opts: RunCheckOptions): Promise<
   const result = await supervise(child, pid, pipes, command, opts, t0);
   // Also when it exited 0: `cmd || true` hides a blocked write from the exit code, not the output.
   return plan ? withSandboxNotes(result, plan, opts.cwd) : result;
+}
+
+/**
+ * execa starts the check; factory supervises it (`supervise`). The options that matter:
+ * - `detached`: the shell leads a new session and process group, the handle `ProcessTree` kills
+ *   as a whole. execa's own `timeout` and `cancelSignal` are not used: they signal the shell's pid
+ *   alone, and whatever it started would run on.
+ * - `env` with `extendEnv: false`: exactly the scrubbed environment; execa's default would lay it
+ *   over factory's own, secrets included.
+ * - `buffer: false`: execa keeps nothing; `OutputCapture` keeps head and tail within the byte cap
+ *   (execa's `maxBuffer` keeps only the head and fails the run), reading the two pipes as data arrives.
+ * - `reject: false`: a failing check is a result, not an error.
+ * - `cleanup: false`: execa skips it for a detached child anyway, and it would reach only the shell.
+ *   A check outlives a killed factory only unsandboxed: bwrap's `--die-with-parent` ends a
+ *   sandboxed one, and `onSpawn` records the group for crash recovery.
+ */
+function startCheck(spec: SpawnSpec, cwd: string) {
+  return execa(spec.file, spec.args, {
+    cwd,
+    env: spec.env,
+    extendEnv: false,
+    detached: true,
+    cleanup: false,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+  });
 }
 
 /**
@@ -128,8 +155,16 @@ function withSandboxNotes(result: RunCheckResult, plan: SandboxPlan, cwd: string
   };
 }
 
+/** What `supervise` uses of the subprocess: execa's, which is a node ChildProcess with streams. */
+interface Supervised {
+  stdout: Readable;
+  stderr: Readable;
+  on(event: 'error', listener: (e: Error) => void): unknown;
+  once(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+}
+
 async function supervise(
-  child: ChildProcess,
+  child: Supervised,
   pid: number,
   pipes: Set<string>,
   command: string,
@@ -137,7 +172,7 @@ async function supervise(
   t0: number,
 ): Promise<RunCheckResult> {
   const capture = new OutputCapture(opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
-  const streams = [child.stdout!, child.stderr!];
+  const streams = [child.stdout, child.stderr];
   let open = streams.length;
   const closed = new Promise<void>((resolve) => {
     for (const s of streams) {
@@ -155,6 +190,8 @@ async function supervise(
     }
   });
   child.on('error', () => {});
+  // The shell's `exit`, not execa's promise: that one also waits for both pipes to close, which a
+  // process left behind (`server &`) can hold off for ever; the exit is the moment to kill it.
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const exited = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {

@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
+import { execa } from 'execa';
+import { outputFd } from '../output-fd.js';
 import type { Repo } from '../git/repo.js';
 import { taskDir } from '../tasks/paths.js';
 import { resumableTask } from '../tasks/resumable.js';
@@ -28,13 +29,21 @@ export async function resumeInBackground(
   const fd = openSync(log, 'a');
   try {
     const [program, ...args] = cli;
-    const child = spawn(program!, [...args, 'resume', String(id), '--feedback', feedback, '--json'], {
+    // It must outlive the review: detached, never ended by execa when this process exits, not
+    // keeping it alive. One that cannot start comes back without a pid, as before: with
+    // `reject: false` execa's promise of the result never rejects, so nothing is thrown later.
+    const child = execa(program!, [...args, 'resume', String(id), '--feedback', feedback, '--json'], {
       cwd: repo.root,
       detached: true,
-      stdio: ['ignore', fd, fd],
+      cleanup: false,
+      stdin: 'ignore',
+      stdout: outputFd(fd),
+      stderr: outputFd(fd),
+      buffer: false,
+      reject: false,
       env: process.env,
+      extendEnv: false,
     });
-    child.on('error', () => undefined);
     child.unref();
     return { pid: child.pid, log };
   } finally {

@@ -1,9 +1,10 @@
 import { cp, lstat, mkdir, symlink, open, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { execa } from 'execa';
 import { git, gitEnv } from './run.js';
 import { FactoryError, refuse } from '../errors.js';
+import { outputFd } from '../output-fd.js';
 import type { Repo } from './repo.js';
 import { sourceInside, targetInside } from './confine.js';
 import { writeCopiedList } from './protected-paths.js';
@@ -111,16 +112,24 @@ async function runSetup(
   const log = await open(logFile, 'a');
   try {
     await log.write(`$ ${command}\n`);
-    const code = await new Promise<number>((resolve, reject) => {
-      const spec = wrap ? wrap(command, dir, gitEnv()) : { file: 'sh', args: ['-c', command], env: gitEnv() };
-      const child = spawn(spec.file, spec.args, {
-        cwd: dir,
-        env: spec.env,
-        stdio: ['ignore', log.fd, log.fd],
-      });
-      child.on('error', reject);
-      child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
+    const spec = wrap ? wrap(command, dir, gitEnv()) : { file: 'sh', args: ['-c', command], env: gitEnv() };
+    const r = await execa(spec.file, spec.args, {
+      cwd: dir,
+      // Exactly the environment given (git's, or the sandbox's scrubbed one), not laid over factory's.
+      env: spec.env,
+      extendEnv: false,
+      stdin: 'ignore',
+      stdout: outputFd(log.fd),
+      stderr: outputFd(log.fd),
+      // The exit code is judged below; the output is in the log, not in memory.
+      reject: false,
+      buffer: false,
+      // Part of this run: if factory exits meanwhile, execa ends the setup shell too.
+      cleanup: true,
     });
+    // Never spawned (a missing sandbox program, say): that is an error, not an exit code.
+    if (r.exitCode === undefined && r.signal === undefined) throw r.cause ?? new Error(r.shortMessage);
+    const code = r.exitCode ?? 128;
     if (code === 127)
       throw refuse(
         `setup command not found: ${command} (see ${logFile})`,

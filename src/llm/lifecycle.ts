@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdir, open } from 'node:fs/promises';
+import { execa } from 'execa';
 import { FactoryError, refuse } from '../errors.js';
+import { outputFd } from '../output-fd.js';
 import { killGroup } from './process-group.js';
 import { logFile, pidAlive, readState, removeState, type ServerState } from './state.js';
 import type { DaemonConfig } from './daemon.js';
@@ -57,10 +58,18 @@ export async function startServer(opts: StartOptions): Promise<ServerState> {
   await mkdir(dir, { recursive: true });
   const log = await open(logFile(dir), 'a');
   const [program, ...args] = opts.daemonCommand;
-  const child = spawn(program!, [...args, JSON.stringify(opts.config)], {
+  // The supervisor outlives this command: detached (its own session, no terminal signals), never
+  // ended by execa when this process exits, not keeping it alive, its output straight into the log.
+  const child = execa(program!, [...args, JSON.stringify(opts.config)], {
     detached: true,
-    stdio: ['ignore', log.fd, log.fd],
+    cleanup: false,
+    stdin: 'ignore',
+    stdout: outputFd(log.fd),
+    stderr: outputFd(log.fd),
+    buffer: false,
+    reject: false,
     env: process.env,
+    extendEnv: false,
   });
   child.unref();
   await log.close();

@@ -8,6 +8,7 @@ import { discardTask } from '../../src/tasks/discard.js';
 import { readRecord } from '../../src/tasks/record.js';
 import { cleanupTemps, makeRepo, runCli, sh, tempDir, writeFiles } from '../helpers/git-repo.js';
 import { W } from '../helpers/engine.js';
+import type { SandboxPlan } from '../../src/agent/os-sandbox/index.js';
 
 afterAll(cleanupTemps);
 
@@ -128,6 +129,27 @@ describe('making the worktree runnable', () => {
     expect(missing.stderr).toContain('setup command not found: no-such-tool-xyz --init');
     const list = await runCli(dir, ['list', '--json']);
     expect(JSON.parse(list.stdout).map((t: { status: string }) => t.status)).toEqual(['failed', 'failed']);
+  });
+
+  it('stops with the reason when the program that runs setup cannot start at all', async () => {
+    const dir = await makeRepo();
+    const repo = await openRepo(dir);
+    // A sandbox program that vanished after detection: nothing runs, so there is no exit code.
+    const setupSandbox: SandboxPlan = {
+      kind: 'bwrap',
+      program: path.join(dir, 'no-such-bwrap'),
+      writable: [],
+      readable: [],
+      network: true,
+      home: dir,
+      envAllow: [],
+      envDeny: [],
+    };
+    await expect(createTask(repo, { ...W, setup: 'true' }, { title: 'x', setupSandbox })).rejects.toThrow(
+      /no-such-bwrap ENOENT/,
+    );
+    const list = await runCli(dir, ['list', '--json']);
+    expect(JSON.parse(list.stdout).map((t: { status: string }) => t.status)).toEqual(['failed']);
   });
 
   it('initialises submodules in the worktree', async () => {

@@ -55,6 +55,18 @@ describe('trust: sandbox fallback when bwrap cannot create namespaces', () => {
     expect(d.notice).toContain('unsandboxed');
   });
 
+  it('a bwrap that cannot even be started falls back with the reason it did not start', async () => {
+    const broken = await tempDir('factory-sbx-badbin-');
+    // Executable, so it is found on PATH, but its interpreter does not exist: spawn fails.
+    writeFileSync(path.join(broken, 'bwrap'), '#!/no/such/interpreter\n', { mode: 0o755 });
+    const d = detectSandbox('auto', {
+      platform: 'linux',
+      env: { PATH: `${broken}${path.delimiter}/usr/bin:/bin` },
+    });
+    expect(d.kind).toBe('none');
+    expect(d.notice).toMatch(/bwrap cannot run here: spawnSync .*bwrap ENOENT/);
+  });
+
   it('bwrap named explicitly is refused (exit code 2) with the reason', () => {
     let err: unknown;
     try {

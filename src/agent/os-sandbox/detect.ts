@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import { execaSync } from 'execa';
 import { refuse } from '../../errors.js';
 import type { SandboxKind, SandboxMode } from './types.js';
 
@@ -49,16 +49,15 @@ const probed = new Map<string, string | null>();
 function probe(kind: 'bwrap' | 'seatbelt', program: string): string | null {
   const key = `${kind}:${program}`;
   if (!probed.has(key)) {
-    const r = spawnSync(program, PROBES[kind], {
-      encoding: 'utf8',
-      timeout: 10_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const why = r.error
-      ? r.error.message
-      : r.status === 0
-        ? null
-        : (r.stderr || r.stdout).trim().split('\n')[0] || `exit ${r.status ?? r.signal}`;
+    // Synchronous: detection happens once per process, before anything runs.
+    const r = execaSync(program, PROBES[kind], { timeout: 10_000, stdin: 'ignore', reject: false });
+    const why = r.timedOut
+      ? 'the probe did not finish within 10 s'
+      : r.exitCode === undefined && r.signal === undefined
+        ? (r.originalMessage ?? r.shortMessage ?? 'it did not start') // never spawned
+        : !r.failed
+          ? null
+          : (r.stderr || r.stdout).trim().split('\n')[0] || `exit ${r.exitCode ?? r.signal}`;
     probed.set(key, why);
   }
   return probed.get(key)!;

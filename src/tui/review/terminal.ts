@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execaSync } from 'execa';
 
 /** The terminal side of the review: the alternate screen, the clipboard, and lending the tty to a shell. */
 
@@ -36,7 +36,7 @@ export interface ShellTerminal {
 
 /**
  * Hands the terminal to an interactive shell in `cwd` and takes it back when the shell exits.
- * spawnSync blocks the event loop, so Ink neither draws nor reads keys meanwhile; raw mode is
+ * execaSync blocks the event loop, so Ink neither draws nor reads keys meanwhile; raw mode is
  * switched off for the shell and back on for Ink.
  */
 export function runShell(cwd: string, term: ShellTerminal, shell = process.env.SHELL || '/bin/sh'): void {
@@ -47,8 +47,10 @@ export function runShell(cwd: string, term: ShellTerminal, shell = process.env.S
   const raw = stdin.isTTY && stdin.isRaw;
   if (raw) stdin.setRawMode(false);
   try {
-    const r = spawnSync(shell, [], { cwd, stdio: 'inherit', env: process.env });
-    if (r.error) throw r.error;
+    // The shell's exit code is the user's business (`exit 1` is a way to leave); only a shell that
+    // could not start is an error.
+    const r = execaSync(shell, [], { cwd, stdio: 'inherit', reject: false });
+    if (r.exitCode === undefined && r.signal === undefined) throw r.cause ?? new Error(r.shortMessage);
   } finally {
     if (raw) stdin.setRawMode(true);
     stdout.write(ALT_ON + CLEAR);
