@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { GitConstructError, GitPluginError } from 'simple-git';
+import { GitConstructError, GitPluginError, type SimpleGit, type StatusResult } from 'simple-git';
 import { FactoryError } from '../errors.js';
 import { FILE_PROTOCOL, gitFor, withCall, type GitCall } from './simple.js';
 
@@ -54,20 +54,21 @@ function cannotRun(cwd: string, why: string): FactoryError {
     : new FactoryError(`cannot run git in ${cwd}: the directory does not exist`);
 }
 
-/**
- * Runs git through the simple-git instance for `opts.cwd` (src/git/simple.ts: hardening, stripped
- * environment, guards, process limit). Throws GitError on a non-zero exit unless `allowFail`.
- */
-export async function git(args: string[], opts: GitOptions): Promise<GitResult> {
+/** One call on the instance for `opts.cwd`, with its stdin; what it returned, its stderr and exit code. */
+async function run<T>(
+  args: string[],
+  opts: GitOptions,
+  fn: (g: SimpleGit) => PromiseLike<T>,
+): Promise<{ value: T; stderr: string; code: number }> {
   const settings = globalConfig(args);
   const hardened = settings.find((c) => HARDENED_KEYS.has(c.split('=')[0]!.trim().toLowerCase()));
   if (hardened !== undefined)
     throw new FactoryError(`git ${args.join(' ')} refused: ${hardened} would undo factory's hardening`);
   const call: GitCall = { input: opts.input };
-  let stdout: string;
+  let value: T;
   try {
     const g = gitFor(opts.cwd, { env: opts.env, fileProtocol: settings.includes(FILE_PROTOCOL) });
-    stdout = await withCall(call, () => g.raw(args));
+    value = await withCall(call, () => fn(g));
   } catch (e) {
     if (e instanceof GitConstructError) throw cannotRun(opts.cwd, 'no working directory');
     if (e instanceof GitPluginError) throw new FactoryError(`git ${args.join(' ')} refused: ${e.message}`);
@@ -77,8 +78,28 @@ export async function git(args: string[], opts: GitOptions): Promise<GitResult> 
   if (!r) throw new FactoryError(`git ${args.join(' ')} ended without a result`);
   // Below zero is no git exit code: the process could not be started (its error is in stderr).
   if (r.code < 0) throw cannotRun(opts.cwd, r.stderr.split('\n')[0]!.replace(/^Error: /, ''));
-  if (r.code !== 0 && !opts.allowFail) throw new GitError(args, r.code, r.stderr);
-  return { stdout, stderr: r.stderr, code: r.code };
+  return { value, stderr: r.stderr, code: r.code };
+}
+
+/**
+ * Runs git through the simple-git instance for `opts.cwd` (src/git/simple.ts: hardening, stripped
+ * environment, guards, process limit). Throws GitError on a non-zero exit unless `allowFail`.
+ */
+export async function git(args: string[], opts: GitOptions): Promise<GitResult> {
+  const { value: stdout, stderr, code } = await run(args, opts, (g) => g.raw(args));
+  if (code !== 0 && !opts.allowFail) throw new GitError(args, code, stderr);
+  return { stdout, stderr, code };
+}
+
+/**
+ * `git status` through simple-git's typed API. Its parser trims every entry, so a path ending in
+ * a space comes back without it: use it only where paths are shown, never where they are staged
+ * or compared (those read `status --porcelain -z` with git()).
+ */
+export async function gitStatus(cwd: string, options: string[] = []): Promise<StatusResult> {
+  const { value, stderr, code } = await run(['status', ...options], { cwd }, (g) => g.status(options));
+  if (code !== 0) throw new GitError(['status', ...options], code, stderr);
+  return value;
 }
 
 /** Runs git and returns stdout without the trailing newline. */

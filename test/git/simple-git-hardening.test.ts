@@ -3,7 +3,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FactoryError } from '../../src/errors.js';
-import { FACTORY_IDENTITY, git, GitError, gitOut } from '../../src/git/run.js';
+import { FACTORY_IDENTITY, git, GitError, gitOut, gitStatus } from '../../src/git/run.js';
+import { dirtyTracked } from '../../src/git/rollback.js';
 import { MAX_PROCESSES } from '../../src/git/simple.js';
 import { worktreeEdits } from '../../src/git/save.js';
 import { cleanupTemps, makeRepo, sh, tempDir, writeFiles } from '../helpers/git-repo.js';
@@ -224,6 +225,16 @@ describe('results, stdin and errors', () => {
     await expect(git(['status'], { cwd: gone })).rejects.toThrow(
       `cannot run git in ${gone}: the directory does not exist`,
     );
+  });
+
+  it('lists dirty tracked files through the typed status: changed, staged, renamed; not untracked', async () => {
+    const dir = await makeRepo({ 'a.txt': 'a\n', 'b.txt': 'b\n', 'old.txt': 'o\n', 'same.txt': 's\n' });
+    expect(await dirtyTracked(dir)).toEqual([]);
+    await writeFiles(dir, { 'a.txt': 'changed\n', 'b.txt': 'staged\n', 'new-untracked.txt': 'n\n' });
+    sh(dir, 'add', 'b.txt');
+    sh(dir, 'mv', 'old.txt', 'renamed.txt');
+    expect((await dirtyTracked(dir)).sort()).toEqual(['a.txt', 'b.txt', 'old.txt -> renamed.txt']);
+    await expect(gitStatus(path.join(dir, '.git'))).rejects.toBeInstanceOf(GitError);
   });
 
   it('reports porcelain paths exactly, trailing spaces included', async () => {
