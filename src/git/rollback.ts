@@ -1,15 +1,13 @@
-import { git, gitOut, FACTORY_IDENTITY } from './run.js';
+import { git, gitOut, gitStatus, FACTORY_IDENTITY } from './run.js';
 import { refuse } from '../errors.js';
 import { branchRef } from './refs.js';
 import { RefConflictError } from '../errors.js';
 
 /** Tracked files with uncommitted changes in a worktree (untracked files do not count). */
 export async function dirtyTracked(dir: string): Promise<string[]> {
-  const out = await git(['status', '--porcelain=v1', '-z', '--untracked-files=no'], { cwd: dir });
-  return out.stdout
-    .split('\0')
-    .filter((e) => e.length > 3)
-    .map((e) => e.slice(3));
+  // Only shown in a refusal; simple-git's parser also names both sides of a staged rename.
+  const st = await gitStatus(dir, ['--untracked-files=no']);
+  return st.files.map((f) => (f.from ? `${f.from} -> ${f.path}` : f.path));
 }
 
 /**

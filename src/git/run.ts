@@ -1,30 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { GitConstructError, GitPluginError, type SimpleGit, type StatusResult } from 'simple-git';
 import { FactoryError } from '../errors.js';
+import { FILE_PROTOCOL, gitFor, withCall, type GitCall } from './simple.js';
 
-/**
- * Settings forced on every git call: the user's hooks (husky, reference-transaction) must never
- * block or observe agent commits, signing would prompt or fail, and background gc/maintenance
- * would race with concurrent step commits in other worktrees.
- */
-const HARDENING = [
-  '-c',
-  'core.hooksPath=/dev/null',
-  '-c',
-  'commit.gpgsign=false',
-  '-c',
-  'tag.gpgsign=false',
-  '-c',
-  'gc.auto=0',
-  '-c',
-  'maintenance.auto=false',
-  '-c',
-  'core.fsmonitor=false',
-  '-c',
-  'advice.detachedHead=false',
-  '-c',
-  'core.quotepath=false',
-];
+export { gitEnv } from './simple.js';
 
 export interface GitOptions {
   cwd: string;
@@ -51,54 +30,76 @@ export class GitError extends FactoryError {
   }
 }
 
-let baseEnv: NodeJS.ProcessEnv | undefined;
+/**
+ * Config keys the hardening sets, whose simple-git guards are therefore open: a caller's own
+ * `-c` (or `--config-env`) for them is refused here, so nothing can undo the hardening.
+ */
+const HARDENED_KEYS = new Set(['core.hookspath', 'core.fsmonitor']);
 
-/** The caller's environment without any inherited GIT_* variable (GIT_DIR, GIT_INDEX_FILE, ...). */
-export function gitEnv(): NodeJS.ProcessEnv {
-  if (!baseEnv) {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
-    env.GIT_TERMINAL_PROMPT = '0';
-    env.GIT_OPTIONAL_LOCKS = '0';
-    env.LC_ALL = 'C';
-    baseEnv = env;
+/** The global `-c`/`--config-env` settings in front of the subcommand. */
+function globalConfig(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length && args[i]!.startsWith('-'); i++) {
+    const a = args[i]!;
+    if (a === '-c' || a === '--config-env') out.push(args[++i] ?? '');
+    else if (a.startsWith('--config-env=')) out.push(a.slice('--config-env='.length));
   }
-  return baseEnv;
+  return out;
 }
 
-export function git(args: string[], opts: GitOptions): Promise<GitResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', [...HARDENING, ...args], {
-      cwd: opts.cwd,
-      env: opts.env ? { ...gitEnv(), ...opts.env } : gitEnv(),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) =>
-      reject(
-        // spawn reports a missing working directory as ENOENT too; do not blame git for it.
-        existsSync(opts.cwd)
-          ? new FactoryError(`cannot run git: ${e.message}`, { hint: 'install git 2.38 or newer' })
-          : new FactoryError(`cannot run git in ${opts.cwd}: the directory does not exist`),
-      ),
-    );
-    child.stdin.on('error', () => {
-      /* git may exit before reading its input; the exit code tells the story */
-    });
-    child.on('close', (code) => {
-      const result = {
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        code: code ?? 128,
-      };
-      if (result.code !== 0 && !opts.allowFail) reject(new GitError(args, result.code, result.stderr));
-      else resolve(result);
-    });
-    child.stdin.end(opts.input ?? '');
-  });
+function cannotRun(cwd: string, why: string): FactoryError {
+  // A missing working directory fails the spawn too; do not blame git for it.
+  return existsSync(cwd)
+    ? new FactoryError(`cannot run git: ${why}`, { hint: 'install git 2.38 or newer' })
+    : new FactoryError(`cannot run git in ${cwd}: the directory does not exist`);
+}
+
+/** One call on the instance for `opts.cwd`, with its stdin; what it returned, its stderr and exit code. */
+async function run<T>(
+  args: string[],
+  opts: GitOptions,
+  fn: (g: SimpleGit) => PromiseLike<T>,
+): Promise<{ value: T; stderr: string; code: number }> {
+  const settings = globalConfig(args);
+  const hardened = settings.find((c) => HARDENED_KEYS.has(c.split('=')[0]!.trim().toLowerCase()));
+  if (hardened !== undefined)
+    throw new FactoryError(`git ${args.join(' ')} refused: ${hardened} would undo factory's hardening`);
+  const call: GitCall = { input: opts.input };
+  let value: T;
+  try {
+    const g = gitFor(opts.cwd, { env: opts.env, fileProtocol: settings.includes(FILE_PROTOCOL) });
+    value = await withCall(call, () => fn(g));
+  } catch (e) {
+    if (e instanceof GitConstructError) throw cannotRun(opts.cwd, 'no working directory');
+    if (e instanceof GitPluginError) throw new FactoryError(`git ${args.join(' ')} refused: ${e.message}`);
+    throw e;
+  }
+  const r = call.result;
+  if (!r) throw new FactoryError(`git ${args.join(' ')} ended without a result`);
+  // Below zero is no git exit code: the process could not be started (its error is in stderr).
+  if (r.code < 0) throw cannotRun(opts.cwd, r.stderr.split('\n')[0]!.replace(/^Error: /, ''));
+  return { value, stderr: r.stderr, code: r.code };
+}
+
+/**
+ * Runs git through the simple-git instance for `opts.cwd` (src/git/simple.ts: hardening, stripped
+ * environment, guards, process limit). Throws GitError on a non-zero exit unless `allowFail`.
+ */
+export async function git(args: string[], opts: GitOptions): Promise<GitResult> {
+  const { value: stdout, stderr, code } = await run(args, opts, (g) => g.raw(args));
+  if (code !== 0 && !opts.allowFail) throw new GitError(args, code, stderr);
+  return { stdout, stderr, code };
+}
+
+/**
+ * `git status` through simple-git's typed API. Its parser trims every entry, so a path ending in
+ * a space comes back without it: use it only where paths are shown, never where they are staged
+ * or compared (those read `status --porcelain -z` with git()).
+ */
+export async function gitStatus(cwd: string, options: string[] = []): Promise<StatusResult> {
+  const { value, stderr, code } = await run(['status', ...options], { cwd }, (g) => g.status(options));
+  if (code !== 0) throw new GitError(['status', ...options], code, stderr);
+  return value;
 }
 
 /** Runs git and returns stdout without the trailing newline. */
