@@ -2,8 +2,8 @@
 import { buildProgram } from './program.js';
 import { reportError } from './action.js';
 
-const program = buildProgram();
 try {
+  const program = await buildProgram();
   await program.parseAsync(process.argv);
 } catch (e) {
   process.exitCode = reportError(e);
