@@ -37,6 +37,33 @@ const zodShakable = {
   },
 };
 
+/**
+ * Yoga (Ink's layout engine) ships its WebAssembly as a base64 data: URL, which it reads with
+ * fetch() (loading Node's whole fetch implementation for it) or else with atob() and a loop over
+ * every character: tens of milliseconds before `factory review` can draw. Buffer decodes it
+ * natively. Should a new Yoga change that code, the build says so and keeps Yoga as it is.
+ */
+const YOGA_PATCHES = [
+  ['function ya(){return w||"function"!=typeof fetch?', 'function ya(){return w||!0?'],
+  [
+    'var b=xa(a.slice(37)),c=new Uint8Array(b.length);for(a=0;a<b.length;++a)c[a]=b.charCodeAt(a);var d=c',
+    'var d=new Uint8Array(Buffer.from(a.slice(37),"base64"))',
+  ],
+];
+const yogaNativeBase64 = {
+  name: 'yoga-native-base64',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yoga-layout[\\/].*yoga-wasm-base64-esm\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (!YOGA_PATCHES.every(([from]) => text.includes(from))) {
+        process.stderr.write(`build: ${args.path} changed; its wasm is loaded the slow way\n`);
+        return undefined;
+      }
+      return { contents: YOGA_PATCHES.reduce((t, [from, to]) => t.replace(from, to), text), loader: 'js' };
+    });
+  },
+};
+
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -51,7 +78,7 @@ const common = {
   // factory does not install, so it stays an import that fails as it would unbundled (splitting
   // keeps Ink's devtools module, which imports it, in a chunk of its own that nothing else loads).
   external: ['react-devtools-core'],
-  plugins: [zodShakable],
+  plugins: [zodShakable, yogaNativeBase64],
   legalComments: 'none',
   logLevel: 'warning',
   write: false,
