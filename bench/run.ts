@@ -15,9 +15,17 @@ import { orchestrationSuite } from './agent/suite.js';
 import { reviewSuite } from './tui/suite.js';
 import type { Measurement, Suite } from './types.js';
 import { sandboxSuite } from './sandbox/suite.js';
+import { startupSuite } from './startup/suite.js';
 
 /** Every suite `npm run bench` runs, in order. Add new suites here. */
-const SUITES: Suite[] = [gitEngineSuite, inferenceSuite, orchestrationSuite, reviewSuite, sandboxSuite];
+const SUITES: Suite[] = [
+  gitEngineSuite,
+  inferenceSuite,
+  orchestrationSuite,
+  reviewSuite,
+  sandboxSuite,
+  startupSuite,
+];
 
 /**
  * Both sides of every comparison see the same minimal git configuration, whatever the user's

@@ -51,7 +51,7 @@ function bigNewFile(lines: number): string {
 }
 
 /** An ordinary task's attempts (two for every fifth task): one file changed, then one added, a step each. */
-function smallAttempts(gen: GeneratedRepo, k: number, read: (rel: string) => string): Files[][] {
+export function smallAttempts(gen: GeneratedRepo, k: number, read: (rel: string) => string): Files[][] {
   const pick = (j: number) => gen.files[(k * 7919 + j * 104_729) % gen.files.length]!;
   const attempt = (j: number): Files[] => [
     { [pick(j)]: edited(read(pick(j)), `task ${k} attempt ${j}`) },
@@ -79,7 +79,7 @@ async function write(root: string, files: Files): Promise<void> {
  * One task made by the engine as the agent loop would: each attempt is a few step commits (one
  * per group of files) and an attempt commit; the event log ends with a status, as the runner's does.
  */
-async function makeTask(repo: Repo, title: string, attempts: Files[][], passed: boolean) {
+export async function makeTask(repo: Repo, title: string, attempts: Files[][], passed: boolean) {
   const { record } = await createTask(repo, DEFAULT_WORKTREE_OPTIONS, { title });
   const ws = await TaskWorkspace.open(repo, record.id, DEFAULT_WORKTREE_OPTIONS);
   try {

@@ -1,0 +1,152 @@
+/**
+ * The published CLI is a bundle (scripts/build.mjs): one entry, dist/cli/main.js, that loads each
+ * command's code, and the heavy dependencies only the commands that draw or talk to a model need,
+ * from chunks in dist/chunks/. What each command loads is read off the bundle itself: a loader
+ * hook records every file node loads, and esbuild's `// path` comments say which packages and
+ * source folders a chunk holds.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cleanupTemps, makeRepo, projectRoot, runCli, tempDir } from '../helpers/git-repo.js';
+import { builtCli, ensureBuilt, runBuilt } from '../helpers/built-cli.js';
+import { taskWithAttempts } from '../helpers/engine.js';
+
+const dist = path.join(projectRoot, 'dist');
+let repo = '';
+let hooks = '';
+
+beforeAll(async () => {
+  await ensureBuilt();
+  repo = await makeRepo({ 'a.txt': 'a\n' });
+  await taskWithAttempts(repo, 'first task', [{ files: { 'a.txt': 'b\n' }, exit: 0 }]);
+  const dir = await tempDir('factory-hooks-');
+  // Module hooks run in their own thread: each loaded file URL is appended to $LOADED_LOG.
+  await writeFile(
+    path.join(dir, 'hooks.mjs'),
+    "import { appendFileSync } from 'node:fs';\n" +
+      'export async function load(url, context, next) {\n' +
+      "  appendFileSync(process.env.LOADED_LOG, url + '\\n');\n" +
+      '  return next(url, context);\n' +
+      '}\n',
+  );
+  hooks = path.join(dir, 'register.mjs');
+  await writeFile(
+    hooks,
+    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(path.join(dir, 'hooks.mjs')).href)});\n`,
+  );
+}, 120_000);
+
+afterAll(cleanupTemps);
+
+interface Loaded {
+  files: string[];
+  /** npm packages whose code was loaded. */
+  packages: Set<string>;
+  /** Source files whose code was loaded (src/cli/main.ts, …). */
+  src: Set<string>;
+}
+
+/** Runs the built CLI and reports which bundle files, packages and source folders it loaded. */
+async function loadedBy(args: string[]): Promise<Loaded> {
+  const log = path.join(await tempDir('factory-loaded-'), 'loaded.txt');
+  const r = spawnSync(process.execPath, ['--import', hooks, builtCli, ...args], {
+    cwd: repo,
+    env: { ...process.env, LOADED_LOG: log, NO_COLOR: '1', XDG_CONFIG_HOME: path.join(repo, '.none') },
+    encoding: 'utf8',
+  });
+  expect(r.status, r.stderr).toBe(0);
+  const files = readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((u) => u.startsWith('file:'))
+    .map((u) => fileURLToPath(u))
+    .filter((f) => f.startsWith(dist + path.sep));
+  const packages = new Set<string>();
+  const src = new Set<string>();
+  for (const f of files)
+    for (const [, p] of readFileSync(f, 'utf8').matchAll(/^\/\/ (\S+)$/gm)) {
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(p!);
+      if (pkg) packages.add(pkg[1]!);
+      else if (p!.startsWith('src/')) src.add(p!);
+    }
+  return { files, packages, src };
+}
+
+const HEAVY = ['ink', 'react', 'react-reconciler', 'yoga-layout', 'openai', 'yaml'];
+
+describe('the bundle', () => {
+  it('is one executable entry with a #! line, the demo model entry and chunks; nothing of tsc', () => {
+    expect(readFileSync(builtCli, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    expect(statSync(builtCli).mode & 0o755).toBe(0o755);
+    expect(existsSync(path.join(dist, 'scripted-server/cli.js'))).toBe(true);
+    expect(readdirSync(path.join(dist, 'chunks')).length).toBeGreaterThan(5);
+    expect(readdirSync(dist).sort()).toEqual(['chunks', 'cli', 'scripted-server']);
+    expect(JSON.parse(readFileSync(path.join(projectRoot, 'schema.json'), 'utf8')).title).toContain(
+      'factory',
+    );
+  });
+
+  it('--help lists every command without loading them, exactly as the full program does', async () => {
+    const brief = await runBuilt(repo, ['--help']);
+    const full = await runCli(repo, ['--help']); // from src/: every command module loaded
+    expect(brief.code).toBe(0);
+    expect(brief.stdout).toBe(full.stdout);
+    for (const c of ['demo', 'task', 'list|ls [options]', 'show [options] <task>', 'review'])
+      expect(brief.stdout).toContain(c);
+    const version = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version;
+    expect((await runBuilt(repo, ['-V'])).stdout.trim()).toBe(version);
+    const loaded = await loadedBy(['--help']);
+    expect([...loaded.packages]).toEqual(['commander']);
+    expect([...loaded.src].filter((f) => f.startsWith('src/cli/commands/'))).toEqual([]);
+  });
+
+  it('a command loads only its own module: list, show and diff load no Ink, React, openai or yaml', async () => {
+    for (const args of [['list'], ['ls'], ['show', '1'], ['diff', '1', '--stat']]) {
+      const loaded = await loadedBy(args);
+      for (const heavy of HEAVY)
+        expect(loaded.packages, `${args.join(' ')} loaded ${heavy}`).not.toContain(heavy);
+      const src = [...loaded.src];
+      expect(src.filter((f) => f.startsWith('src/tui/'))).toEqual([]);
+      expect(src).not.toContain('src/agent/loop.ts');
+      expect(src).not.toContain('src/llm/client.ts');
+      expect(src).toContain(`src/cli/commands/${args[0] === 'ls' ? 'list' : args[0]}.ts`);
+      expect(src.filter((f) => f.startsWith('src/cli/commands/'))).toHaveLength(1);
+      expect(loaded.packages).toContain('zod'); // the configuration is still validated
+    }
+    // The detection itself: the commands that talk to a model do load openai.
+    expect((await loadedBy(['task', '--help'])).packages).toContain('openai');
+  });
+
+  it('an unknown command still gets a suggestion from every command', async () => {
+    const r = await runBuilt(repo, ['lst']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown command 'lst'");
+    expect(r.stderr).toContain('list');
+  });
+
+  it('the demo model server runs from dist/ with plain node and answers over HTTP', async () => {
+    const server = spawn(
+      process.execPath,
+      [path.join(dist, 'scripted-server/cli.js'), '--port', '0', '--script', 'fixtures/scripts/hello.json'],
+      { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        server.stdout.on('data', (b: Buffer) => {
+          out += b.toString();
+          const m = /listening on (\S+)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        server.on('exit', (code) => reject(new Error(`the scripted server exited (${code}): ${out}`)));
+      });
+      const models = await fetch(`${url}/v1/models`);
+      expect(models.status).toBe(200);
+    } finally {
+      server.kill('SIGTERM');
+    }
+  });
+});
