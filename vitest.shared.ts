@@ -16,6 +16,12 @@ export const E2E_SUITES = [
   'test/trust/resume-rebase.test.ts',
   'test/trust/sandbox-attacks.test.ts',
   'test/cli/commands.test.ts',
+  // The CLI spawned through tsx for every case (config, errors under --json, a whole task run).
+  'test/config/cli.test.ts',
+  'test/cli/json-errors.test.ts',
+  'test/trust/cli-output.test.ts',
+  // Real merges driven through the review TUI, one after another (the slowest TUI file).
+  'test/tui/review-actions.test.tsx',
   // Detached server daemons, started and stopped for real.
   'test/llm/server-lifecycle.test.ts',
   'test/trust/cli-server.test.ts',
