@@ -182,7 +182,13 @@ describe('factory task exit codes', () => {
     const r = await cli(repo.dir, ['task', 'Do something', '--json']);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`no inference server answers at http://127.0.0.1:${port}/v1`);
-    expect(r.stdout).toBe('');
+    // Under --json the error is also one JSON object on stdout, and nothing else is.
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: expect.objectContaining({
+        message: `no inference server answers at http://127.0.0.1:${port}/v1`,
+        exitCode: 3,
+      }),
+    });
     expect(sh(repo.dir, 'branch', '--list', 'factory/*')).toBe('');
     expectMainUntouched(repo.dir, repo.head);
   });
