@@ -20,6 +20,12 @@ export const KEY = {
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * How long a wait may take before the test fails with the screen it saw. A deadline, not a
+ * timing: a merge takes about a second on a quiet machine and many more when CI runs the
+ * end-to-end suites side by side, so it stays well inside the 60 s test timeout.
+ */
+const WAIT_MS = 30_000;
 // Ink takes a lone ESC as the Escape key on the next turn of the event loop (setImmediate); a key
 // written before that would be read together with it.
 const escapeFlushed = () => new Promise((r) => setImmediate(r));
@@ -88,7 +94,7 @@ export function mount(
     async type(text) {
       r.stdin.write(text);
     },
-    async until(check, what, timeoutMs = 8000) {
+    async until(check, what, timeoutMs = WAIT_MS) {
       const end = Date.now() + timeoutMs;
       while (!check(frame())) {
         if (Date.now() > end) throw new Error(`timed out waiting for ${what}; the screen was:\n${frame()}`);
@@ -96,7 +102,7 @@ export function mount(
       }
       return frame();
     },
-    async waitFor(text, timeoutMs = 8000) {
+    async waitFor(text, timeoutMs = WAIT_MS) {
       const end = Date.now() + timeoutMs;
       const hit = () => (typeof text === 'string' ? frame().includes(text) : text.test(frame()));
       while (!hit()) {
