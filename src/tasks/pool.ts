@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import type { Repo } from '../git/repo.js';
-import { listWorktrees, parkWorktree, removeWorktree } from '../git/worktree.js';
+import { parkWorktree, removeWorktree } from '../git/worktree.js';
 import { poolPrefix, worktreesDir } from './paths.js';
 import { verifyWorktreeLink } from '../git/worktree-link.js';
 import { markFolder, unmarkFolder } from './folder-marks.js';
@@ -14,18 +14,30 @@ export interface PooledWorktree {
   head: string | null;
 }
 
+/**
+ * A parked worktree as git's own `worktree list` would report it, from its files: linked both
+ * ways (else git would call it prunable, or it is not this repository's), and its HEAD, which
+ * holds the commit itself since parked worktrees are detached. No git process: this runs on
+ * every task start that finds a pool.
+ */
+async function parked(repo: Repo, worktree: string): Promise<PooledWorktree | null> {
+  const gitDir = await verifyWorktreeLink(repo.commonDir, worktree).catch(() => null);
+  if (!gitDir) return null;
+  const head = (await readFile(path.join(gitDir, 'HEAD'), 'utf8').catch(() => '')).trim();
+  return { path: worktree, head: /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head) ? head : null };
+}
+
 /** Parked worktrees ready for reuse. Callers hold the repo lock. */
 export async function pooledWorktrees(repo: Repo, opts: WorktreeOptions): Promise<PooledWorktree[]> {
   const dir = worktreesDir(repo, opts.dir);
-  // Most task starts find no pool; a directory listing is much cheaper than asking git.
   const names = await readdir(dir).catch(() => [] as string[]);
-  if (!names.some((n) => n.startsWith(poolPrefix))) return [];
-  const all = await listWorktrees(repo);
-  return all
-    .filter(
-      (w) => !w.prunable && path.dirname(w.path) === dir && path.basename(w.path).startsWith(poolPrefix),
-    )
-    .map((w) => ({ path: w.path, head: w.head }));
+  const found = await Promise.all(
+    names
+      .filter((n) => n.startsWith(poolPrefix))
+      .sort()
+      .map((n) => parked(repo, path.join(dir, n))),
+  );
+  return found.filter((w) => w !== null);
 }
 
 /** The pooled worktree that is cheapest to move to `base`: one already there, else any. */
