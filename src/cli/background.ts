@@ -1,7 +1,6 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
-import { outputFd } from '../output-fd.js';
+import { spawnGroup } from '../llm/spawn-group.js';
 import type { Repo } from '../git/repo.js';
 import { taskDir } from '../tasks/paths.js';
 import { resumableTask } from '../tasks/resumable.js';
@@ -26,27 +25,12 @@ export async function resumeInBackground(
   const dir = taskDir(repo, id);
   mkdirSync(dir, { recursive: true });
   const log = path.join(dir, 'resume.log');
-  const fd = openSync(log, 'a');
-  try {
-    const [program, ...args] = cli;
-    // It must outlive the review: detached, never ended by execa when this process exits, not
-    // keeping it alive. One that cannot start comes back without a pid, as before: with
-    // `reject: false` execa's promise of the result never rejects, so nothing is thrown later.
-    const child = execa(program!, [...args, 'resume', String(id), '--feedback', feedback, '--json'], {
-      cwd: repo.root,
-      detached: true,
-      cleanup: false,
-      stdin: 'ignore',
-      stdout: outputFd(fd),
-      stderr: outputFd(fd),
-      buffer: false,
-      reject: false,
-      env: process.env,
-      extendEnv: false,
-    });
-    child.unref();
-    return { pid: child.pid, log };
-  } finally {
-    closeSync(fd);
-  }
+  // It must outlive the review: its own detached group, never ended when this process exits, not
+  // keeping it alive. One that cannot start comes back without a pid; its result never rejects.
+  const child = spawnGroup([...cli, 'resume', String(id), '--feedback', feedback, '--json'], {
+    log,
+    cwd: repo.root,
+  });
+  child.unref();
+  return { pid: child.pid, log };
 }

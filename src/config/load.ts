@@ -9,6 +9,7 @@ import { checkDepth, readInputFile } from './read-file.js';
 import { configSchema, type Config } from './schema.js';
 import { expandShorthands } from './shorthand.js';
 import { worktreePathProblems } from './worktree-paths.js';
+import { isObject, setPath, type Data } from './set-path.js';
 
 export const REPO_CONFIG_FILE = '.factoryrc.json';
 
@@ -30,8 +31,6 @@ export interface LoadedConfig {
   sources: Record<string, string>;
 }
 
-type Data = Record<string, unknown>;
-
 interface Layer {
   data: Data;
   /** Names where the value at `path` came from, in messages and in `sources`. */
@@ -51,30 +50,12 @@ function displayPath(file: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
-function isObject(v: unknown): v is Data {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 async function fileLayer(file: string): Promise<Layer | undefined> {
   const label = displayPath(file);
   const text = await readInputFile(file, label);
   if (text === undefined) return undefined;
   const data = parseJson(text, label);
   return { data: data as Data, origin: () => label };
-}
-
-/** defineProperty, not `=`: a key such as `__proto__` from `--set` must become a (rejected) key, not a prototype. */
-function put(obj: Data, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function setPath(target: Data, keys: readonly string[], value: unknown): void {
-  let obj = target;
-  for (const k of keys.slice(0, -1)) {
-    if (!Object.hasOwn(obj, k) || !isObject(obj[k])) put(obj, k, {});
-    obj = obj[k] as Data;
-  }
-  put(obj, keys[keys.length - 1]!, value);
 }
 
 /** A layer built from individually named settings (env vars, flags), each with its own origin. */

@@ -14,8 +14,7 @@ import { checkDepth, readInputFile } from './read-file.js';
 import { configSchema } from './schema.js';
 import { expandShorthands } from './shorthand.js';
 import { worktreePathProblems } from './worktree-paths.js';
-
-type Data = Record<string, unknown>;
+import { isObject, setPath, type Data } from './set-path.js';
 
 export interface Setting {
   key: string;
@@ -31,22 +30,6 @@ export function parseSettings(args: readonly string[]): Setting[] {
     if (!key) throw refuse(`--set ${s}: expected key=value, e.g. --set agent.maxAttempts=3`);
     return { key, raw: s.slice(eq + 1) };
   });
-}
-
-const isObject = (v: unknown): v is Data => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** defineProperty, not `=`: a key such as `__proto__` must become a (rejected) key, not a prototype. */
-function put(obj: Data, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function setPath(target: Data, keys: readonly string[], value: unknown): void {
-  let obj = target;
-  for (const k of keys.slice(0, -1)) {
-    if (!Object.hasOwn(obj, k) || !isObject(obj[k])) put(obj, k, {});
-    obj = obj[k] as Data;
-  }
-  put(obj, keys[keys.length - 1]!, value);
 }
 
 /** A leaf's value in its type; a whole section (`server={…}`) or an unknown key as JSON if it parses. */

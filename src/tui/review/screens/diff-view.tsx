@@ -8,7 +8,7 @@ import { jump, type DiffLine } from '../diff-lines.js';
 import { fit } from '../format.js';
 import { useTheme, type Theme } from '../theme.js';
 import { useKeys } from '../use-keys.js';
-import { scrollTo } from '../components/scroll.js';
+import { scrolled, scrollTo } from '../components/scroll.js';
 
 const NUM = 5;
 const blank = ' '.repeat(NUM);
@@ -104,17 +104,9 @@ export function DiffScreen(props: { id: number; scopes: Address[]; scope: number
     props.active,
     (action) => {
       const move = (n: number) => setTop(scrollTo(n, total, height));
+      const to = scrolled(action, at, height);
+      if (to !== null) return move(to);
       switch (action) {
-        case 'up':
-          return move(at - 1);
-        case 'down':
-          return move(at + 1);
-        case 'pageUp':
-          return move(at - (height - 1));
-        case 'pageDown':
-          return move(at + (height - 1));
-        case 'top':
-          return move(0);
         case 'bottom':
           return move(total);
         case 'nextFile':

@@ -6,7 +6,7 @@ import { useShortTranscript } from '../data/transcript.js';
 import { wrapLine } from '../format.js';
 import { useTheme } from '../theme.js';
 import { useKeys } from '../use-keys.js';
-import { scrollTo } from '../components/scroll.js';
+import { scrolled, scrollTo } from '../components/scroll.js';
 
 /**
  * A task's transcript, one line per reply, step, check and verdict, without the prompts: the same
@@ -34,22 +34,10 @@ export function TranscriptScreen({ id, active }: { id: number; active: boolean }
     'transcript',
     active,
     (action) => {
-      const move = (n: number) => setTop(scrollTo(n, total, height));
-      switch (action) {
-        case 'up':
-          return move(at - 1);
-        case 'down':
-          return move(at + 1);
-        case 'pageUp':
-          return move(at - (height - 1));
-        case 'pageDown':
-          return move(at + (height - 1));
-        case 'top':
-          return move(0);
-        case 'bottom':
-          // Past any end: the view stays on the last line as the log grows.
-          return setTop(Number.MAX_SAFE_INTEGER);
-      }
+      const to = scrolled(action, at, height);
+      if (to !== null) return setTop(scrollTo(to, total, height));
+      // Past any end: the view stays on the last line as the log grows.
+      if (action === 'bottom') return setTop(Number.MAX_SAFE_INTEGER);
     },
     (text) => api.say({ tone: 'error', text }),
   );
