@@ -2,7 +2,8 @@
 // dist/scripted-server/cli.js, the demo model), with each command and everything only some
 // commands need (Ink, React, openai, yaml, the agent loop) in chunks under dist/chunks/, loaded
 // by dynamic import(). Dependencies are bundled too, so an installed factory reads a few files,
-// not hundreds. Plain JS, so `npm ci` (prepare) runs it without tsx.
+// not hundreds, and the package has no runtime dependency: installing it fetches nothing and runs
+// no script. Plain JS, so it runs without tsx (`npm run build`; `prepack` before `npm pack`).
 // Usage: node scripts/build.mjs [--metafile]   (--metafile writes dist/meta.json for analysis)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
