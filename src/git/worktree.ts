@@ -96,6 +96,21 @@ export async function reuseWorktree(
 }
 
 /**
+ * A linked worktree as `git worktree list` would report it, read from its files with no git
+ * process: linked both ways (else git would call it prunable, or it is another repository's),
+ * and its HEAD when that holds a commit (a detached worktree, as parked ones are).
+ */
+export async function linkedWorktree(
+  commonDir: string,
+  dir: string,
+): Promise<{ path: string; head: string | null } | null> {
+  const gitDir = await verifyWorktreeLink(commonDir, dir).catch(() => null);
+  if (!gitDir) return null;
+  const head = (await readFile(path.join(gitDir, 'HEAD'), 'utf8').catch(() => '')).trim();
+  return { path: dir, head: /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head) ? head : null };
+}
+
+/**
  * Detaches a worktree from its branch and cleans it for the next task: tracked files back to
  * HEAD, untracked and ignored files removed except the kept directories.
  */

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import type { Repo } from '../git/repo.js';
-import { parkWorktree, removeWorktree } from '../git/worktree.js';
+import { linkedWorktree, parkWorktree, removeWorktree } from '../git/worktree.js';
 import { poolPrefix, worktreesDir } from './paths.js';
 import { verifyWorktreeLink } from '../git/worktree-link.js';
 import { markFolder, unmarkFolder } from './folder-marks.js';
@@ -14,19 +14,6 @@ export interface PooledWorktree {
   head: string | null;
 }
 
-/**
- * A parked worktree as git's own `worktree list` would report it, from its files: linked both
- * ways (else git would call it prunable, or it is not this repository's), and its HEAD, which
- * holds the commit itself since parked worktrees are detached. No git process: this runs on
- * every task start that finds a pool.
- */
-async function parked(repo: Repo, worktree: string): Promise<PooledWorktree | null> {
-  const gitDir = await verifyWorktreeLink(repo.commonDir, worktree).catch(() => null);
-  if (!gitDir) return null;
-  const head = (await readFile(path.join(gitDir, 'HEAD'), 'utf8').catch(() => '')).trim();
-  return { path: worktree, head: /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head) ? head : null };
-}
-
 /** Parked worktrees ready for reuse. Callers hold the repo lock. */
 export async function pooledWorktrees(repo: Repo, opts: WorktreeOptions): Promise<PooledWorktree[]> {
   const dir = worktreesDir(repo, opts.dir);
@@ -35,7 +22,7 @@ export async function pooledWorktrees(repo: Repo, opts: WorktreeOptions): Promis
     names
       .filter((n) => n.startsWith(poolPrefix))
       .sort()
-      .map((n) => parked(repo, path.join(dir, n))),
+      .map((n) => linkedWorktree(repo.commonDir, path.join(dir, n))),
   );
   return found.filter((w) => w !== null);
 }
