@@ -51,8 +51,8 @@ const DRAIN_MS = 250;
 export const NOT_STARTED = 127;
 
 /**
- * Runs `sh -c command` in `cwd` as a check: its own session and process group, stdin from
- * /dev/null, a scrubbed environment, output captured head and tail. Never throws: a command that
+ * Runs `sh -c command` in `cwd` as a check: its own session and process group, started only once
+ * `onSpawn` has recorded it (`gated`), stdin from /dev/null, a scrubbed environment, output captured head and tail. Never throws: a command that
  * cannot start comes back with exit code 127 and the reason as its output.
  *
  * The shell leads a new session, so nothing it starts has a controlling terminal and none of it
@@ -83,7 +83,7 @@ export async function runCheck(command: string, opts: RunCheckOptions): Promise<
 
   const plan = opts.sandbox;
   const env = checkEnv(opts.env ?? process.env, { allow: plan?.envAllow, deny: plan?.envDeny });
-  const spec = wrapCommand(command, opts.cwd, env, plan);
+  const spec = wrapCommand(gated(command), opts.cwd, env, plan);
   let child: ReturnType<typeof startCheck>;
   try {
     child = startCheck(spec, opts.cwd);
@@ -102,12 +102,30 @@ export async function runCheck(command: string, opts: RunCheckOptions): Promise<
   } catch {
     // Only a record for crash recovery; the check itself runs and is supervised either way.
   }
+  // Recorded: now the command may start (see `gated`). A shell that already died breaks the pipe.
+  child.stdin?.on('error', () => {});
+  child.stdin?.end('\n');
   // Read now, while the shell surely still has them: they identify our pipes in any process.
   const pipes = new Set([fdTarget(pid, 1), fdTarget(pid, 2)].filter((t): t is string => t !== null));
   const result = await supervise(child, pid, pipes, command, opts, t0);
   // Also when it exited 0: `cmd || true` hides a blocked write from the exit code, not the output.
   return plan ? withSandboxNotes(result, plan, opts.cwd) : result;
 }
+
+/**
+ * The shell waits for a line on stdin before it runs the command, and factory sends that line only
+ * after `onSpawn` recorded the shell's group in the run lock. Without the wait, a kill -9 of factory
+ * between the fork and the record would leave a check running in the worktree that no later
+ * `resume` knows to stop. If factory dies first, `read` meets end of file and nothing runs. The
+ * command itself gets /dev/null as stdin, as before; `exec` keeps the shell's pid, so the group's
+ * leader is still the process factory recorded.
+ */
+export function gated(command: string): string {
+  return `read -r _ || exit ${NOT_STARTED}; exec /bin/sh -c ${shellQuote(command)} </dev/null`;
+}
+
+/** One shell word, whatever the text holds: single quotes, with each `'` spelled `'\''`. */
+const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
 /**
  * execa starts the check; factory supervises it (`supervise`). The options that matter:
@@ -130,7 +148,8 @@ function startCheck(spec: SpawnSpec, cwd: string) {
     extendEnv: false,
     detached: true,
     cleanup: false,
-    stdin: 'ignore',
+    // A pipe only for the go-ahead line of `gated`.
+    stdin: 'pipe',
     stdout: 'pipe',
     stderr: 'pipe',
     buffer: false,

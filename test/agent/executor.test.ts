@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCheck } from '../../src/agent/executor.js';
@@ -37,6 +38,29 @@ describe('runCheck', () => {
     const r = await run('cat; echo "cat=$?"; read line; echo "read=$?"', { timeoutMs: 5000 });
     expect(r.timedOut).toBe(false);
     expect(r.output).toBe('cat=0\nread=1\n');
+  });
+
+  it('starts the command only after onSpawn returned, so a kill in between leaves nothing running', async () => {
+    const dir = await tempDir();
+    let seenAtSpawn: boolean | undefined;
+    const r = await runCheck('echo started > marker.txt', {
+      cwd: dir,
+      timeoutMs: 10_000,
+      onSpawn: () => {
+        // Long enough for an ungated shell to have written the file many times over.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+        seenAtSpawn = existsSync(path.join(dir, 'marker.txt'));
+      },
+    });
+    expect(seenAtSpawn).toBe(false);
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(path.join(dir, 'marker.txt'), 'utf8')).toBe('started\n');
+  });
+
+  it('runs the command text as given: quotes, $, backslashes and newlines', async () => {
+    const command = `printf '%s|' "it's" 'a "b"' \\n "$((1+2))"\necho 'x'"'"'y'`;
+    const r = await run(command);
+    expect(r.output).toBe(`it's|a "b"|n|3|x'y\n`);
   });
 
   it('runs in cwd', async () => {

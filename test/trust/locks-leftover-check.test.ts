@@ -114,7 +114,7 @@ describe('trust: resume after a kill -9 stops the check the dead run left', () =
 
     const feedback = 'The check hangs while mode.txt says slow: write fast into mode.txt.';
     const resumed = await runJson(repo.dir, ['resume', '1', '--feedback', feedback], env);
-    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.code, `${resumed.stdout}\n${resumed.stderr}`).toBe(0);
     expect(resumed.outcomes[0]).toMatchObject({ id: 1, outcome: 'passed', attempts: 2 });
 
     // The leftover group is gone, and was stopped before attempt 2 began.
