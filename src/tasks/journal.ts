@@ -181,7 +181,7 @@ export async function recoverInterrupted(repo: Repo, opts: WorktreeOptions): Pro
     // Someone is working on the task right now; the next command will look again.
     if (!lock) continue;
     try {
-      if (lock.stale) await recoverAfterCrash(repo, await readRecord(repo, seen.task));
+      if (lock.stale) await recoverAfterCrash(repo, await readRecord(repo, seen.task), lock);
       await withRepoLock(repo.factoryDir, async () => {
         // Another command may have recovered it while this one waited for the locks.
         const j = await readJournal(file);
