@@ -121,16 +121,16 @@ describe('applyReplace', () => {
     expect(!r.ok && r.message).toMatch(/SEARCH text is empty/);
   });
 
-  it('stays fast on a large file', () => {
+  // A quadratic fuzzy search would take minutes here: the test's own time limit catches it. How
+  // fast it is belongs to the bench, not to an assertion on a shared machine's clock.
+  it('gives up on a near-miss SEARCH in a large file without hanging', { timeout: 60_000 }, () => {
     const big = Array.from({ length: 20_000 }, (_, i) => `line ${i} of a large file with some text`).join(
       '\n',
     );
     const search = Array.from({ length: 30 }, (_, i) => `line ${i} of a large file with some txet`).join(
       '\n',
     );
-    const t = Date.now();
     const r = applyReplace(big, search, 'x');
     expect(r.ok).toBe(false);
-    expect(Date.now() - t).toBeLessThan(5000);
   });
 });

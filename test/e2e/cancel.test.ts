@@ -131,10 +131,9 @@ describe('Ctrl-C', () => {
     } finally {
       task.child.kill('SIGINT');
     }
-    const t0 = Date.now();
-    const r = await exitWithin(task, 10_000);
-    // Promptly: the check would have slept 30 s; git, the attempt commit and the summary take the rest.
-    expect(Date.now() - t0).toBeLessThan(5_000);
+    // Promptly: the check would have slept 30 s; git, the attempt commit and the summary take the
+    // rest, seconds at most even on a loaded machine.
+    const r = await exitWithin(task, 25_000);
     expect(r.signal).toBeNull();
     expect(r.code, r.stderr).toBe(1);
     const [cancelled] = JSON.parse(r.stdout) as TaskOutcomeJson[];
@@ -212,9 +211,8 @@ describe('Ctrl-C', () => {
     } finally {
       task.child.kill('SIGINT');
     }
-    const t0 = Date.now();
-    const r = await exitWithin(task, 10_000);
-    expect(Date.now() - t0).toBeLessThan(5_000);
+    // The stall never ends by itself: an exit at all means the request was aborted.
+    const r = await exitWithin(task, 25_000);
     expect(r.code, r.stderr).toBe(1);
     const [o] = JSON.parse(r.stdout) as TaskOutcomeJson[];
     expect(o).toMatchObject({

@@ -64,11 +64,16 @@ export class TmuxSession {
     return this.tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', this.name);
   }
 
-  async waitFor(text: string | RegExp, timeoutMs = 15_000): Promise<string> {
+  /** A string also matches across the terminal's line wraps (whitespace is ignored). */
+  async waitFor(text: string | RegExp, timeoutMs = 30_000): Promise<string> {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const screen = this.capture();
-      if (typeof text === 'string' ? screen.includes(text) : text.test(screen)) return screen;
+      const hit =
+        typeof text === 'string'
+          ? screen.includes(text) || squashed(screen).includes(squashed(text))
+          : text.test(screen);
+      if (hit) return screen;
       if (Date.now() > end)
         throw new Error(`timed out waiting for ${String(text)}; the screen was:\n${screen}`);
       await sleep(100);
@@ -86,3 +91,5 @@ export class TmuxSession {
     rmSync(path.join(dir, this.socket), { force: true });
   }
 }
+
+const squashed = (text: string) => text.replace(/\s+/g, '');

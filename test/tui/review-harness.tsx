@@ -19,6 +19,7 @@ export const KEY = {
   backspace: '\x7f',
 };
 
+const squashed = (text: string) => text.replace(/\s+/g, '');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * How long a wait may take before the test fails with the screen it saw. A deadline, not a
@@ -104,7 +105,12 @@ export function mount(
     },
     async waitFor(text, timeoutMs = WAIT_MS) {
       const end = Date.now() + timeoutMs;
-      const hit = () => (typeof text === 'string' ? frame().includes(text) : text.test(frame()));
+      // Ink wraps a long line, at a space or inside a long word: a string matches across such a
+      // wrap too (the length of a temp path must not decide whether a message is found).
+      const hit = () =>
+        typeof text === 'string'
+          ? frame().includes(text) || squashed(frame()).includes(squashed(text))
+          : text.test(frame());
       while (!hit()) {
         if (Date.now() > end)
           throw new Error(`timed out waiting for ${String(text)}; the screen was:\n${frame()}`);
