@@ -1,7 +1,9 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HTML_PAGE, streamAnswer, wholeAnswer } from './answer.js';
-import { dialects, errorBody, LOADING_MESSAGE, unknownModelMessage, type Dialect } from './dialects.js';
+import { dialects, LOADING_MESSAGE, unknownModelMessage, type Dialect } from './dialects.js';
+import { sendError, sendJson } from './http-error.js';
+import { jsonParseErrorMessage } from './llama-wire.js';
 import { now, sleep, Slots, type Latency } from './latency.js';
 import { planReply } from './render.js';
 import { bytesSent, fileAnswer, fileReplyChars } from './file-reply.js';
@@ -72,12 +74,6 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-}
-
 /**
  * A real OpenAI-compatible HTTP server that answers from a script, in the dialect of one server
  * family, with faults and a latency model on demand. Tests, the demo and the bench use it in
@@ -87,7 +83,8 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
   const script = loadScript(opts.script);
   const picker = new ReplyPicker(script);
   const traits = dialects[opts.dialect];
-  const served = opts.model ?? script.model;
+  // llama-server names the model file it loaded, whatever the request asked for.
+  const served = opts.model ?? script.model ?? traits.llama?.modelPath;
   const loadedAt = now() + (opts.loadMs ?? 0);
   const slots = opts.latency ? new Slots(opts.latency.slots) : undefined;
   const requests: RecordedRequest[] = [];
@@ -95,7 +92,8 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
   const optionFault = {};
 
   const error = (res: ServerResponse, status: number, message: string) =>
-    sendJson(res, status, errorBody(opts.dialect, status, message), traits.headers);
+    sendError(res, opts.dialect, status, message);
+  const loading = () => now() < loadedAt;
 
   async function completion(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rec: RecordedRequest = {
@@ -137,6 +135,8 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       rec.body = body;
     } catch {
       rec.body = raw;
+      // llama-server lets nlohmann::json's exception through as a 500.
+      if (traits.llama) return error(res, traits.llama.badJsonStatus, jsonParseErrorMessage(raw));
       return error(res, 400, 'request body is not JSON');
     }
     rec.stream = body.stream === true;
@@ -144,7 +144,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     let fault = picker.fault(optionFault, opts.fault) ?? picker.serverFault();
     if (fault && immediate(fault, res, rec)) return;
 
-    if (now() < loadedAt) {
+    if (loading()) {
       if (traits.whileLoading === '503') return error(res, 503, LOADING_MESSAGE);
       await sleep(loadedAt - now(), life.signal);
       if (life.signal.aborted) return;
@@ -230,6 +230,12 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
   function route(req: IncomingMessage, res: ServerResponse): void {
     res.on('error', () => {});
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
+    if (traits.llama?.loadingOnEveryRoute && loading()) {
+      // Refused before routing, once the request has been read, like llama-server's middleware.
+      req.resume();
+      req.on('end', () => error(res, 503, LOADING_MESSAGE));
+      return;
+    }
     if (req.method === 'POST' && path === '/v1/chat/completions') {
       completion(req, res).catch((e: unknown) => {
         if (!res.headersSent) error(res, 500, e instanceof Error ? e.message : String(e));
@@ -238,7 +244,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       return;
     }
     if (req.method === 'GET' && path === '/health') {
-      if (now() < loadedAt && traits.whileLoading === '503') return error(res, 503, LOADING_MESSAGE);
+      if (loading() && traits.whileLoading === '503') return error(res, 503, LOADING_MESSAGE);
       return sendJson(res, 200, { status: 'ok' }, traits.headers);
     }
     if (req.method === 'GET' && path === '/v1/models') {
@@ -247,7 +253,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       ];
       return sendJson(res, 200, { object: 'list', data }, traits.headers);
     }
-    error(res, 404, `no route for ${req.method} ${path}`);
+    error(res, 404, traits.llama ? 'File Not Found' : `no route for ${req.method} ${path}`);
   }
 
   const server = http.createServer(route);
