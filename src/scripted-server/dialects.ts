@@ -36,8 +36,11 @@
  *     holds back an incomplete UTF-8 sequence until the next token completes it). This one holds
  *     for every dialect: text is split on code points.
  *
- * Not here: the context-size routes and the context-overflow 400, and N slots where a request
- * waits with nothing sent, live beside this file in their own modules.
+ * Replies read from a file (file-reply.ts) follow points 2, 8 and 12 only: they exist to be
+ * huge, so they ignore `max_tokens`, and they carry no timings.
+ *
+ * Not here: the context-size routes with the context-overflow 400, and N slots where a request
+ * waits with nothing sent, belong to their own modules.
  */
 export type Dialect = 'mlx' | 'llamacpp' | 'ollama' | 'openai';
 
