@@ -105,7 +105,12 @@ export async function streamAnswer(a: Answer): Promise<void> {
       if (!res.headersSent) sendError(res, a.dialect, status, message);
       else {
         send(errorBody(a.dialect, status, message));
-        res.end();
+        // llama-server also drops the connection after an error stream, although its headers
+        // said keep-alive: a client that reuses the socket finds it dead.
+        const socket = res.socket;
+        res.end(() => {
+          if (llama?.closeOnError) socket?.end();
+        });
       }
       return true;
     }

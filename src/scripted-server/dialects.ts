@@ -27,7 +27,8 @@
  * 8. `model` is the model file path (`/models/qwen2.5-coder-7b-instruct-q4_k_m.gguf`) unless
  *    the script or the options name one; the requested model is never checked.
  * 9. An error after the first token is an event `data: {"error":{…}}`, then the stream ends
- *    with no `[DONE]` (fault `error-event`).
+ *    with no `[DONE]` (fault `error-event`), and the server closes the connection although the
+ *    headers said keep-alive (its content provider ends in error, so cpp-httplib drops it).
  * 10. A body that is not JSON is a 500 `server_error` worded by nlohmann::json
  *     (`[json.exception.parse_error.101] parse error at line 1, column 1: …`).
  * 11. Every error response (status >= 400) says `Connection: close` and closes the connection,

@@ -4,6 +4,7 @@
  * factory's own client (src/llm/client.ts), to show factory copes with each point.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chat } from '../../src/llm/client.js';
 import { LlmError } from '../../src/llm/errors.js';
@@ -139,6 +140,33 @@ function raw(
     );
     req.on('error', reject);
     req.end(opts.body);
+  });
+}
+
+/**
+ * Sends a request on a raw socket and, once its chunked answer is complete, a second one on the
+ * same socket; resolves with everything the socket carried until the server closed it.
+ */
+function twoOnOneSocket(server: ScriptedServer, first: string, second: string): Promise<string> {
+  const request = (body: string) =>
+    'POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  return new Promise((resolve) => {
+    const socket = net.connect(server.port, '127.0.0.1');
+    let text = '';
+    let again = false;
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => {
+      text += d;
+      if (!again && text.includes('\r\n0\r\n\r\n')) {
+        again = true;
+        socket.write(request(second));
+      }
+    });
+    // A reset for writing to a socket the server closed is the same answer: none.
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(text));
+    socket.write(request(first));
   });
 }
 
@@ -379,6 +407,17 @@ describe('llama-server fidelity (llamacpp dialect)', { timeout: 10_000 }, () => 
       error: { code: 500, message: 'Failed to parse input at pos 8', type: 'server_error' },
     });
     expect(text.endsWith('"type":"server_error"}}\n\n')).toBe(true);
+    // Then the server drops the connection, though its headers said keep-alive: a second
+    // request on the same socket gets no answer.
+    const wire = await twoOnOneSocket(
+      server,
+      JSON.stringify({ ...user('parse failure'), stream: true }),
+      JSON.stringify(user('hello')),
+    );
+    expect(wire).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(wire.toLowerCase()).toContain('connection: keep-alive');
+    expect(wire).toContain('"message":"Failed to parse input at pos 8"');
+    expect(wire.match(/HTTP\/1\.1 /g)).toHaveLength(1);
 
     const early = await raw(`${server.baseURL}/chat/completions`, {
       method: 'POST',
