@@ -32,7 +32,7 @@ export interface RecordedRequest {
   headers: IncomingMessage['headers'];
   /** The x-factory-task header. */
   task?: string;
-  /** The parsed JSON body (the raw text when it was not JSON). */
+  /** The parsed JSON body (the raw text when it was not JSON, or llamacpp refused it unparsed while loading). */
   body: unknown;
   stream: boolean;
   /** Index of the reply in the script; -1 the default reply, -2 none fit. */
@@ -129,6 +129,11 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
 
     const raw = await readBody(req);
     if (life.signal.aborted) return;
+    // llama-server refuses everything while loading, before it even parses the body.
+    if (traits.llama?.loadingOnEveryRoute && loading()) {
+      rec.body = raw;
+      return error(res, 503, LOADING_MESSAGE);
+    }
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(raw) as Record<string, unknown>;
@@ -230,17 +235,17 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
   function route(req: IncomingMessage, res: ServerResponse): void {
     res.on('error', () => {});
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
-    if (traits.llama?.loadingOnEveryRoute && loading()) {
-      // Refused before routing, once the request has been read, like llama-server's middleware.
-      req.resume();
-      req.on('end', () => error(res, 503, LOADING_MESSAGE));
-      return;
-    }
     if (req.method === 'POST' && path === '/v1/chat/completions') {
       completion(req, res).catch((e: unknown) => {
         if (!res.headersSent) error(res, 500, e instanceof Error ? e.message : String(e));
         else res.destroy();
       });
+      return;
+    }
+    if (traits.llama?.loadingOnEveryRoute && loading()) {
+      // Refused before routing, once the request has been read, like llama-server's middleware.
+      req.resume();
+      req.on('end', () => error(res, 503, LOADING_MESSAGE));
       return;
     }
     if (req.method === 'GET' && path === '/health') {

@@ -200,6 +200,12 @@ describe('llama-server fidelity (llamacpp dialect)', { timeout: 10_000 }, () => 
     }
     const e = await failure(chat(endpoint, ask('hello'), bounded));
     expect(e).toMatchObject({ kind: 'loading', status: 503, retryable: true });
+    // The completions were refused before their body was parsed, and recorded.
+    expect(server.requests.map((r) => [r.status, typeof r.body])).toEqual([
+      [503, 'string'],
+      [503, 'string'],
+      [503, 'string'],
+    ]);
   });
 
   it('2. opens a stream with a role-only chunk; later deltas carry no role', async () => {
