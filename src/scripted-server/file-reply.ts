@@ -100,7 +100,14 @@ export async function fileAnswer(a: Answer, reply: Reply, stream: boolean): Prom
   const base = { id, object: 'chat.completion.chunk', created, model: a.model };
   let first = true;
   for await (const text of pieces(file, chars, repeat)) {
-    const role = traits.roleInEveryDelta || first ? { role: 'assistant' } : {};
+    if (first && traits.llama?.roleOnlyFirstChunk) {
+      const opening = {
+        ...base,
+        choices: [{ index: 0, delta: { role: 'assistant', content: null }, finish_reason: null }],
+      };
+      if (!(await put(res, `data: ${JSON.stringify(opening)}\n\n`, life))) return;
+    }
+    const role = traits.roleInEveryDelta || (first && !traits.llama) ? { role: 'assistant' } : {};
     first = false;
     const chunk = {
       ...base,

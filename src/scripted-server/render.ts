@@ -1,4 +1,5 @@
 import { dialects, type Dialect } from './dialects.js';
+import { cutToTokens, maxTokensOf } from './max-tokens.js';
 import type { Reply } from './script.js';
 
 /** The scripted tokenizer: about four characters per token, like the client's estimate. */
@@ -19,20 +20,33 @@ export interface Plan {
   message: Record<string, unknown>;
   promptTokens: number;
   completionTokens: number;
+  /** Prompt tokens served from the cache (for usage and llama-server's timings). */
+  cachedTokens: number;
 }
 
 interface RequestBody {
   messages?: { content?: unknown }[];
   tools?: unknown[];
+  max_tokens?: unknown;
+  max_completion_tokens?: unknown;
+  n_predict?: unknown;
 }
 
+/**
+ * Pieces of `size` characters, counted in code points: a character outside the BMP (two UTF-16
+ * units) is never split, as no real server splits a multi-byte character across chunks.
+ */
 function split(text: string | string[] | undefined, size: number): string[] {
   if (text === undefined) return [];
   if (Array.isArray(text)) return text;
+  const chars = Array.from(text);
   const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(''));
   return out;
 }
+
+/** Tokens a piece stands for, from its length in code points. */
+const tokensIn = (text: string): number => tokensOf(Array.from(text).length);
 
 export function promptTokensOf(body: RequestBody): number {
   let chars = body.tools ? JSON.stringify(body.tools).length : 0;
@@ -61,39 +75,56 @@ export function planReply(reply: Reply, dialect: Dialect, body: RequestBody): Pl
       .filter(Boolean)
       .join('\n');
   }
-  const native = style === 'native' ? calls : [];
+  let native = style === 'native' ? calls : [];
+  let reasoning = reply.reasoning;
+  let finish = reply.finish;
+  // llama-server stops at max_tokens, wherever it is, even inside a tool call's arguments.
+  const limit = traits.llama?.honoursMaxTokens ? maxTokensOf(body) : undefined;
+  let cutTokens: number | undefined;
+  if (limit !== undefined) {
+    const cut = cutToTokens({ reasoning, content, calls: native }, limit);
+    if (cut) {
+      ({ reasoning, content, calls: native } = cut);
+      cutTokens = limit;
+      finish = 'length';
+    }
+  }
 
   const pieces: Piece[] = [];
-  for (const r of split(reply.reasoning, size)) {
-    pieces.push({ delta: { [traits.reasoningField]: r }, tokens: tokensOf(r.length) });
+  for (const r of split(reasoning, size)) {
+    pieces.push({ delta: { [traits.reasoningField]: r }, tokens: tokensIn(r) });
   }
-  for (const c of split(content, size)) pieces.push({ delta: { content: c }, tokens: tokensOf(c.length) });
+  for (const c of split(content, size)) pieces.push({ delta: { content: c }, tokens: tokensIn(c) });
   native.forEach((c, index) => {
     const at = traits.toolCallIndex ? { index } : {};
     const head = { ...at, id: c.id, type: 'function' };
-    if (traits.toolCallsWhole) {
+    // llama-server sends a call once its name and first argument token are parsed; a later call
+    // is parsed whole before it is sent.
+    if (traits.toolCallsWhole || (traits.llama?.toolCallHeadWithArguments && index > 0)) {
       const piece = { ...head, function: { name: c.name, arguments: c.arguments } };
-      pieces.push({ delta: { tool_calls: [piece] }, tokens: tokensOf(c.name.length + c.arguments.length) });
+      pieces.push({ delta: { tool_calls: [piece] }, tokens: tokensIn(c.name + c.arguments) });
       return;
     }
+    const frags = split(c.arguments, traits.llama ? size : 8);
+    const first = traits.llama?.toolCallHeadWithArguments ? (frags.shift() ?? '') : '';
     pieces.push({
-      delta: { tool_calls: [{ ...head, function: { name: c.name, arguments: '' } }] },
-      tokens: tokensOf(c.name.length),
+      delta: { tool_calls: [{ ...head, function: { name: c.name, arguments: first } }] },
+      tokens: tokensIn(c.name + first),
     });
-    for (const frag of split(c.arguments, 8)) {
+    for (const frag of frags) {
       pieces.push({
         delta: { tool_calls: [{ ...at, function: { arguments: frag } }] },
-        tokens: tokensOf(frag.length),
+        tokens: tokensIn(frag),
       });
     }
   });
 
-  const reasoningText = Array.isArray(reply.reasoning) ? reply.reasoning.join('') : (reply.reasoning ?? '');
+  const reasoningText = Array.isArray(reasoning) ? reasoning.join('') : (reasoning ?? '');
   const contentText = Array.isArray(content) ? content.join('') : (content ?? '');
   const callChars = native.reduce((n, c) => n + c.name.length + c.arguments.length, 0);
   const promptTokens = reply.usage?.prompt ?? promptTokensOf(body);
-  const completionTokens =
-    reply.usage?.completion ?? Math.ceil(tokensOf(reasoningText.length + contentText.length + callChars));
+  const counted = Math.ceil(tokensOf(reasoningText.length + contentText.length + callChars));
+  const completionTokens = Math.min(reply.usage?.completion ?? counted, cutTokens ?? Infinity);
   const usage =
     reply.usage === null
       ? null
@@ -105,7 +136,8 @@ export function planReply(reply: Reply, dialect: Dialect, body: RequestBody): Pl
         };
   const message: Record<string, unknown> = {
     role: 'assistant',
-    content: contentText || (native.length > 0 ? null : ''),
+    // llama-server writes "" beside tool calls; the others null.
+    content: contentText || (native.length > 0 && !traits.llama ? null : ''),
     ...(reasoningText ? { [traits.reasoningField]: reasoningText } : {}),
     ...(native.length > 0
       ? {
@@ -119,10 +151,11 @@ export function planReply(reply: Reply, dialect: Dialect, body: RequestBody): Pl
   };
   return {
     pieces,
-    finish: reply.finish ?? (native.length > 0 ? 'tool_calls' : 'stop'),
+    finish: finish ?? (native.length > 0 ? 'tool_calls' : 'stop'),
     usage,
     message,
     promptTokens,
     completionTokens,
+    cachedTokens: reply.usage?.cached ?? 0,
   };
 }

@@ -7,15 +7,29 @@ import { z } from 'zod';
  * reads like a conversation. See fixtures/scripts/*.json for examples.
  */
 
-const faultKind = z.enum(['refuse', 'status', 'loading', 'cut', 'stall', 'malformed', 'not-sse']);
+/**
+ * `error-event`: after `afterChunks` chunks the stream carries `data: {"error":{…}}` (the
+ * dialect's error body, `status` and `message`) and ends with no `[DONE]`, as llama-server does
+ * when generation fails mid-answer; before any chunk, or unstreamed, it is a plain HTTP error.
+ */
+const faultKind = z.enum([
+  'refuse',
+  'status',
+  'loading',
+  'cut',
+  'stall',
+  'malformed',
+  'not-sse',
+  'error-event',
+]);
 
 const faultSchema = z.object({
   kind: faultKind,
-  /** For `status`: the HTTP status (default 500). */
+  /** For `status` and `error-event`: the HTTP status (default 500). */
   status: z.number().int().min(400).max(599).optional(),
-  /** The error text the server sends, for `status` and `loading`. */
+  /** The error text the server sends, for `status`, `loading` and `error-event`. */
   message: z.string().optional(),
-  /** For `cut`, `stall` and `malformed`: how many chunks go out first (default 2). */
+  /** For `cut`, `stall`, `malformed` and `error-event`: how many chunks go out first (default 2). */
   afterChunks: z.number().int().min(0).optional(),
   /** For `cut`: end the body cleanly instead of dropping the connection (still no `[DONE]`). */
   clean: z.boolean().optional(),

@@ -1,7 +1,9 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HTML_PAGE, streamAnswer, wholeAnswer } from './answer.js';
-import { dialects, errorBody, LOADING_MESSAGE, unknownModelMessage, type Dialect } from './dialects.js';
+import { dialects, LOADING_MESSAGE, unknownModelMessage, type Dialect } from './dialects.js';
+import { sendError, sendJson } from './http-error.js';
+import { jsonParseErrorMessage } from './llama-wire.js';
 import { now, sleep, Slots, type Latency } from './latency.js';
 import { planReply } from './render.js';
 import { bytesSent, fileAnswer, fileReplyChars } from './file-reply.js';
@@ -30,7 +32,7 @@ export interface RecordedRequest {
   headers: IncomingMessage['headers'];
   /** The x-factory-task header. */
   task?: string;
-  /** The parsed JSON body (the raw text when it was not JSON). */
+  /** The parsed JSON body (the raw text when it was not JSON, or llamacpp refused it unparsed while loading). */
   body: unknown;
   stream: boolean;
   /** Index of the reply in the script; -1 the default reply, -2 none fit. */
@@ -72,12 +74,6 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-}
-
 /**
  * A real OpenAI-compatible HTTP server that answers from a script, in the dialect of one server
  * family, with faults and a latency model on demand. Tests, the demo and the bench use it in
@@ -87,7 +83,8 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
   const script = loadScript(opts.script);
   const picker = new ReplyPicker(script);
   const traits = dialects[opts.dialect];
-  const served = opts.model ?? script.model;
+  // llama-server names the model file it loaded, whatever the request asked for.
+  const served = opts.model ?? script.model ?? traits.llama?.modelPath;
   const loadedAt = now() + (opts.loadMs ?? 0);
   const slots = opts.latency ? new Slots(opts.latency.slots) : undefined;
   const requests: RecordedRequest[] = [];
@@ -95,7 +92,8 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
   const optionFault = {};
 
   const error = (res: ServerResponse, status: number, message: string) =>
-    sendJson(res, status, errorBody(opts.dialect, status, message), traits.headers);
+    sendError(res, opts.dialect, status, message);
+  const loading = () => now() < loadedAt;
 
   async function completion(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rec: RecordedRequest = {
@@ -131,12 +129,19 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
 
     const raw = await readBody(req);
     if (life.signal.aborted) return;
+    // llama-server refuses everything while loading, before it even parses the body.
+    if (traits.llama?.loadingOnEveryRoute && loading()) {
+      rec.body = raw;
+      return error(res, 503, LOADING_MESSAGE);
+    }
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(raw) as Record<string, unknown>;
       rec.body = body;
     } catch {
       rec.body = raw;
+      // llama-server lets nlohmann::json's exception through as a 500.
+      if (traits.llama) return error(res, traits.llama.badJsonStatus, jsonParseErrorMessage(raw));
       return error(res, 400, 'request body is not JSON');
     }
     rec.stream = body.stream === true;
@@ -144,7 +149,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     let fault = picker.fault(optionFault, opts.fault) ?? picker.serverFault();
     if (fault && immediate(fault, res, rec)) return;
 
-    if (now() < loadedAt) {
+    if (loading()) {
       if (traits.whileLoading === '503') return error(res, 503, LOADING_MESSAGE);
       await sleep(loadedAt - now(), life.signal);
       if (life.signal.aborted) return;
@@ -237,8 +242,14 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       });
       return;
     }
+    if (traits.llama?.loadingOnEveryRoute && loading()) {
+      // Refused before routing, once the request has been read, like llama-server's middleware.
+      req.resume();
+      req.on('end', () => error(res, 503, LOADING_MESSAGE));
+      return;
+    }
     if (req.method === 'GET' && path === '/health') {
-      if (now() < loadedAt && traits.whileLoading === '503') return error(res, 503, LOADING_MESSAGE);
+      if (loading() && traits.whileLoading === '503') return error(res, 503, LOADING_MESSAGE);
       return sendJson(res, 200, { status: 'ok' }, traits.headers);
     }
     if (req.method === 'GET' && path === '/v1/models') {
@@ -247,7 +258,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       ];
       return sendJson(res, 200, { object: 'list', data }, traits.headers);
     }
-    error(res, 404, `no route for ${req.method} ${path}`);
+    error(res, 404, traits.llama ? 'File Not Found' : `no route for ${req.method} ${path}`);
   }
 
   const server = http.createServer(route);
