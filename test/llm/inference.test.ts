@@ -107,6 +107,8 @@ describe('connecting to inference', () => {
 });
 
 describe('the queue front', () => {
+  const TOKEN = 'front-test-token';
+  const auth = { authorization: `Bearer ${TOKEN}` };
   async function frontOver(model: ScriptedServer): Promise<{ front: Front; queue: RequestQueue }> {
     const queue = new RequestQueue([
       { baseURL: model.baseURL, apiKey: 'k', model: 'scripted-model', concurrency: 1 },
@@ -115,6 +117,7 @@ describe('the queue front', () => {
       host: '127.0.0.1',
       port: 0,
       queue,
+      token: TOKEN,
       status: () => ({ model: 'scripted-model' }),
     });
     cleanups.push(() => front.close());
@@ -135,7 +138,7 @@ describe('the queue front', () => {
     await new Promise<void>((resolve, reject) => {
       const req = http.request(`${front.url}/v1/chat/completions`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-factory-task': 'stream-task' },
+        headers: { ...auth, 'content-type': 'application/json', 'x-factory-task': 'stream-task' },
       });
       req.on('response', (res) => {
         res.on('data', () => arrivals.push(Date.now() - t0));
@@ -155,7 +158,7 @@ describe('the queue front', () => {
     expect(arrivals.length).toBeGreaterThan(3);
     // The first token reached the client long before the last: nothing was buffered.
     expect(arrivals[arrivals.length - 1]! - arrivals[0]!).toBeGreaterThan(100);
-    const status = (await (await fetch(`${front.url}/factory/status`)).json()) as {
+    const status = (await (await fetch(`${front.url}/factory/status`, { headers: auth })).json()) as {
       model: string;
       queue: { total: { completed: number; completionTokens: number }; tasks: { task: string }[] };
     };
@@ -170,11 +173,11 @@ describe('the queue front', () => {
       [{ baseURL: `http://127.0.0.1:${await freePort()}/v1`, apiKey: 'k', model: 'm', concurrency: 1 }],
       { retries: 1, baseDelayMs: 10 },
     );
-    const front = await startFront({ host: '127.0.0.1', port: 0, queue });
+    const front = await startFront({ host: '127.0.0.1', port: 0, queue, token: TOKEN });
     cleanups.push(() => front.close());
     const res = await fetch(`${front.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 }),
     });
     expect(res.status).toBe(502);
