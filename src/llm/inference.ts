@@ -83,8 +83,8 @@ export async function connectInference(s: ServerSettings, opts: ConnectOptions):
     };
   }
   if (answer?.kind === 'refused')
-    throw new FactoryError(`the factory server at ${s.baseURL} refused this process (${answer.status})`, {
-      hint: `it was started by another user or with another state folder (FACTORY_STATE_DIR, now ${opts.stateDir}); stop it and start it from here`,
+    throw new FactoryError(`the factory server at ${s.baseURL} refused this process (${answer.reason})`, {
+      hint: `it was started by another user, or with another state folder than ${opts.stateDir} (FACTORY_STATE_DIR); use that folder, or give this repository another server.baseURL`,
     });
   if (!opts.noServer && s.command && isLoopback(s.baseURL)) {
     const config = daemonConfigFor(

@@ -65,6 +65,9 @@ describe('connecting to inference', () => {
     expect(inf.mode).toBe('front');
     const state = (await readState(home))!;
     expect(state.startedBy).toBe('auto');
+    // The front's token, made by the server it started, is what this process shows the front.
+    expect(state.token).toMatch(/^[\w-]{43}$/);
+    expect(inf.token).toBe(state.token);
     const r = await queuedChat(inf, 'task-a', {
       messages: [{ role: 'user', content: 'hello' }],
       maxTokens: 20,
@@ -73,6 +76,7 @@ describe('connecting to inference', () => {
     // A second process finds the same front instead of starting another server.
     const again = await connectInference(s, { daemonCommand, stateDir });
     expect(again.note).toContain('using the factory server');
+    expect(again.token).toBe(state.token);
     for (let i = 0; i < 100 && (await readState(home)); i++) await sleep(100);
     expect(await readState(home)).toBeNull();
     for (let i = 0; i < 40 && pidAlive(state.daemonPid); i++) await sleep(50);
@@ -97,6 +101,34 @@ describe('connecting to inference', () => {
     const state = await readState(serverHome(s.baseURL, s.env.FACTORY_STATE_DIR!));
     expect(state?.startedBy).toBe('user');
     expect(pidAlive(state!.daemonPid)).toBe(true);
+  });
+
+  it('sends nothing extra to a server that is not a factory front (no state file): its own key only', async () => {
+    const model = await startScriptedServer({
+      script: path.join(projectRoot, 'fixtures/scripts/hello.json'),
+      dialect: 'mlx',
+    });
+    cleanups.push(() => model.close());
+    const s = await settings({ baseURL: model.baseURL, command: null, apiKey: 'users-key' });
+    const inf = await connectInference(s, { daemonCommand, stateDir: await tempDir() });
+    expect(inf.mode).toBe('in-process');
+    expect(inf.token).toBeUndefined();
+    await queuedChat(inf, 'task-a', { messages: [{ role: 'user', content: 'hello' }], maxTokens: 20 });
+    expect(model.requests.map((r) => r.headers.authorization)).toEqual(['Bearer users-key']);
+  });
+
+  it('says so when a factory front answers but refuses this process (another state folder)', async () => {
+    const queue = new RequestQueue([
+      { baseURL: 'http://127.0.0.1:9/v1', apiKey: 'k', model: 'm', concurrency: 1 },
+    ]);
+    const front = await startFront({ host: '127.0.0.1', port: 0, queue, token: 'not-yours' });
+    cleanups.push(() => front.close());
+    const stateDir = await tempDir();
+    const s = await settings({ baseURL: `${front.url}/v1` });
+    await expect(connectInference(s, { daemonCommand, stateDir })).rejects.toMatchObject({
+      message: expect.stringContaining(`the factory server at ${front.url}/v1 refused this process`),
+      hint: expect.stringContaining(stateDir),
+    });
   });
 
   it('does not start a server with --no-server', async () => {
