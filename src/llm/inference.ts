@@ -1,7 +1,7 @@
 import { chat, type ChatOptions } from './client.js';
 import { RequestQueue } from './queue.js';
 import { askFront, startServer } from './lifecycle.js';
-import { readState, serverHome } from './state.js';
+import { pidAlive, readState, serverHome } from './state.js';
 import { FactoryError } from '../errors.js';
 import { isLoopback } from './server-command.js';
 import { daemonConfigFor } from './daemon.js';
@@ -72,8 +72,11 @@ export async function connectInference(s: ServerSettings, opts: ConnectOptions):
   for (const url of remoteEndpoints(s))
     opts.warn?.(`warning: ${url} is not on this machine; your code will be sent to it`);
   // A factory server's token is in its state file; a server that is not factory's has none.
-  const token = (await readState(serverHome(s.baseURL, opts.stateDir)))?.token;
-  const answer = await askFront(s.baseURL, { token });
+  const state = await readState(serverHome(s.baseURL, opts.stateDir));
+  const token = state?.token;
+  // The front of a server that runs may be slow to answer on a busy machine: give it time rather
+  // than try to start a second one.
+  const answer = await askFront(s.baseURL, { token, timeoutMs: pidAlive(state?.daemonPid) ? 5000 : 500 });
   if (answer?.kind === 'status') {
     return {
       mode: 'front',
