@@ -1,4 +1,5 @@
 import { startFront, type Front } from '../../src/llm/front.js';
+import { newFrontToken } from '../../src/llm/front-token.js';
 import { RequestQueue } from '../../src/llm/queue.js';
 import type { EndpointConfig } from '../../src/llm/types.js';
 import { startScriptedServer, type Latency, type Script } from '../../src/scripted-server/index.js';
@@ -31,8 +32,10 @@ export async function startStack(script: Script, latency?: Latency): Promise<Sta
   const direct = endpointAt(server.baseURL);
   const frontQueue = new RequestQueue([direct]);
   let front: Front;
+  // The front takes only clients that show its token, as `factory server start` makes it.
+  const token = newFrontToken();
   try {
-    front = await startFront({ host: '127.0.0.1', port: 0, queue: frontQueue });
+    front = await startFront({ host: '127.0.0.1', port: 0, queue: frontQueue, token });
   } catch (e) {
     await server.close();
     throw e;
@@ -42,7 +45,7 @@ export async function startStack(script: Script, latency?: Latency): Promise<Sta
     front,
     frontQueue,
     direct,
-    viaFront: endpointAt(`${front.url}/v1`),
+    viaFront: { ...endpointAt(`${front.url}/v1`), apiKey: token },
     async close() {
       frontQueue.close();
       await front.close();

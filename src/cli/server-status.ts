@@ -1,5 +1,13 @@
 import { cleanStale, probeFront } from '../llm/lifecycle.js';
-import { pidAlive, readState, serverHome, serverHomes, stateDir, type ServerState } from '../llm/state.js';
+import {
+  pidAlive,
+  publicState,
+  readState,
+  serverHome,
+  serverHomes,
+  stateDir,
+  type ServerState,
+} from '../llm/state.js';
 import { visible } from '../visible.js';
 import { age } from './format.js';
 
@@ -14,7 +22,8 @@ export interface ServerView {
   baseURL: string;
   /** This repository's configuration points at this server. */
   current: boolean;
-  state: ServerState;
+  /** Without the token: a status is printed and shared, the token is not. */
+  state: Omit<ServerState, 'token'>;
   health: string;
   front: Record<string, unknown> | null;
 }
@@ -24,7 +33,7 @@ export interface StatusReport {
   running: boolean;
   baseURL: string;
   /** This repository's server, when it runs (kept at the top for scripts). */
-  state?: ServerState;
+  state?: Omit<ServerState, 'token'>;
   health?: string;
   front?: Record<string, unknown> | null;
   /** Every running factory server of this user, this repository's first. */
@@ -38,13 +47,13 @@ const urlOf = (s: ServerState) =>
 async function view(state: ServerState, current: boolean): Promise<ServerView> {
   const baseURL = urlOf(state);
   // A busy machine can take a moment to answer; a status that says "not answering" must mean it.
-  const front = await probeFront(baseURL, 3000);
+  const front = await probeFront(baseURL, 3000, state.token);
   const health = !pidAlive(state.modelPid)
     ? `model server down: ${state.error ?? 'exited'}`
     : state.phase === 'ready' && front
       ? 'ok'
       : state.phase;
-  return { baseURL, current, state, health, front };
+  return { baseURL, current, state: publicState(state), health, front };
 }
 
 /** Every factory server of this user (servers run side by side, one per baseURL). */

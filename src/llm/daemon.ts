@@ -3,6 +3,7 @@ import path from 'node:path';
 import { chat } from './client.js';
 import { freePort } from './free-port.js';
 import { startFront, type Front } from './front.js';
+import { newFrontToken } from './front-token.js';
 import { RequestQueue } from './queue.js';
 import { killGroup } from './process-group.js';
 import { spawnGroup } from './spawn-group.js';
@@ -115,6 +116,8 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
     idleShutdown: cfg.idleShutdown,
     logFile: log,
     phase: 'starting',
+    // Made here, never passed in: a command line or environment is visible to other users.
+    token: newFrontToken(),
   };
   await writeState(state, cfg.home);
 
@@ -170,6 +173,7 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
       host,
       port: frontPort,
       queue,
+      token: state.token!,
       status: () => ({
         model: cfg.model,
         startedAt: state.startedAt,

@@ -4,6 +4,8 @@ import { FactoryError } from '../errors.js';
 import type { EndpointConfig } from './types.js';
 import type { RequestQueue } from './queue.js';
 import { sniffUsage } from './front-usage.js';
+import { judgeRequest, sendRefusal } from './front-guard.js';
+import { upstreamURL } from './front-routes.js';
 
 /**
  * The local queue front: an OpenAI-compatible HTTP server that every factory process on the
@@ -14,6 +16,8 @@ export interface FrontOptions {
   host: string;
   port: number;
   queue: RequestQueue;
+  /** The secret every client must send as `Authorization: Bearer …` (see front-guard.ts). */
+  token: string;
   /** Extra fields for `GET /factory/status` (model, uptime, the model server's health). */
   status?: () => Record<string, unknown>;
 }
@@ -66,7 +70,7 @@ function forward(
   res: http.ServerResponse,
   signal: AbortSignal,
 ): Promise<{ promptTokens: number; completionTokens: number } | undefined> {
-  const target = new URL(endpoint.baseURL.replace(/\/+$/, '') + (req.url ?? '').replace(/^\/v1/, ''));
+  const target = upstreamURL(endpoint.baseURL, req.url);
   return new Promise((resolve, reject) => {
     const up = http.request(
       target,
@@ -140,11 +144,16 @@ function forward(
 export async function startFront(opts: FrontOptions): Promise<Front> {
   const server = http.createServer(async (req, res) => {
     try {
-      if (req.method === 'GET' && req.url === '/factory/status') {
+      const verdict = judgeRequest(req, {
+        token: opts.token,
+        host: opts.host,
+        port: () => (server.address() as AddressInfo).port,
+      });
+      if (!verdict.ok) return sendRefusal(res, verdict.refusal);
+      if (verdict.route.path === '/factory/status') {
         return sendJson(res, 200, { ...(opts.status?.() ?? {}), queue: opts.queue.metrics() });
       }
-      if (req.method === 'GET' && req.url === '/health')
-        return sendJson(res, 200, { status: 'ok', front: true });
+      if (verdict.route.path === '/health') return sendJson(res, 200, { status: 'ok', front: true });
       const body = await readBody(req);
       const task = String(req.headers['x-factory-task'] ?? 'anonymous');
       const abort = new AbortController();

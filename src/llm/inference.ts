@@ -1,6 +1,8 @@
 import { chat, type ChatOptions } from './client.js';
 import { RequestQueue } from './queue.js';
-import { probeFront, startServer } from './lifecycle.js';
+import { askFront, startServer } from './lifecycle.js';
+import { pidAlive, readState, serverHome } from './state.js';
+import { FactoryError } from '../errors.js';
 import { isLoopback } from './server-command.js';
 import { daemonConfigFor } from './daemon.js';
 import type { ChatRequest, ChatResponse, EndpointConfig } from './types.js';
@@ -12,6 +14,8 @@ export interface Inference {
   queue: RequestQueue;
   /** One line for the user about how requests are routed. */
   note: string;
+  /** The front's token ('front' mode with a factory server that requires one), for its status. */
+  token?: string;
 }
 
 export interface ServerSettings {
@@ -51,9 +55,11 @@ function inProcessQueue(s: ServerSettings): RequestQueue {
   return new RequestQueue(endpoints);
 }
 
-function frontQueue(s: ServerSettings): RequestQueue {
-  // The front does the queueing and the retries; this side only routes and cancels.
-  return new RequestQueue([{ baseURL: s.baseURL, apiKey: s.apiKey, model: s.model, concurrency: 64 }], {
+function frontQueue(s: ServerSettings, token: string | undefined): RequestQueue {
+  // The front does the queueing and the retries; this side only routes and cancels. It shows the
+  // front's token where a model server would get its key (the front sends the key on).
+  const apiKey = token ?? s.apiKey;
+  return new RequestQueue([{ baseURL: s.baseURL, apiKey, model: s.model, concurrency: 64 }], {
     retries: 0,
   });
 }
@@ -65,18 +71,34 @@ function frontQueue(s: ServerSettings): RequestQueue {
 export async function connectInference(s: ServerSettings, opts: ConnectOptions): Promise<Inference> {
   for (const url of remoteEndpoints(s))
     opts.warn?.(`warning: ${url} is not on this machine; your code will be sent to it`);
-  if (await probeFront(s.baseURL)) {
-    return { mode: 'front', queue: frontQueue(s), note: `using the factory server at ${s.baseURL}` };
+  // A factory server's token is in its state file; a server that is not factory's has none.
+  const state = await readState(serverHome(s.baseURL, opts.stateDir));
+  const token = state?.token;
+  // The front of a server that runs may be slow to answer on a busy machine: give it time rather
+  // than try to start a second one.
+  const answer = await askFront(s.baseURL, { token, timeoutMs: pidAlive(state?.daemonPid) ? 5000 : 500 });
+  if (answer?.kind === 'status') {
+    return {
+      mode: 'front',
+      queue: frontQueue(s, token),
+      token,
+      note: `using the factory server at ${s.baseURL}`,
+    };
   }
+  if (answer?.kind === 'refused')
+    throw new FactoryError(`the factory server at ${s.baseURL} refused this process (${answer.reason})`, {
+      hint: `it was started by another user, or with another state folder than ${opts.stateDir} (FACTORY_STATE_DIR); use that folder, or give this repository another server.baseURL`,
+    });
   if (!opts.noServer && s.command && isLoopback(s.baseURL)) {
     const config = daemonConfigFor(
       { ...s, command: s.command },
       { startedBy: 'auto', readyTimeoutMs: opts.readyTimeoutMs ?? 600_000, stateDir: opts.stateDir },
     );
-    await startServer({ config, daemonCommand: opts.daemonCommand });
+    const started = await startServer({ config, daemonCommand: opts.daemonCommand });
     return {
       mode: 'front',
-      queue: frontQueue(s),
+      queue: frontQueue(s, started.token),
+      token: started.token,
       note:
         s.idleShutdown > 0
           ? `started the model server (${s.model}); it stops after ${plural(s.idleShutdown, 'idle minute')}`

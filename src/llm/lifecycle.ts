@@ -1,23 +1,51 @@
-import { mkdir, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { execa } from 'execa';
 import { FactoryError, refuse } from '../errors.js';
 import { outputFd } from '../output-fd.js';
 import { killGroup } from './process-group.js';
-import { logFile, pidAlive, readState, removeState, type ServerState } from './state.js';
+import { logFile, pidAlive, privateHome, readState, removeState, type ServerState } from './state.js';
 import type { DaemonConfig } from './daemon.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Asks a queue front for its status; null when none answers at that URL. */
-export async function probeFront(baseURL: string, timeoutMs = 500): Promise<Record<string, unknown> | null> {
+/** What a queue front said when asked for its status. */
+export type FrontAnswer =
+  | { kind: 'status'; status: Record<string, unknown> }
+  /** A factory server answers there but refused this client (no or wrong token): why. */
+  | { kind: 'refused'; status: number; reason: string };
+
+/**
+ * Asks a queue front for its status, showing `token` (from the server's state file) when there
+ * is one; null when no front answers at that URL.
+ */
+export async function askFront(
+  baseURL: string,
+  opts: { token?: string; timeoutMs?: number } = {},
+): Promise<FrontAnswer | null> {
   try {
-    const res = await fetch(new URL('/factory/status', baseURL), { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) return null;
+    const res = await fetch(new URL('/factory/status', baseURL), {
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 500),
+      headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
+    });
     const data = (await res.json()) as Record<string, unknown>;
-    return data && typeof data === 'object' && 'queue' in data ? data : null;
+    if (!data || typeof data !== 'object') return null;
+    const error = data.error as { type?: unknown; message?: unknown } | undefined;
+    if (!res.ok && error?.type === 'factory_front_refused')
+      return { kind: 'refused', status: res.status, reason: String(error.message) };
+    return res.ok && 'queue' in data ? { kind: 'status', status: data } : null;
   } catch {
     return null;
   }
+}
+
+/** A queue front's status, or null when none answers at that URL or it refuses this client. */
+export async function probeFront(
+  baseURL: string,
+  timeoutMs = 500,
+  token?: string,
+): Promise<Record<string, unknown> | null> {
+  const answer = await askFront(baseURL, { token, timeoutMs });
+  return answer?.kind === 'status' ? answer.status : null;
 }
 
 /**
@@ -45,6 +73,8 @@ export interface StartOptions {
  */
 export async function startServer(opts: StartOptions): Promise<ServerState> {
   const dir = opts.config.home;
+  // The folder holds the token the front will require: only this user may enter it.
+  await privateHome(dir);
   await cleanStale(dir);
   const before = await readState(dir);
   // A supervisor whose model server crashed is replaced, not kept: that is the recovery.
@@ -55,7 +85,6 @@ export async function startServer(opts: StartOptions): Promise<ServerState> {
       `a factory server is already running at ${opts.config.baseURL} (pid ${running.daemonPid}, model ${running.model}, since ${running.startedAt})`,
       'stop it first with `factory server stop`, or give this repository another server.baseURL',
     );
-  await mkdir(dir, { recursive: true });
   const log = await open(logFile(dir), 'a');
   const [program, ...args] = opts.daemonCommand;
   // The supervisor outlives this command: detached (its own session, no terminal signals), never

@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { refuse } from '../errors.js';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -24,6 +25,18 @@ export interface ServerState {
   phase: 'starting' | 'ready' | 'failed' | 'stopping';
   /** Why it failed, or why the model server exited. */
   error?: string;
+  /**
+   * The secret the queue front requires from every client (`Authorization: Bearer …`). Only in
+   * this file (mode 0600, in a folder only the user can enter); never printed: see publicState.
+   * Absent in the state of a server started by an older factory.
+   */
+  token?: string;
+}
+
+/** The state as it may be shown (status output, --json): everything but the token. */
+export function publicState(state: ServerState): Omit<ServerState, 'token'> {
+  const { token: _token, ...shown } = state;
+  return shown;
 }
 
 /** `$FACTORY_STATE_DIR`, else `$XDG_STATE_HOME/factory`, else `~/.local/state/factory`. */
@@ -66,10 +79,31 @@ export async function readState(home: string): Promise<ServerState | null> {
   }
 }
 
+/**
+ * Makes `home` a folder only this user can enter (0700), creating it if need be: it holds the
+ * front's token and the pids `server stop` kills. A folder of this user's that others could read
+ * or write is tightened; one that is not this user's (or is a link) is refused.
+ */
+export async function privateHome(home: string): Promise<void> {
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const st = await lstat(home);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid))
+    throw refuse(
+      `the factory server folder ${home} is ${st.isDirectory() ? 'owned by another user' : 'not a folder'}, so its state cannot be kept private`,
+      'remove it, or set FACTORY_STATE_DIR to a folder of your own',
+    );
+  if ((st.mode & 0o077) !== 0) await chmod(home, 0o700);
+}
+
+let writes = 0;
+
 export async function writeState(state: ServerState, home: string): Promise<void> {
-  await mkdir(home, { recursive: true });
-  const tmp = `${stateFile(home)}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  await privateHome(home);
+  // A new file each time (two writes of one process may overlap), readable by this user only.
+  const tmp = `${stateFile(home)}.${process.pid}.${++writes}.tmp`;
+  await rm(tmp, { force: true });
+  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   await rename(tmp, stateFile(home));
 }
 

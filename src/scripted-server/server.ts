@@ -59,6 +59,8 @@ export interface ScriptedServer {
   port: number;
   dialect: Dialect;
   requests: RecordedRequest[];
+  /** Every request that arrived, whatever its route (`requests` details the chat ones). */
+  hits: { method: string; path: string }[];
   close(): Promise<void>;
 }
 
@@ -264,6 +266,10 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
   const server = http.createServer(route);
   // Latency-sensitive benches: every chunk should leave at once.
   server.on('connection', (socket) => socket.setNoDelay(true));
+  const hits: ScriptedServer['hits'] = [];
+  server.on('request', (req: IncomingMessage) =>
+    hits.push({ method: req.method ?? '', path: req.url ?? '' }),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
@@ -278,6 +284,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     port,
     dialect: opts.dialect,
     requests,
+    hits,
     close: async () => {
       for (const life of inflight) life.abort();
       server.closeAllConnections();

@@ -65,6 +65,9 @@ describe('connecting to inference', () => {
     expect(inf.mode).toBe('front');
     const state = (await readState(home))!;
     expect(state.startedBy).toBe('auto');
+    // The front's token, made by the server it started, is what this process shows the front.
+    expect(state.token).toMatch(/^[\w-]{43}$/);
+    expect(inf.token).toBe(state.token);
     const r = await queuedChat(inf, 'task-a', {
       messages: [{ role: 'user', content: 'hello' }],
       maxTokens: 20,
@@ -73,6 +76,7 @@ describe('connecting to inference', () => {
     // A second process finds the same front instead of starting another server.
     const again = await connectInference(s, { daemonCommand, stateDir });
     expect(again.note).toContain('using the factory server');
+    expect(again.token).toBe(state.token);
     for (let i = 0; i < 100 && (await readState(home)); i++) await sleep(100);
     expect(await readState(home)).toBeNull();
     for (let i = 0; i < 40 && pidAlive(state.daemonPid); i++) await sleep(50);
@@ -99,6 +103,34 @@ describe('connecting to inference', () => {
     expect(pidAlive(state!.daemonPid)).toBe(true);
   });
 
+  it('sends nothing extra to a server that is not a factory front (no state file): its own key only', async () => {
+    const model = await startScriptedServer({
+      script: path.join(projectRoot, 'fixtures/scripts/hello.json'),
+      dialect: 'mlx',
+    });
+    cleanups.push(() => model.close());
+    const s = await settings({ baseURL: model.baseURL, command: null, apiKey: 'users-key' });
+    const inf = await connectInference(s, { daemonCommand, stateDir: await tempDir() });
+    expect(inf.mode).toBe('in-process');
+    expect(inf.token).toBeUndefined();
+    await queuedChat(inf, 'task-a', { messages: [{ role: 'user', content: 'hello' }], maxTokens: 20 });
+    expect(model.requests.map((r) => r.headers.authorization)).toEqual(['Bearer users-key']);
+  });
+
+  it('says so when a factory front answers but refuses this process (another state folder)', async () => {
+    const queue = new RequestQueue([
+      { baseURL: 'http://127.0.0.1:9/v1', apiKey: 'k', model: 'm', concurrency: 1 },
+    ]);
+    const front = await startFront({ host: '127.0.0.1', port: 0, queue, token: 'not-yours' });
+    cleanups.push(() => front.close());
+    const stateDir = await tempDir();
+    const s = await settings({ baseURL: `${front.url}/v1` });
+    await expect(connectInference(s, { daemonCommand, stateDir })).rejects.toMatchObject({
+      message: expect.stringContaining(`the factory server at ${front.url}/v1 refused this process`),
+      hint: expect.stringContaining(stateDir),
+    });
+  });
+
   it('does not start a server with --no-server', async () => {
     const s = await settings();
     const inf = await connectInference(s, { daemonCommand, stateDir: await tempDir(), noServer: true });
@@ -107,6 +139,8 @@ describe('connecting to inference', () => {
 });
 
 describe('the queue front', () => {
+  const TOKEN = 'front-test-token';
+  const auth = { authorization: `Bearer ${TOKEN}` };
   async function frontOver(model: ScriptedServer): Promise<{ front: Front; queue: RequestQueue }> {
     const queue = new RequestQueue([
       { baseURL: model.baseURL, apiKey: 'k', model: 'scripted-model', concurrency: 1 },
@@ -115,6 +149,7 @@ describe('the queue front', () => {
       host: '127.0.0.1',
       port: 0,
       queue,
+      token: TOKEN,
       status: () => ({ model: 'scripted-model' }),
     });
     cleanups.push(() => front.close());
@@ -135,7 +170,7 @@ describe('the queue front', () => {
     await new Promise<void>((resolve, reject) => {
       const req = http.request(`${front.url}/v1/chat/completions`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-factory-task': 'stream-task' },
+        headers: { ...auth, 'content-type': 'application/json', 'x-factory-task': 'stream-task' },
       });
       req.on('response', (res) => {
         res.on('data', () => arrivals.push(Date.now() - t0));
@@ -155,7 +190,7 @@ describe('the queue front', () => {
     expect(arrivals.length).toBeGreaterThan(3);
     // The first token reached the client long before the last: nothing was buffered.
     expect(arrivals[arrivals.length - 1]! - arrivals[0]!).toBeGreaterThan(100);
-    const status = (await (await fetch(`${front.url}/factory/status`)).json()) as {
+    const status = (await (await fetch(`${front.url}/factory/status`, { headers: auth })).json()) as {
       model: string;
       queue: { total: { completed: number; completionTokens: number }; tasks: { task: string }[] };
     };
@@ -170,11 +205,11 @@ describe('the queue front', () => {
       [{ baseURL: `http://127.0.0.1:${await freePort()}/v1`, apiKey: 'k', model: 'm', concurrency: 1 }],
       { retries: 1, baseDelayMs: 10 },
     );
-    const front = await startFront({ host: '127.0.0.1', port: 0, queue });
+    const front = await startFront({ host: '127.0.0.1', port: 0, queue, token: TOKEN });
     cleanups.push(() => front.close());
     const res = await fetch(`${front.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 }),
     });
     expect(res.status).toBe(502);

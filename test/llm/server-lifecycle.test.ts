@@ -34,19 +34,30 @@ describe('factory server', () => {
     const state = JSON.parse(start.stdout);
     expect(state.phase).toBe('ready');
     expect(pidAlive(state.daemonPid) && pidAlive(state.modelPid)).toBe(true);
+    // The front's token is in the state file only, never in what start prints.
+    const { token } = await stateOf(s);
+    expect(token).toMatch(/^[\w-]{43}$/);
+    expect(state).not.toHaveProperty('token');
+    expect(start.stdout).not.toContain(token);
 
-    const r = await chat(
-      { baseURL: s.baseURL, apiKey: 'local', model: 'scripted-model', concurrency: 1 },
-      { messages: [{ role: 'user', content: 'hello there' }], maxTokens: 50 },
-      { task: 'task-1' },
-    );
+    const ask = (apiKey: string) =>
+      chat(
+        { baseURL: s.baseURL, apiKey, model: 'scripted-model', concurrency: 1 },
+        { messages: [{ role: 'user', content: 'hello there' }], maxTokens: 50 },
+        { task: 'task-1' },
+      );
+    await expect(ask('local')).rejects.toMatchObject({ status: 401 });
+    const r = await ask(token);
     expect(r.content).toBe('Hello! I am a scripted model.');
 
     const status = await runCli(s.dir, ['server', 'status'], s.env);
+    expect(status.stdout).not.toContain(token);
     expect(status.stdout).toContain('factory server: scripted-model');
     expect(status.stdout).toContain('health   ok');
     expect(status.stdout).toMatch(/queue\s+0 waiting, 0 running, [1-9]\d* done/);
-    const json = JSON.parse((await runCli(s.dir, ['server', 'status', '--json'], s.env)).stdout);
+    const jsonText = (await runCli(s.dir, ['server', 'status', '--json'], s.env)).stdout;
+    expect(jsonText).not.toContain(token);
+    const json = JSON.parse(jsonText);
     expect(json.front.queue.tasks.map((t: { task: string }) => t.task)).toContain('task-1');
 
     const logs = await runCli(s.dir, ['server', 'logs'], s.env);

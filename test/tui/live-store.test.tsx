@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RequestQueue } from '../../src/llm/queue.js';
+import { startFront } from '../../src/llm/front.js';
 import type { Inference } from '../../src/llm/inference.js';
 import { appendCapped, tailLines } from '../../src/tui/live/coder-text.js';
 import { layout, windowStart } from '../../src/tui/live/layout.js';
@@ -164,6 +165,17 @@ describe('metrics', () => {
     const inference = { mode: 'front', queue: new RequestQueue([endpoint]), note: '' } as Inference;
     expect(await queueMetricsSource(inference, baseURL)()).toEqual(queue);
     expect(await queueMetricsSource(inference, 'http://127.0.0.1:9/v1')()).toBeNull();
+  });
+
+  it('shows a real front its token (the Inference carries it), and gets nothing without it', async () => {
+    const queue = new RequestQueue([endpoint]);
+    const front = await startFront({ host: '127.0.0.1', port: 0, queue, token: 'tui-token' });
+    closers.push(() => void front.close());
+    const baseURL = `${front.url}/v1`;
+    const withToken = { mode: 'front', queue, note: '', token: 'tui-token' } as Inference;
+    expect((await queueMetricsSource(withToken, baseURL)())?.total).toMatchObject({ waiting: 0 });
+    const without = { mode: 'front', queue, note: '' } as Inference;
+    expect(await queueMetricsSource(without, baseURL)()).toBeNull();
   });
 
   it('polls without overlapping a slow source, ticks meanwhile, and stops', async () => {

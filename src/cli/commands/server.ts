@@ -7,7 +7,7 @@ import { refuse } from '../../errors.js';
 import { daemonConfigFor, runDaemon, type DaemonConfig } from '../../llm/daemon.js';
 import { startServer, stopServer } from '../../llm/lifecycle.js';
 import { remoteEndpoints } from '../../llm/inference.js';
-import { logFile, serverHome, stateDir } from '../../llm/state.js';
+import { logFile, publicState, serverHome, stateDir } from '../../llm/state.js';
 import { visible } from '../../visible.js';
 import { lines, positiveSeconds, seconds } from '../numeric.js';
 import { serverStatus, statusText } from '../server-status.js';
@@ -57,7 +57,7 @@ export function register(program: Command): void {
           process.stderr.write(`warning: ${url} is not on this machine; your code will be sent to it\n`);
         const cfg = daemonConfig(s, 'user', o.readyTimeout * 1000);
         const state = await startServer({ config: cfg, daemonCommand: daemonCommand() });
-        emit(o.json, state, () =>
+        emit(o.json, publicState(state), () =>
           [
             `factory server ready: ${visible(state.model)}`,
             `  queue front   ${s.baseURL}  (pid ${state.daemonPid})`,

@@ -12,7 +12,7 @@ export type MetricsSource = () => Promise<QueueMetrics | null>;
 export function queueMetricsSource(inference: Inference, baseURL: string): MetricsSource {
   if (inference.mode === 'in-process') return async () => inference.queue.metrics();
   return async () => {
-    const status = await probeFront(baseURL);
+    const status = await probeFront(baseURL, 500, inference.token);
     const queue = status?.queue as QueueMetrics | undefined;
     return queue && Array.isArray(queue.tasks) && queue.total ? queue : null;
   };

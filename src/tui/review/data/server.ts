@@ -20,10 +20,9 @@ export function useServer(baseURL: string, stateDir?: string): ServerInfo | unde
     let alive = true;
     let timer: NodeJS.Timeout | undefined;
     const poll = async () => {
-      const [front, state] = await Promise.all([
-        probeFront(baseURL).catch(() => null),
-        readState(serverHome(baseURL, stateDir)).catch(() => null),
-      ]);
+      const state = await readState(serverHome(baseURL, stateDir)).catch(() => null);
+      // The front answers only clients that show the token of its state file.
+      const front = await probeFront(baseURL, 500, state?.token).catch(() => null);
       if (!alive) return;
       setInfo({ front, state });
       timer = setTimeout(() => void poll(), POLL_MS);
