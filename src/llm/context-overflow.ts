@@ -1,0 +1,71 @@
+import { LlmError } from './errors.js';
+
+/**
+ * A request the server refused because its prompt (or prompt plus max_tokens) does not fit the
+ * context. The numbers come from the server, so the caller can shrink the prompt and retry once;
+ * a retry of the same request would fail the same way, so the queue never retries it.
+ */
+export class ContextOverflowError extends LlmError {
+  constructor(
+    message: string,
+    opts: { server: string; status: number; hint: string },
+    /** The prompt's tokens as the server counted them. */
+    readonly promptTokens: number,
+    /** The context the request had to fit (llama-server: one slot's). */
+    readonly contextTokens: number,
+  ) {
+    super('http', message, opts);
+    this.name = 'ContextOverflowError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * The server's own numbers from an overflow error body: llama-server's
+ * `{"error":{"type":"exceed_context_size_error","n_prompt_tokens":N,"n_ctx":M}}`, or vLLM's
+ * "maximum context length is M tokens. However, you requested T tokens (P in the messages, …".
+ */
+export function overflowNumbers(body: unknown): { promptTokens: number; contextTokens: number } | null {
+  const error = (body as { error?: unknown } | undefined)?.error;
+  if (!error || typeof error !== 'object') return null;
+  const e = error as Json;
+  if (
+    e.type === 'exceed_context_size_error' &&
+    typeof e.n_prompt_tokens === 'number' &&
+    typeof e.n_ctx === 'number'
+  )
+    return { promptTokens: e.n_prompt_tokens, contextTokens: e.n_ctx };
+  const message = typeof e.message === 'string' ? e.message : '';
+  const vllm =
+    /maximum context length is (\d+) tokens\. However, you requested (\d+) tokens(?: \((\d+) in the messages)?/i.exec(
+      message,
+    );
+  if (vllm) return { contextTokens: Number(vllm[1]), promptTokens: Number(vllm[3] ?? vllm[2]) };
+  return null;
+}
+
+/** The overflow as one LlmError naming the numbers and the setting to change, or null. */
+export function contextOverflowError(
+  status: number,
+  body: unknown,
+  serverName: string,
+  baseURL: string,
+): ContextOverflowError | null {
+  if (status !== 400) return null;
+  const n = overflowNumbers(body);
+  if (!n) return null;
+  const llama = (body as { error: Json }).error.type === 'exceed_context_size_error';
+  return new ContextOverflowError(
+    `${serverName} refused the request: its prompt is ${n.promptTokens} tokens and the context is ${n.contextTokens}`,
+    {
+      server: baseURL,
+      status,
+      hint: llama
+        ? 'give llama-server a larger context (-c/--ctx-size; it is split across the -np slots), or lower agent.maxTokensPerTurn'
+        : "give the server a larger context (vLLM's --max-model-len), or lower agent.maxTokensPerTurn",
+    },
+    n.promptTokens,
+    n.contextTokens,
+  );
+}
