@@ -20,28 +20,40 @@ export class ContextOverflowError extends LlmError {
 }
 
 type Json = Record<string, unknown>;
+const obj = (v: unknown): Json | undefined => (v && typeof v === 'object' ? (v as Json) : undefined);
 
 /**
  * The server's own numbers from an overflow error body: llama-server's
  * `{"error":{"type":"exceed_context_size_error","n_prompt_tokens":N,"n_ctx":M}}`, or vLLM's
- * "maximum context length is M tokens. However, you requested T tokens (P in the messages, …".
+ * "maximum context length is M tokens. However, you requested T tokens (P in the messages, …"
+ * (nested under `error`, or at the top level in older versions; raw text when not parsed yet).
  */
-export function overflowNumbers(body: unknown): { promptTokens: number; contextTokens: number } | null {
-  const error = (body as { error?: unknown } | undefined)?.error;
-  if (!error || typeof error !== 'object') return null;
-  const e = error as Json;
+export function overflowNumbers(
+  body: unknown,
+): { promptTokens: number; contextTokens: number; llama: boolean } | null {
+  let parsed = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return null;
+    }
+  }
+  const root = obj(parsed);
+  const e = obj(root?.error) ?? root;
+  if (!e) return null;
   if (
     e.type === 'exceed_context_size_error' &&
     typeof e.n_prompt_tokens === 'number' &&
     typeof e.n_ctx === 'number'
   )
-    return { promptTokens: e.n_prompt_tokens, contextTokens: e.n_ctx };
+    return { promptTokens: e.n_prompt_tokens, contextTokens: e.n_ctx, llama: true };
   const message = typeof e.message === 'string' ? e.message : '';
   const vllm =
     /maximum context length is (\d+) tokens\. However, you requested (\d+) tokens(?: \((\d+) in the messages)?/i.exec(
       message,
     );
-  if (vllm) return { contextTokens: Number(vllm[1]), promptTokens: Number(vllm[3] ?? vllm[2]) };
+  if (vllm) return { contextTokens: Number(vllm[1]), promptTokens: Number(vllm[3] ?? vllm[2]), llama: false };
   return null;
 }
 
@@ -55,13 +67,12 @@ export function contextOverflowError(
   if (status !== 400) return null;
   const n = overflowNumbers(body);
   if (!n) return null;
-  const llama = (body as { error: Json }).error.type === 'exceed_context_size_error';
   return new ContextOverflowError(
     `${serverName} refused the request: its prompt is ${n.promptTokens} tokens and the context is ${n.contextTokens}`,
     {
       server: baseURL,
       status,
-      hint: llama
+      hint: n.llama
         ? 'give llama-server a larger context (-c/--ctx-size; it is split across the -np slots), or lower agent.maxTokensPerTurn'
         : "give the server a larger context (vLLM's --max-model-len), or lower agent.maxTokensPerTurn",
     },

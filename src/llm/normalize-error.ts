@@ -89,7 +89,7 @@ export function httpError(
   const text = (errorText(body) ?? rawText ?? '').trim().slice(0, 300) || '(no body)';
   const opts = { server: ctx.baseURL, status };
   // The body names the exact cause and its numbers: the caller can shrink the prompt.
-  const overflow = contextOverflowError(status, body, server, ctx.baseURL);
+  const overflow = contextOverflowError(status, body ?? rawText, server, ctx.baseURL);
   if (overflow) return overflow;
   if (status === 503 && /load/i.test(text)) {
     return new LlmError('loading', `${server} is still loading the model (503: ${text})`, {
