@@ -16,7 +16,7 @@ const ANSWER_SHARE = 0.4;
  */
 const FIRST_RATIO = 1.3;
 const MIN_RATIO = 1.05;
-const MAX_RATIO = 4;
+const MAX_RATIO = 6;
 
 const chars = (messages: ChatMessage[]): number =>
   messages.reduce(

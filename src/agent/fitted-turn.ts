@@ -57,7 +57,8 @@ export async function fittedTurn(
     const room = window.room(window.estimate(messages, turn.tools));
     const larger = Math.floor(Math.min(room, maxTokens * 2));
     const thought = `the model spent all ${maxTokens} tokens of its ${turn.role} answer thinking and wrote no answer`;
-    if (larger <= maxTokens) {
+    // A few more tokens would not change much: only a clearly larger limit is worth a retry.
+    if (larger < maxTokens * 1.25) {
       say(
         `${thought}; the context (${window.tokens} tokens) has no room for a longer one — raise ${window.limit?.setting ?? 'the context size'}, or use a model that thinks less`,
       );
