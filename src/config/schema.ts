@@ -123,7 +123,9 @@ const agentSchema = z
         .describe('Seconds a model request may go without receiving data before it is aborted.'),
       maxTokensPerTurn: intIn(16, 262_144)
         .default(8192)
-        .describe('max_tokens sent with every model request.'),
+        .describe(
+          "max_tokens sent with a model request; less when the model's context leaves less room for the answer.",
+        ),
       totalTokenBudget: intIn(1, 10_000_000_000)
         .default(100000)
         .describe(

@@ -133,3 +133,34 @@ describe('detectContextLimit', () => {
     expect(serverRoot('http://h:8080/proxy/v1')).toBe('http://h:8080/proxy');
   });
 });
+
+describe('overflowNumbers', () => {
+  it("reads llama-server's typed error and vLLM's message, nested, at the top level or as raw text", async () => {
+    const { overflowNumbers } = await import('../../src/llm/context-overflow.js');
+    expect(
+      overflowNumbers({
+        error: {
+          code: 400,
+          type: 'exceed_context_size_error',
+          n_prompt_tokens: 5000,
+          n_ctx: 4096,
+          message: 'x',
+        },
+      }),
+    ).toEqual({ promptTokens: 5000, contextTokens: 4096, llama: true });
+    const vllm = {
+      object: 'error',
+      message:
+        "This model's maximum context length is 4096 tokens. However, you requested 6000 tokens (3952 in the messages, 2048 in the completion). Please reduce the length of the messages or completion.",
+      type: 'BadRequestError',
+      param: null,
+      code: 400,
+    };
+    const want = { promptTokens: 3952, contextTokens: 4096, llama: false };
+    expect(overflowNumbers(vllm)).toEqual(want);
+    expect(overflowNumbers({ error: vllm })).toEqual(want);
+    expect(overflowNumbers(JSON.stringify(vllm))).toEqual(want);
+    expect(overflowNumbers({ error: { message: 'tools param requires --jinja flag' } })).toBeNull();
+    expect(overflowNumbers('not json')).toBeNull();
+  });
+});
