@@ -49,11 +49,19 @@ export function overflowNumbers(
   )
     return { promptTokens: e.n_prompt_tokens, contextTokens: e.n_ctx, llama: true };
   const message = typeof e.message === 'string' ? e.message : '';
-  const vllm =
-    /maximum context length is (\d+) tokens\. However, you requested (\d+) tokens(?: \((\d+) in the messages)?/i.exec(
-      message,
-    );
-  if (vllm) return { contextTokens: Number(vllm[1]), promptTokens: Number(vllm[3] ?? vllm[2]), llama: false };
+  // vLLM, whose wording changed across versions; LM Studio when the prompt alone is too long.
+  const vllmMax = /maximum context length is (\d+) tokens/i.exec(message);
+  if (vllmMax) {
+    const prompt =
+      /\((\d+) in the messages/.exec(message) ??
+      /messages resulted in (\d+) tokens/.exec(message) ??
+      /request has (\d+) input tokens/.exec(message) ??
+      /you requested (\d+) tokens/.exec(message);
+    if (prompt) return { contextTokens: Number(vllmMax[1]), promptTokens: Number(prompt[1]), llama: false };
+  }
+  const lmstudio = /keep the first (\d+) tokens.*context length of only (\d+) tokens/is.exec(message);
+  if (lmstudio)
+    return { promptTokens: Number(lmstudio[1]), contextTokens: Number(lmstudio[2]), llama: false };
   return null;
 }
 
@@ -64,7 +72,8 @@ export function contextOverflowError(
   serverName: string,
   baseURL: string,
 ): ContextOverflowError | null {
-  if (status !== 400) return null;
+  // The body, not the status, says it: LM Studio and proxies do not all answer 400.
+  if (status < 400) return null;
   const n = overflowNumbers(body);
   if (!n) return null;
   return new ContextOverflowError(
@@ -74,7 +83,7 @@ export function contextOverflowError(
       status,
       hint: n.llama
         ? 'give llama-server a larger context (-c/--ctx-size; it is split across the -np slots), or lower agent.maxTokensPerTurn'
-        : "give the server a larger context (vLLM's --max-model-len), or lower agent.maxTokensPerTurn",
+        : "give the server a larger context (vLLM's --max-model-len, LM Studio's context length), or lower agent.maxTokensPerTurn",
     },
     n.promptTokens,
     n.contextTokens,

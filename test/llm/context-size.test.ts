@@ -160,6 +160,22 @@ describe('overflowNumbers', () => {
     expect(overflowNumbers(vllm)).toEqual(want);
     expect(overflowNumbers({ error: vllm })).toEqual(want);
     expect(overflowNumbers(JSON.stringify(vllm))).toEqual(want);
+    const said = (message: string) => overflowNumbers({ error: { message } });
+    expect(
+      said(
+        "This model's maximum context length is 4096 tokens. However, your messages resulted in 5000 tokens.",
+      ),
+    ).toEqual({ promptTokens: 5000, contextTokens: 4096, llama: false });
+    expect(
+      said(
+        "This model's maximum context length is 4096 tokens. However, your request has 5000 input tokens.",
+      ),
+    ).toEqual({ promptTokens: 5000, contextTokens: 4096, llama: false });
+    expect(
+      said(
+        'Trying to keep the first 5000 tokens when context the overflows. However, the model is loaded with context length of only 4096 tokens, which is not enough.',
+      ),
+    ).toEqual({ promptTokens: 5000, contextTokens: 4096, llama: false });
     expect(overflowNumbers({ error: { message: 'tools param requires --jinja flag' } })).toBeNull();
     expect(overflowNumbers('not json')).toBeNull();
   });
