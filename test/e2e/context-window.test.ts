@@ -66,6 +66,16 @@ describe('factory task fits the model context', () => {
     expect(server.requests).toHaveLength(0);
     expect(sh(repo.dir, 'branch', '--list', 'factory/*')).toBe('');
     expectMainUntouched(repo.dir, repo.head);
+
+    // `resume` refuses the same way, before it writes the feedback or starts an attempt.
+    const made = await cli(repo.dir, ['new', TASK]);
+    expect(made.code, made.stderr).toBe(0);
+    const before = events(repo.dir, 1).length;
+    const resumed = await cli(repo.dir, ['resume', '1', '--feedback', 'go on']);
+    expect(resumed.code, resumed.stderr).toBe(2);
+    expect(resumed.stderr).toContain("the model's context is too small");
+    expect(events(repo.dir, 1)).toHaveLength(before);
+    expect(server.requests).toHaveLength(0);
   });
 
   it('sends only requests that fit a 4096-token Ollama context, and says when a model only thought', async () => {
