@@ -5,6 +5,8 @@
  * endpoint and run.
  */
 
+import { readState, serverHome, stateDir } from './state.js';
+
 /** The server software whose context size was found (or 'unknown'). */
 export type ContextServer = 'llamacpp' | 'ollama' | 'lmstudio' | 'vllm' | 'unknown';
 
@@ -243,13 +245,32 @@ export interface ContextSettings {
   endpoints: { baseURL: string; contextSize?: number | null }[];
 }
 
+/**
+ * The model server behind factory's own queue front on `baseURL`, from the front's state file;
+ * null when no front of ours runs there. It is asked directly: through the front the question
+ * would wait in the request queue behind other tasks' answers, and the front forwards paths under
+ * `/v1`, while `/props` and `/api/show` are beside it.
+ */
+export async function modelServerBehind(baseURL: string, root = stateDir()): Promise<string | null> {
+  const state = await readState(serverHome(baseURL, root));
+  if (!state?.modelPort || !state.modelPid || state.phase !== 'ready') return null;
+  const host = state.host.includes(':') ? `[${state.host}]` : state.host;
+  return `http://${host}:${state.modelPort}/v1`;
+}
+
 /** The context every request of this configuration must fit: its endpoints' smallest. */
-export function serverContextLimit(s: ContextSettings): Promise<ContextLimit> {
+export async function serverContextLimit(s: ContextSettings, root = stateDir()): Promise<ContextLimit> {
   const ep = (baseURL: string, contextSize?: number | null) => ({
     baseURL,
     apiKey: s.apiKey,
     model: s.model,
     contextSize: contextSize ?? s.contextSize ?? null,
   });
-  return poolContextLimit([ep(s.baseURL), ...s.endpoints.map((e) => ep(e.baseURL, e.contextSize))]);
+  const behind = await modelServerBehind(s.baseURL, root);
+  const limit = await poolContextLimit([
+    ep(behind ?? s.baseURL),
+    ...s.endpoints.map((e) => ep(e.baseURL, e.contextSize)),
+  ]);
+  // Messages name the address the user configured, not the front's private port.
+  return behind && limit.baseURL === behind ? { ...limit, baseURL: s.baseURL } : limit;
 }

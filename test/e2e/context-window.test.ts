@@ -10,6 +10,7 @@ import { cleanupTemps, sh } from '../helpers/git-repo.js';
 import { startScriptedServer, type Dialect, type ScriptedServer } from '../../src/scripted-server/index.js';
 import type { Script } from '../../src/scripted-server/script.js';
 import {
+  autoServer,
   cli,
   e2eRepo,
   events,
@@ -18,6 +19,7 @@ import {
   MODEL,
   PAGER_REPO,
   runJson,
+  stopAutoServer,
 } from './support.js';
 
 const servers: ScriptedServer[] = [];
@@ -76,6 +78,21 @@ describe('factory task fits the model context', () => {
     expect(resumed.stderr).toContain("the model's context is too small");
     expect(events(repo.dir, 1)).toHaveLength(before);
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('learns the context of the llama-server it started behind its queue front', async () => {
+    const { server, env } = await autoServer('llamacpp', 'context-small.json');
+    const repo = await e2eRepo(PAGER_REPO, { server, check: 'node --test' });
+    try {
+      const r = await cli(repo.dir, ['task', TASK], env);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(
+        `llama-server at ${String(server.baseURL)} has a context of 256 tokens (/props, n_ctx per slot of 4)`,
+      );
+      expect(sh(repo.dir, 'branch', '--list', 'factory/*')).toBe('');
+    } finally {
+      await stopAutoServer(repo.dir, env);
+    }
   });
 
   it('sends only requests that fit a 4096-token Ollama context, and says when a model only thought', async () => {
