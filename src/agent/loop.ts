@@ -8,6 +8,10 @@ import { decide, parseSheriff } from './sheriff.js';
 import { normalizeErrorTail, StagnationGuard } from './stagnation.js';
 import { TokenBudget } from './tokens.js';
 import { scriptCommand, scriptFileName } from './script-task.js';
+import type { ContextLimit } from '../llm/context-size.js';
+import { ContextWindow } from './context-window.js';
+import { fittedTurn, thinkingOnly } from './fitted-turn.js';
+import { fitConversation } from './context-convo.js';
 
 /** What the loop needs from the git engine for one task (tasks/workspace.ts provides it). */
 export interface LoopWorkspace {
@@ -40,6 +44,8 @@ export interface LoopSettings {
   allowRunCommand?: boolean;
   /** Tool-call rounds the Coder may take within one attempt. */
   maxToolRounds?: number;
+  /** The model's context window as the server reported it; absent: budgets from maxTokensPerTurn. */
+  context?: ContextLimit | null;
 }
 
 export type Phase = 'coder' | 'edits' | 'check' | 'sheriff' | 'commit';
@@ -90,6 +96,8 @@ export type LoopEvent =
 export interface LoopCallbacks {
   onEvent?: (e: LoopEvent) => void;
   onCoderText?: (delta: string) => void;
+  /** One-line notices for the user (a prompt shrunk to fit the context, a model that only thought). */
+  onNotice?: (line: string) => void;
 }
 
 export interface LoopDeps {
@@ -144,6 +152,9 @@ export async function runLoop(
   const budget = new TokenBudget(settings.totalTokenBudget);
   const stagnation = new StagnationGuard(settings.stagnationThreshold);
   const ws = deps.workspace;
+  // Every prompt and max_tokens is fitted to the server's context (fitted-turn.ts).
+  const window = new ContextWindow(settings.maxTokensPerTurn, settings.context ?? null);
+  const say = (line: string) => cb.onNotice?.(line);
   const tools = createFileTools(ws.worktree, {
     allowRunCommand: settings.allowRunCommand ?? false,
     // Same executor, limits and scrubbed environment as the check.
@@ -227,33 +238,39 @@ export async function runLoop(
       // 1. Coder
       emit({ type: 'phase', attempt, phase: 'coder' });
       const native = settings.tools !== 'text';
-      const messages = await buildCoderMessages({
-        task,
-        repoRoot: ws.worktree,
-        prompts: deps.prompts,
-        budgetTokens: Math.max(2000, Math.floor(settings.maxTokensPerTurn * 2)),
-        attempt,
-        listUntracked: i === 0,
-        lastCheck,
-        sheriff,
-        feedback,
-        changedFiles: [...changed],
-        tools: native ? 'native' : 'text',
-        problems,
-      });
+      const coderTurn = {
+        role: 'coder' as const,
+        temperature: settings.temperature,
+        ...(native ? { tools: tools.specs() } : {}),
+      };
+      const sendCoder = (req: ChatRequest) => call('coder', attempt, req, { onContent: cb.onCoderText });
+      const first = await fittedTurn(
+        window,
+        {
+          ...coderTurn,
+          build: (budgetTokens) =>
+            buildCoderMessages({
+              task,
+              repoRoot: ws.worktree,
+              prompts: deps.prompts,
+              budgetTokens,
+              attempt,
+              listUntracked: i === 0,
+              lastCheck,
+              sheriff,
+              feedback,
+              changedFiles: [...changed],
+              tools: native ? 'native' : 'text',
+              problems,
+            }),
+        },
+        sendCoder,
+        say,
+      );
+      const messages = first.messages;
+      let reply = first.reply;
       feedback = undefined;
       problems = [];
-      let reply = await call(
-        'coder',
-        attempt,
-        {
-          messages,
-          maxTokens: settings.maxTokensPerTurn,
-          temperature: settings.temperature,
-          ...(native ? { tools: tools.specs() } : {}),
-        },
-        { onContent: cb.onCoderText },
-      );
       // 2. Edits: tool calls round by round, then the text formats of the final reply.
       emit({ type: 'phase', attempt, phase: 'edits' });
       const convo = [...messages];
@@ -264,17 +281,13 @@ export async function runLoop(
           await record(tc.name, result);
           convo.push({ role: 'tool', toolCallId: tc.id, content: result.output });
         }
-        reply = await call(
-          'coder',
-          attempt,
-          {
-            messages: convo,
-            maxTokens: settings.maxTokensPerTurn,
-            temperature: settings.temperature,
-            ...(native ? { tools: tools.specs() } : {}),
-          },
-          { onContent: cb.onCoderText },
+        const next = await fittedTurn(
+          window,
+          { ...coderTurn, build: (budgetTokens) => fitConversation(convo, budgetTokens) },
+          sendCoder,
+          say,
         );
+        reply = next.reply;
       }
       const parsed = parseReply(reply.content, { mode: task.mode });
       problems.push(...parsed.problems);
@@ -297,7 +310,9 @@ export async function runLoop(
       }
       if (reply.finishReason === 'length')
         problems.push(
-          'your last answer was cut off by the token limit; answer more briefly, with only the edits',
+          thinkingOnly(reply)
+            ? 'you spent your whole token limit thinking and wrote no answer; think briefly, then answer with only the edits'
+            : 'your last answer was cut off by the token limit; answer more briefly, with only the edits',
         );
 
       // 3. Check, run by the orchestrator.
@@ -336,26 +351,26 @@ export async function runLoop(
       const scriptMissing = task.mode === 'script' && !command;
       if (!scriptMissing) {
         try {
-          const sm = buildSheriffMessages({
-            task,
-            prompts: deps.prompts,
-            diff,
-            check: exec
-              ? {
-                  command: exec.command,
-                  exitCode: exec.exitCode,
-                  head: exec.head,
-                  tail: exec.tail,
-                  timedOut: exec.timedOut,
-                }
-              : { command: '(no check)', exitCode: null, head: '', tail: '' },
-            budgetTokens: Math.max(2000, settings.maxTokensPerTurn * 2),
-          });
-          const r = await call('sheriff', attempt, {
-            messages: sm,
-            maxTokens: settings.maxTokensPerTurn,
-            temperature: settings.temperature,
-          });
+          const check = exec
+            ? {
+                command: exec.command,
+                exitCode: exec.exitCode,
+                head: exec.head,
+                tail: exec.tail,
+                timedOut: exec.timedOut,
+              }
+            : { command: '(no check)', exitCode: null, head: '', tail: '' };
+          const { reply: r } = await fittedTurn(
+            window,
+            {
+              role: 'sheriff',
+              temperature: settings.temperature,
+              build: (budgetTokens) =>
+                buildSheriffMessages({ task, prompts: deps.prompts, diff, check, budgetTokens }),
+            },
+            (req) => call('sheriff', attempt, req),
+            say,
+          );
           report = parseSheriff(r.content);
         } catch (e) {
           if (e instanceof Cancelled) throw e;

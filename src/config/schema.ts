@@ -45,6 +45,9 @@ const endpointSchema = z
       concurrency: intIn(1, 256)
         .optional()
         .describe('Requests sent to this server at once; defaults to server.concurrency.'),
+      contextSize: intIn(256, 10_000_000)
+        .optional()
+        .describe("This server's context in tokens per request; defaults to server.contextSize."),
     },
     { error: 'expected an object with "baseURL" and optional "concurrency"' },
   )
@@ -86,6 +89,14 @@ const serverSchema = z
         .describe(
           'Minutes without requests after which a server started by factory stops; 0 keeps it running.',
         ),
+      contextSize: intIn(256, 10_000_000)
+        .nullable()
+        .default(null)
+        .describe(
+          'Tokens one request may use (prompt and answer). null: asked of the server (llama-server /props, ' +
+            'Ollama /api/show, LM Studio /api/v0/models, vLLM /v1/models); set it for mlx_lm.server, ' +
+            'which has no fixed limit, or to override what the server says.',
+        ),
       endpoints: z
         .array(endpointSchema, { error: 'expected an array of {"baseURL", "concurrency"} objects' })
         .default([])
@@ -112,7 +123,9 @@ const agentSchema = z
         .describe('Seconds a model request may go without receiving data before it is aborted.'),
       maxTokensPerTurn: intIn(16, 262_144)
         .default(8192)
-        .describe('max_tokens sent with every model request.'),
+        .describe(
+          "max_tokens sent with a model request; less when the model's context leaves less room for the answer.",
+        ),
       totalTokenBudget: intIn(1, 10_000_000_000)
         .default(100000)
         .describe(

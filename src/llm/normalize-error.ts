@@ -1,5 +1,6 @@
 import { APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { describeServer, guessFlavor, LlmError, type ServerFlavor } from './errors.js';
+import { contextOverflowError } from './context-overflow.js';
 
 /** What the client knew when a request failed: enough to tell a refused request from a cut stream. */
 export interface FailureContext {
@@ -87,6 +88,9 @@ export function httpError(
   const server = serverName(ctx, flavor);
   const text = (errorText(body) ?? rawText ?? '').trim().slice(0, 300) || '(no body)';
   const opts = { server: ctx.baseURL, status };
+  // The body names the exact cause and its numbers: the caller can shrink the prompt.
+  const overflow = contextOverflowError(status, body ?? rawText, server, ctx.baseURL);
+  if (overflow) return overflow;
   if (status === 503 && /load/i.test(text)) {
     return new LlmError('loading', `${server} is still loading the model (503: ${text})`, {
       ...opts,

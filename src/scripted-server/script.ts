@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { contextSchema } from './context.js';
 
 /**
  * A script: the replies a scripted server gives, chosen by simple rules so a test or the demo
@@ -107,6 +108,8 @@ export const scriptSchema = z.object({
   default: replySchema.optional(),
   /** A fault for every request, before any reply is chosen (use `times` for a flaky start). */
   fault: z.union([faultKind, faultSchema]).optional(),
+  /** The model's context, reported on the dialect's own route and enforced as it does (context.ts). */
+  context: contextSchema.optional(),
 });
 
 export type Script = z.input<typeof scriptSchema>;

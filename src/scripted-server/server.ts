@@ -8,6 +8,7 @@ import { now, sleep, Slots, type Latency } from './latency.js';
 import { planReply } from './render.js';
 import { bytesSent, fileAnswer, fileReplyChars } from './file-reply.js';
 import { loadScript, ReplyPicker, type Fault, type FaultKind, type Script } from './script.js';
+import { contextOverflow, contextRoute, modelFields } from './context.js';
 
 export interface ScriptedServerOptions {
   /** The script itself, or the path of a JSON script file. */
@@ -161,6 +162,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     if (traits.checksModel && !okModel) {
       return error(res, 404, unknownModelMessage(opts.dialect, asked, served ?? ''));
     }
+    if (contextOverflow(res, opts.dialect, script.context, body, traits.headers)) return;
 
     const { reply, index } = picker.pick({
       messages: Array.isArray(body.messages) ? body.messages : [],
@@ -256,10 +258,19 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     }
     if (req.method === 'GET' && path === '/v1/models') {
       const data = [
-        { id: served ?? 'scripted-model', object: 'model', created: 0, owned_by: 'factory-tests' },
+        {
+          id: served ?? 'scripted-model',
+          object: 'model',
+          created: 0,
+          owned_by: 'factory-tests',
+          ...modelFields(opts.dialect, script.context),
+        },
       ];
       return sendJson(res, 200, { object: 'list', data }, traits.headers);
     }
+    const context = { dialect: opts.dialect, setting: script.context, headers: traits.headers };
+    if (contextRoute(req, res, path, () => readBody(req), { ...context, model: served ?? 'scripted-model' }))
+      return;
     error(res, 404, traits.llama ? 'File Not Found' : `no route for ${req.method} ${path}`);
   }
 

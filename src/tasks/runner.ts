@@ -19,6 +19,8 @@ import { SandboxPlans } from './sandbox-plans.js';
 import { describePlan, type SandboxPlan } from '../agent/os-sandbox/index.js';
 import { closeInterruptedAttempt } from './interrupted.js';
 import { rebaseTask } from './rebase.js';
+import { serverContextLimit } from '../llm/context-size.js';
+import { checkContextFits } from '../agent/context-fits.js';
 
 export interface RunnerOptions {
   repo: Repo;
@@ -69,7 +71,10 @@ export function loopSettings(config: Config, rec: TaskRecord, extraAttempts?: nu
   };
 }
 
-function specOf(rec: TaskRecord, check: string | null): TaskSpec {
+function specOf(
+  rec: Pick<TaskRecord, 'title' | 'description' | 'constraints'>,
+  check: string | null,
+): TaskSpec {
   return {
     title: rec.title,
     description: rec.description ?? rec.title,
@@ -186,6 +191,10 @@ async function drive(
           stream.write(d);
           opts.onCoderText?.(rec, d);
         },
+        onNotice: (line) => {
+          opts.onNotice?.(`task ${rec.id}: ${line}`);
+          written = written.then(() => appendEvent(repo, rec.id, 'notice', { text: line }));
+        },
       },
       start,
     );
@@ -231,6 +240,17 @@ export async function runTasks(
     plans.get(input.sandbox, 'check');
     if (opts.config.worktree.setup) plans.get(input.sandbox, 'setup');
   }
+  // Before any task exists: a context too small for even the task itself is refused here.
+  const context = await serverContextLimit(opts.config.server);
+  for (const input of inputs) {
+    const check = input.check === undefined ? opts.config.check : input.check;
+    checkContextFits(
+      context,
+      specOf({ title: input.title, description: input.description, constraints: input.constraints }, check),
+      opts.prompts,
+      opts.config.agent,
+    );
+  }
   let next = 0;
   // Tasks are created one after another, in the order given, so ids follow that order; each
   // worker starts as soon as its task exists.
@@ -264,7 +284,8 @@ export async function runTasks(
       const made = await created[i]!;
       if (!made) break;
       const sandbox = plans.get(made.record.sandbox, 'check');
-      results[i] = await drive(made.record, opts, loopSettings(opts.config, made.record), {}, sandbox);
+      const settings = { ...loopSettings(opts.config, made.record), context };
+      results[i] = await drive(made.record, opts, settings, {}, sandbox);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, inputs.length)) }, worker));
@@ -298,8 +319,12 @@ export async function resumeTask(
       : {}),
     sheriff: (lastVerdict?.sheriff as LoopStart['sheriff']) ?? null,
   };
+  // Before anything is written: a context too small for the task is refused.
+  const context = await serverContextLimit(opts.config.server);
+  const check = rec.check === undefined ? opts.config.check : rec.check;
+  checkContextFits(context, specOf(rec, check), opts.prompts, opts.config.agent);
   if (resume.feedback) await appendEvent(opts.repo, id, 'feedback', { text: resume.feedback });
-  const settings = loopSettings(opts.config, rec, resume.attempts);
+  const settings = { ...loopSettings(opts.config, rec, resume.attempts), context };
   const rebase = resume.rebase
     ? async (ws: TaskWorkspace): Promise<Partial<LoopStart>> => {
         const problems = await rebaseTask(opts.repo, ws);

@@ -59,7 +59,7 @@ describe('buildJsonSchema', () => {
       expect(node!.description, leaf.key).toBeTruthy();
     }
     const endpoint = schema.properties!.server!.properties!.endpoints!.items!;
-    expect(Object.keys(endpoint.properties!)).toEqual(['baseURL', 'concurrency']);
+    expect(Object.keys(endpoint.properties!)).toEqual(['baseURL', 'concurrency', 'contextSize']);
     for (const p of Object.values(endpoint.properties!)) expect(p.description).toBeTruthy();
     for (const section of ['server', 'agent', 'worktree', '$schema']) {
       expect(schema.properties![section]!.description, section).toBeTruthy();

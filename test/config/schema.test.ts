@@ -12,6 +12,7 @@ describe('configSchema', () => {
         command: ['mlx_lm.server', '--model', '{model}', '--host', '{host}', '--port', '{port}'],
         concurrency: 1,
         idleShutdown: 10,
+        contextSize: null,
         endpoints: [],
       },
       agent: {
@@ -97,6 +98,7 @@ describe('configSchema', () => {
       'server.command',
       'server.concurrency',
       'server.idleShutdown',
+      'server.contextSize',
       'server.endpoints',
       'agent.maxAttempts',
       'agent.executionTimeout',
