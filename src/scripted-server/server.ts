@@ -6,6 +6,7 @@ import { now, sleep, Slots, type Latency } from './latency.js';
 import { planReply } from './render.js';
 import { bytesSent, fileAnswer, fileReplyChars } from './file-reply.js';
 import { loadScript, ReplyPicker, type Fault, type FaultKind, type Script } from './script.js';
+import { CostModel, type CostModelOptions, type CostStats } from './cost-model.js';
 
 export interface ScriptedServerOptions {
   /** The script itself, or the path of a JSON script file. */
@@ -21,6 +22,8 @@ export interface ScriptedServerOptions {
   model?: string;
   /** A fault for every request, like the script's own `fault`. */
   fault?: FaultKind | Fault;
+  /** Model time instead of `latency`: slots, prefix caches, batched decoding (see cost-model.ts). */
+  cost?: CostModelOptions;
 }
 
 /** One chat request as the server saw it, for assertions and for the bench's busy fraction. */
@@ -57,6 +60,8 @@ export interface ScriptedServer {
   port: number;
   dialect: Dialect;
   requests: RecordedRequest[];
+  /** The cost model's counters (also at `GET /scripted/stats`); undefined without `cost`. */
+  costStats(): CostStats | undefined;
   close(): Promise<void>;
 }
 
@@ -90,6 +95,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
   const served = opts.model ?? script.model;
   const loadedAt = now() + (opts.loadMs ?? 0);
   const slots = opts.latency ? new Slots(opts.latency.slots) : undefined;
+  const cost = opts.cost ? new CostModel(opts.cost, opts.dialect) : undefined;
   const requests: RecordedRequest[] = [];
   const inflight = new Set<AbortController>();
   const optionFault = {};
@@ -176,6 +182,11 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
         total_tokens: plan.promptTokens + completion,
       };
     }
+    if (cost) {
+      const served = await cost.serve(body, plan, life.signal);
+      if (!served) return;
+      plan.promptTokens = served.promptTokens;
+    }
     rec.promptTokens = plan.promptTokens;
     rec.completionTokens = plan.completionTokens;
 
@@ -237,6 +248,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       });
       return;
     }
+    if (cost?.route(req, res, path, traits.headers)) return;
     if (req.method === 'GET' && path === '/health') {
       if (now() < loadedAt && traits.whileLoading === '503') return error(res, 503, LOADING_MESSAGE);
       return sendJson(res, 200, { status: 'ok' }, traits.headers);
@@ -267,6 +279,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     port,
     dialect: opts.dialect,
     requests,
+    costStats: () => cost?.stats(),
     close: async () => {
       for (const life of inflight) life.abort();
       server.closeAllConnections();
