@@ -4,6 +4,7 @@ import { chat } from './client.js';
 import { freePort } from './free-port.js';
 import { startFront, type Front } from './front.js';
 import { RequestQueue } from './queue.js';
+import { learnSlots } from './server-slots.js';
 import { killGroup } from './process-group.js';
 import { spawnGroup } from './spawn-group.js';
 import { expandCommand, missingBinary } from './server-command.js';
@@ -165,6 +166,8 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
   }));
   try {
     await waitReady(model, Date.now() + cfg.readyTimeoutMs, () => exitNote);
+    // llama-server says how many slots it has: use them all, each task on its own.
+    Object.assign(model, await learnSlots(model));
     const queue = new RequestQueue([model, ...pooled]);
     front = await startFront({
       host,

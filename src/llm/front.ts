@@ -4,6 +4,7 @@ import { FactoryError } from '../errors.js';
 import type { EndpointConfig } from './types.js';
 import type { RequestQueue } from './queue.js';
 import { sniffUsage } from './front-usage.js';
+import { withSlot } from './queue-slots.js';
 
 /**
  * The local queue front: an OpenAI-compatible HTTP server that every factory process on the
@@ -67,6 +68,7 @@ function forward(
   signal: AbortSignal,
 ): Promise<{ promptTokens: number; completionTokens: number } | undefined> {
   const target = new URL(endpoint.baseURL.replace(/\/+$/, '') + (req.url ?? '').replace(/^\/v1/, ''));
+  if (endpoint.slot !== undefined) body = withSlot(body, endpoint.slot);
   return new Promise((resolve, reject) => {
     const up = http.request(
       target,

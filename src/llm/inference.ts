@@ -100,5 +100,7 @@ export function queuedChat(
   return inf.queue.run(task, (endpoint, signal) => chat(endpoint, req, { ...opts, signal, task }), {
     signal: opts.signal,
     usageOf: (r) => r.usage,
+    // A tool round comes right after an answer with tool calls: its prefix is worth keeping warm.
+    followUp: (r) => r.toolCalls.length > 0,
   });
 }

@@ -77,3 +77,8 @@ export function withSlot(body: Buffer, slot: number): Buffer {
     return body;
   }
 }
+
+/** The same for a request the client builds: the slot the queue chose holds the task's prefix. */
+export function withSlotField<B extends object>(body: B, endpoint: { slot?: number }): B {
+  return endpoint.slot === undefined ? body : { ...body, id_slot: endpoint.slot, cache_prompt: true };
+}
