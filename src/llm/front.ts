@@ -157,6 +157,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       await opts.queue.run(task, (endpoint, signal) => forward(endpoint, req, body, res, signal), {
         signal: abort.signal,
         usageOf: (u) => u,
+        followUp: (u) => (u as { toolCalls?: true } | undefined)?.toolCalls === true,
       });
     } catch (e) {
       if (res.headersSent || res.destroyed) return;

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { chat } from '../../src/llm/client.js';
 import { RequestQueue, type QueueOptions } from '../../src/llm/queue.js';
 import { learnSlots } from '../../src/llm/server-slots.js';
+import { startFront, type Front } from '../../src/llm/front.js';
 import type { ChatMessage, EndpointConfig } from '../../src/llm/types.js';
 import { startScriptedServer, type ScriptedServer } from '../../src/scripted-server/index.js';
 import { endpoint, tick } from './queue-helpers.js';
@@ -29,8 +30,11 @@ function controlled() {
 
 const queues: RequestQueue[] = [];
 let server: ScriptedServer | undefined;
+let front: Front | undefined;
 afterEach(async () => {
   for (const q of queues.splice(0)) q.close();
+  await front?.close();
+  front = undefined;
   await server?.close();
   server = undefined;
 });
@@ -192,6 +196,49 @@ describe('the cache-aware queue', () => {
       ['B', 1],
       ['B', 1],
       ['A', 0],
+    ]);
+  });
+
+  it('keeps the slot through the front for a task whose answer ended in tool calls', async () => {
+    server = await startScriptedServer({
+      script: {
+        replies: [
+          {
+            match: { task: 'A', user: 'asks' },
+            toolCalls: [{ name: 'read_file', arguments: { path: 'x' } }],
+          },
+          { content: 'ok' },
+        ],
+      },
+      dialect: 'llamacpp',
+      cost: { slots: 1, prefillMsPerToken: 1, decodeMsPerToken: 1, timeScale: 0 },
+    });
+    const ep: EndpointConfig = { baseURL: server.baseURL, apiKey: 'local', model: 'm', concurrency: 1 };
+    const q = queue([{ ...ep, ...(await learnSlots(ep)) }]);
+    front = await startFront({ host: '127.0.0.1', port: 0, queue: q });
+    const post = (task: string, says = 'asks') =>
+      fetch(`${front!.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-factory-task': task },
+        body: JSON.stringify({
+          model: 'm',
+          messages: [{ role: 'user', content: `${task} ${says}` }],
+          max_tokens: 9,
+        }),
+      }).then((r) => r.json());
+    await post('A');
+    const b = post('B');
+    // B waits: the only slot is kept for A's tool round.
+    for (let i = 0; i < 1000 && q.metrics().total.waiting === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(q.metrics().total.waiting).toBe(1);
+    // The tool round is answered without tool calls: nothing is kept for A after it.
+    await post('A', 'the tool said');
+    await b;
+    expect(server.requests.map((r) => [r.task, (r.body as { id_slot?: number }).id_slot])).toEqual([
+      ['A', 0],
+      ['A', 0],
+      ['B', 0],
     ]);
   });
 });
