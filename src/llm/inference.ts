@@ -3,6 +3,7 @@ import { RequestQueue } from './queue.js';
 import { probeFront, startServer } from './lifecycle.js';
 import { isLoopback } from './server-command.js';
 import { daemonConfigFor } from './daemon.js';
+import { learnSlots } from './server-slots.js';
 import type { ChatRequest, ChatResponse, EndpointConfig } from './types.js';
 import { plural } from '../plural.js';
 
@@ -38,9 +39,9 @@ export function remoteEndpoints(s: ServerSettings): string[] {
   return [s.baseURL, ...s.endpoints.map((e) => e.baseURL)].filter((u) => !isLoopback(u));
 }
 
-function inProcessQueue(s: ServerSettings): RequestQueue {
+function inProcessQueue(s: ServerSettings, learned?: Partial<EndpointConfig>): RequestQueue {
   const endpoints: EndpointConfig[] = [
-    { baseURL: s.baseURL, apiKey: s.apiKey, model: s.model, concurrency: s.concurrency },
+    { baseURL: s.baseURL, apiKey: s.apiKey, model: s.model, concurrency: s.concurrency, ...learned },
     ...s.endpoints.map((e) => ({
       baseURL: e.baseURL,
       apiKey: s.apiKey,
@@ -85,7 +86,8 @@ export async function connectInference(s: ServerSettings, opts: ConnectOptions):
   }
   return {
     mode: 'in-process',
-    queue: inProcessQueue(s),
+    // llama-server says how many slots it has: use them all, each task on its own.
+    queue: inProcessQueue(s, isLoopback(s.baseURL) ? await learnSlots(s) : undefined),
     note: `no factory server at ${s.baseURL}; using an in-process queue (other factory processes will not share it)`,
   };
 }
