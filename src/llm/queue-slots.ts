@@ -15,13 +15,21 @@ export interface SlotState {
   /** Kept free for this task's follow-up until `reservedUntil`. */
   reservedFor?: string;
   reservedUntil: number;
+  /** The priority of the request that left it: a higher one waiting ends the reservation. */
+  reservedPriority: number;
 }
 
 /** How the queue orders waiting requests. */
 export type Schedule = 'cache-aware' | 'round-robin' | 'fifo';
 
 export function makeSlots(n: number): SlotState[] {
-  return Array.from({ length: n }, (_, id) => ({ id, busy: false, usedAt: 0, reservedUntil: 0 }));
+  return Array.from({ length: n }, (_, id) => ({
+    id,
+    busy: false,
+    usedAt: 0,
+    reservedUntil: 0,
+    reservedPriority: 0,
+  }));
 }
 
 /** Whether `task` may take the slot now: free, and not kept for another task's follow-up. */

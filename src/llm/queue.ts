@@ -293,6 +293,11 @@ export class RequestQueue {
         for (const slot of ep.slots) {
           const task = slot.reservedFor;
           if (task === undefined || slot.busy || slot.reservedUntil <= now) continue;
+          // A higher priority waiting goes first: keeping a cache never outranks it.
+          if ((this.fair.peek()?.priority ?? -Infinity) > slot.reservedPriority) {
+            slot.reservedFor = undefined;
+            continue;
+          }
           const head = this.fair.headOf(task);
           if (!head) continue;
           this.fair.remove(task, head.priority, head.item);
@@ -450,6 +455,7 @@ export class RequestQueue {
     if (!coming || !this.mayPass(req.task)) return;
     slot.reservedFor = req.task.name;
     slot.reservedUntil = now + this.holdMs;
+    slot.reservedPriority = req.priority;
   }
 
   private safeIsRetryable(e: unknown): boolean {

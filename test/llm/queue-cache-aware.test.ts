@@ -115,6 +115,19 @@ describe('the cache-aware queue', () => {
     await Promise.all(runs);
   });
 
+  it('lets a request of higher priority take a slot kept for a follow-up', async () => {
+    const q = queue([endpoint('one', 1)]);
+    const w = controlled();
+    const runs = [q.run('A', w.job('A', 'a1'), { followUp })];
+    await tick();
+    await w.end('a1');
+    runs.push(q.run('B', w.job('B', 'b1'), { priority: 1 }));
+    await tick();
+    expect(w.order()).toEqual(['A', 'B']);
+    await w.end('b1');
+    await Promise.all(runs);
+  });
+
   it('serves the next in turn at once when the answer announces no follow-up', async () => {
     const q = queue([endpoint('one', 1)]);
     const w = controlled();
