@@ -126,6 +126,9 @@ function sharedPrefixes(
   const out = new Map<string, number[]>();
   const last = new Map<string, { prompt: string; kind: Kind }>();
   const seen = new Map<string, number>();
+  const lastCoder = new Map<string, string>();
+  const add = (key: string, a: string, b: string) =>
+    out.set(key, [...(out.get(key) ?? []), Math.floor(commonPrefix(a, b) / 4)]);
   for (const r of requests) {
     if (!r.task) continue;
     const i = seen.get(r.task) ?? 0;
@@ -133,10 +136,11 @@ function sharedPrefixes(
     const kind = kinds.get(r.task)?.[i] ?? 'coder';
     const prompt = renderPrompt(r.body as Record<string, unknown>);
     const prev = last.get(r.task);
-    if (prev) {
-      const key = `${prev.kind} -> ${kind}`;
-      out.set(key, [...(out.get(key) ?? []), Math.floor(commonPrefix(prev.prompt, prompt) / 4)]);
-    }
+    if (prev) add(`${prev.kind} -> ${kind}`, prev.prompt, prompt);
+    // What a cache that kept the last attempt's Coder prompt (mlx's LRU, a spare slot) would reuse.
+    const coder = lastCoder.get(r.task);
+    if (kind === 'coder' && coder) add('coder -> next coder', coder, prompt);
+    if (kind === 'coder') lastCoder.set(r.task, prompt);
     last.set(r.task, { prompt, kind });
   }
   return out;
