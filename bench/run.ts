@@ -16,6 +16,7 @@ import { reviewSuite } from './tui/suite.js';
 import type { Measurement, Suite } from './types.js';
 import { sandboxSuite } from './sandbox/suite.js';
 import { startupSuite } from './startup/suite.js';
+import { modelTimeSuite } from './model-time/suite.js';
 
 /** Every suite `npm run bench` runs, in order. Add new suites here. */
 const SUITES: Suite[] = [
@@ -25,6 +26,7 @@ const SUITES: Suite[] = [
   reviewSuite,
   sandboxSuite,
   startupSuite,
+  modelTimeSuite,
 ];
 
 /**

@@ -47,12 +47,13 @@ export async function filesSection(
   root: string,
   ranked: Ranked[],
   tools: 'native' | 'text',
+  changed: readonly string[] = [],
 ): Promise<string> {
   const header = '# Relevant files (their current content)';
   let left = room.left - header.length - 2;
   if (left < MIN_FILE_CHARS) return '';
   const perFile = Math.max(MIN_FILE_CHARS, Math.floor(left / 2));
-  const blocks: string[] = [];
+  const blocks: { path: string; block: string }[] = [];
   for (const r of ranked) {
     if (blocks.length >= MAX_FILES || left < MIN_FILE_CHARS) break;
     const file = await readContextFile(root, r.path);
@@ -60,10 +61,16 @@ export async function filesSection(
     const allowance = Math.min(left, perFile) - 2;
     const block = fileBlock(r.path, file.text, file.partial, r.lines, allowance, tools);
     if (!block) continue;
-    blocks.push(block);
+    blocks.push({ path: r.path, block });
     left -= block.length + 2;
   }
-  return blocks.length ? room.take(`${header}\n${blocks.join('\n\n')}`) : '';
+  // Chosen by rank, shown in a stable order: files the task has not changed first, by path, then
+  // the ones it changed. Consecutive prompts of a task then share the longest prefix, which the
+  // server's prompt cache reuses, however the ranking moves from one attempt to the next.
+  const edited = new Set(changed);
+  const key = (p: string) => `${edited.has(p) ? 1 : 0}${p}`;
+  blocks.sort((a, b) => (key(a.path) < key(b.path) ? -1 : key(a.path) > key(b.path) ? 1 : 0));
+  return blocks.length ? room.take(`${header}\n${blocks.map((b) => b.block).join('\n\n')}`) : '';
 }
 
 function fileBlock(

@@ -67,7 +67,7 @@ export async function buildCoderMessages(input: CoderContextInput): Promise<Chat
 
   const paths = await listRepoFiles(input.repoRoot, { untracked: input.listUntracked !== false });
   const ranked = rankFiles(input, new PathIndex(paths, input.repoRoot));
-  const files = await filesSection(room, input.repoRoot, ranked, input.tools);
+  const files = await filesSection(room, input.repoRoot, ranked, input.tools, input.changedFiles);
   const map = mapSection(room, paths, ranked);
 
   const user = [task, map, files, check, sheriff, problems, feedback, closing].filter(Boolean).join('\n\n');

@@ -11,6 +11,7 @@ import {
   type FailureContext,
 } from './normalize-error.js';
 import { toWireRequest } from './normalize-request.js';
+import { withSlotField } from './queue-slots.js';
 import { ResponseBuilder } from './normalize.js';
 import type { WireCompletion } from './normalize-wire.js';
 import { parseSse, SseTooLong } from './sse.js';
@@ -100,7 +101,7 @@ export async function chat(
   try {
     const headers = { ...opts.headers, ...(opts.task ? { 'x-factory-task': opts.task } : {}) };
     const response = await openaiClient(endpoint)
-      .chat.completions.create(toWireRequest(endpoint.model, req, stream), {
+      .chat.completions.create(withSlotField(toWireRequest(endpoint.model, req, stream), endpoint), {
         signal: controller.signal,
         headers,
         timeout: ctx.timeoutMs + 1000,

@@ -5,6 +5,7 @@ import { freePort } from './free-port.js';
 import { startFront, type Front } from './front.js';
 import { newFrontToken } from './front-token.js';
 import { RequestQueue } from './queue.js';
+import { learnSlots } from './server-slots.js';
 import { killGroup } from './process-group.js';
 import { spawnGroup } from './spawn-group.js';
 import { expandCommand, missingBinary } from './server-command.js';
@@ -168,6 +169,8 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
   }));
   try {
     await waitReady(model, Date.now() + cfg.readyTimeoutMs, () => exitNote);
+    // llama-server says how many slots it has: use them all, each task on its own.
+    Object.assign(model, await learnSlots(model));
     const queue = new RequestQueue([model, ...pooled]);
     front = await startFront({
       host,

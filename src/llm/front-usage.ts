@@ -8,14 +8,16 @@ export function sniffUsage() {
     push(chunk: Buffer): void {
       tail = (tail + chunk.toString('utf8')).slice(-8192);
     },
-    usage(): { promptTokens: number; completionTokens: number } | undefined {
+    /** With `toolCalls` when the answer ended in tool calls: the task's tool round comes next. */
+    usage(): { promptTokens: number; completionTokens: number; toolCalls?: true } | undefined {
       const at = tail.lastIndexOf('"usage"');
       if (at < 0) return undefined;
       const rest = tail.slice(at);
       const prompt = /"prompt_tokens"\s*:\s*(\d+)/.exec(rest);
       const completion = /"completion_tokens"\s*:\s*(\d+)/.exec(rest);
       if (!prompt || !completion) return undefined;
-      return { promptTokens: Number(prompt[1]), completionTokens: Number(completion[1]) };
+      const usage = { promptTokens: Number(prompt[1]), completionTokens: Number(completion[1]) };
+      return /"finish_reason"\s*:\s*"tool_calls"/.test(tail) ? { ...usage, toolCalls: true } : usage;
     },
   };
 }

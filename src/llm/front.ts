@@ -6,6 +6,7 @@ import type { RequestQueue } from './queue.js';
 import { sniffUsage } from './front-usage.js';
 import { judgeRequest, sendRefusal } from './front-guard.js';
 import { upstreamURL } from './front-routes.js';
+import { withSlot } from './queue-slots.js';
 
 /**
  * The local queue front: an OpenAI-compatible HTTP server that every factory process on the
@@ -71,6 +72,7 @@ function forward(
   signal: AbortSignal,
 ): Promise<{ promptTokens: number; completionTokens: number } | undefined> {
   const target = upstreamURL(endpoint.baseURL, req.url);
+  if (endpoint.slot !== undefined) body = withSlot(body, endpoint.slot);
   return new Promise((resolve, reject) => {
     const up = http.request(
       target,
@@ -164,6 +166,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       await opts.queue.run(task, (endpoint, signal) => forward(endpoint, req, body, res, signal), {
         signal: abort.signal,
         usageOf: (u) => u,
+        followUp: (u) => (u as { toolCalls?: true } | undefined)?.toolCalls === true,
       });
     } catch (e) {
       if (res.headersSent || res.destroyed) return;

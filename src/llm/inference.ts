@@ -5,6 +5,7 @@ import { pidAlive, readState, serverHome } from './state.js';
 import { FactoryError } from '../errors.js';
 import { isLoopback } from './server-command.js';
 import { daemonConfigFor } from './daemon.js';
+import { learnSlots } from './server-slots.js';
 import type { ChatRequest, ChatResponse, EndpointConfig } from './types.js';
 import { plural } from '../plural.js';
 
@@ -42,9 +43,9 @@ export function remoteEndpoints(s: ServerSettings): string[] {
   return [s.baseURL, ...s.endpoints.map((e) => e.baseURL)].filter((u) => !isLoopback(u));
 }
 
-function inProcessQueue(s: ServerSettings): RequestQueue {
+function inProcessQueue(s: ServerSettings, learned?: Partial<EndpointConfig>): RequestQueue {
   const endpoints: EndpointConfig[] = [
-    { baseURL: s.baseURL, apiKey: s.apiKey, model: s.model, concurrency: s.concurrency },
+    { baseURL: s.baseURL, apiKey: s.apiKey, model: s.model, concurrency: s.concurrency, ...learned },
     ...s.endpoints.map((e) => ({
       baseURL: e.baseURL,
       apiKey: s.apiKey,
@@ -107,7 +108,8 @@ export async function connectInference(s: ServerSettings, opts: ConnectOptions):
   }
   return {
     mode: 'in-process',
-    queue: inProcessQueue(s),
+    // llama-server says how many slots it has: use them all, each task on its own.
+    queue: inProcessQueue(s, isLoopback(s.baseURL) ? await learnSlots(s) : undefined),
     note: `no factory server at ${s.baseURL}; using an in-process queue (other factory processes will not share it)`,
   };
 }
@@ -122,5 +124,7 @@ export function queuedChat(
   return inf.queue.run(task, (endpoint, signal) => chat(endpoint, req, { ...opts, signal, task }), {
     signal: opts.signal,
     usageOf: (r) => r.usage,
+    // A tool round comes right after an answer with tool calls: its prefix is worth keeping warm.
+    followUp: (r) => r.toolCalls.length > 0,
   });
 }

@@ -88,6 +88,26 @@ export class FairQueue<R> {
     return undefined;
   }
 
+  /** The item `shift` would return next, left in the queue. */
+  peek(): R | undefined {
+    for (const level of this.active)
+      for (const lane of level.ring) {
+        const [item] = lane.items;
+        if (item !== undefined) return item;
+      }
+    return undefined;
+  }
+
+  /** The next item of one task (its highest priority first) and that priority, left in the queue. */
+  headOf(task: string): { item: R; priority: number } | undefined {
+    let best: { item: R; priority: number } | undefined;
+    for (const [priority, lane] of this.tasks.get(task)?.lanes ?? []) {
+      const [item] = lane.items;
+      if (item !== undefined && (!best || priority > best.priority)) best = { item, priority };
+    }
+    return best;
+  }
+
   /** Takes one waiting item out of the queue; false when it was not waiting. */
   remove(task: string, priority: number, item: R): boolean {
     const t = this.tasks.get(task);

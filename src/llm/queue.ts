@@ -7,10 +7,12 @@ import { QueueCancelledError, type CancelWhy } from './queue-errors.js';
 import { FairQueue } from './queue-fair.js';
 import { QueueStats, taskMetrics, type QueueMetrics } from './queue-metrics.js';
 import { defaultIsConnectionError, defaultIsRetryable } from './queue-retry.js';
+import type { Schedule, SlotState } from './queue-slots.js';
 
 export { QueueCancelledError, type CancelWhy } from './queue-errors.js';
 export type { EndpointMetrics, QueueMetrics, TaskMetrics } from './queue-metrics.js';
 export { defaultIsConnectionError, defaultIsRetryable, isRetryableStatus } from './queue-retry.js';
+export type { Schedule } from './queue-slots.js';
 
 export interface QueueOptions {
   /** Retries after the first try; default 3. */
@@ -27,6 +29,17 @@ export interface QueueOptions {
   endpointDownMs?: number;
   /** The jitter source, in [0, 1); tests pass a constant to make delays exact. */
   random?: () => number;
+  /**
+   * How waiting requests are ordered. `cache-aware` (the default): round-robin across tasks, but
+   * a task stays on the slot that holds its prompt's prefix, and a follow-up it announced (a tool
+   * round) gets the slot kept for it, within `maxPasses`. `round-robin`: strict turns, any free
+   * slot. `fifo`: arrival order, for comparisons.
+   */
+  schedule?: Schedule;
+  /** How long a slot is kept for an announced follow-up before anyone may take it; default 500. */
+  holdMs?: number;
+  /** How many follow-ups of other tasks a waiting task lets go first, at most; default 2. */
+  maxPasses?: number;
 }
 
 /** The token counts the metrics need; the client's `Usage` fits. */
@@ -42,6 +55,11 @@ export interface RunOptions<T> {
   signal?: AbortSignal;
   /** Reads the token counts of an answer, for the metrics. */
   usageOf?: (result: T) => TokenUsage | undefined;
+  /**
+   * Whether the task sends its next request as soon as it has this answer (a tool round), so
+   * its slot, which holds the conversation so far, is worth keeping for it a moment.
+   */
+  followUp?: (result: T) => boolean;
 }
 
 export type Work<T> = (endpoint: EndpointConfig, signal: AbortSignal) => Promise<T>;
@@ -51,6 +69,9 @@ interface Request {
   readonly priority: number;
   readonly work: Work<unknown>;
   readonly usageOf?: (result: unknown) => TokenUsage | undefined;
+  readonly followUp?: (result: unknown) => boolean;
+  /** Arrival order, for `fifo`. */
+  readonly seq: number;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
   readonly signal?: AbortSignal;
@@ -63,6 +84,7 @@ interface Request {
   startedAt: number;
   controller?: AbortController;
   timer?: NodeJS.Timeout;
+  slot?: SlotState;
 }
 
 interface TaskState {
@@ -71,6 +93,8 @@ interface TaskState {
   /** Requests holding a slot, including cancelled ones whose work has not finished yet. */
   readonly running: Set<Request>;
   readonly backoff: Set<Request>;
+  /** Other tasks' follow-ups served ahead of it since it was last served. */
+  passes: number;
 }
 
 /**
@@ -92,6 +116,10 @@ export class RequestQueue {
   private readonly random: () => number;
   private readonly isRetryable: (e: unknown) => boolean;
   private readonly isConnectionError: (e: unknown) => boolean;
+  private readonly schedule: Schedule;
+  private readonly holdMs: number;
+  private readonly maxPasses: number;
+  private seq = 0;
   private runningCount = 0;
   private backoffCount = 0;
   private pumping = false;
@@ -114,6 +142,9 @@ export class RequestQueue {
     this.random = opts.random ?? Math.random;
     this.isRetryable = opts.isRetryable ?? defaultIsRetryable;
     this.isConnectionError = opts.isConnectionError ?? defaultIsConnectionError;
+    this.schedule = opts.schedule ?? 'cache-aware';
+    this.holdMs = Math.max(0, opts.holdMs ?? 500);
+    this.maxPasses = Math.max(0, opts.maxPasses ?? 2);
   }
 
   /** Anything waiting, running (including cancelled work still finishing) or backing off. */
@@ -149,6 +180,8 @@ export class RequestQueue {
         priority,
         work,
         usageOf: opts.usageOf as Request['usageOf'],
+        followUp: opts.followUp as Request['followUp'],
+        seq: this.seq++,
         resolve: resolve as (value: unknown) => void,
         reject,
         signal,
@@ -217,7 +250,7 @@ export class RequestQueue {
   private taskState(task: string): TaskState {
     let state = this.tasks.get(task);
     if (!state) {
-      state = { name: task, stats: new QueueStats(), running: new Set(), backoff: new Set() };
+      state = { name: task, stats: new QueueStats(), running: new Set(), backoff: new Set(), passes: 0 };
       this.tasks.set(task, state);
     }
     return state;
@@ -235,12 +268,12 @@ export class RequestQueue {
         this.repump = false;
         while (this.fair.size > 0) {
           const now = performance.now();
-          const ep = this.pool.pick(now);
-          if (!ep) {
+          const next = this.choose(now);
+          if (!next) {
             this.scheduleWake(now);
             break;
           }
-          this.start(this.fair.shift()!, ep, now);
+          this.start(next.req, next.ep, now, next.slot);
         }
       } while (this.repump);
     } finally {
@@ -248,8 +281,82 @@ export class RequestQueue {
     }
   }
 
-  private start(req: Request, ep: EndpointState, now: number): void {
+  /**
+   * The next request to start, and where, taken out of the waiting queue: an announced
+   * follow-up on the slot kept for it, else the next in turn (round-robin, or arrival order)
+   * on the slot holding its task's prefix. None when the next in turn has no slot it may take.
+   */
+  private choose(now: number): { req: Request; ep: EndpointState; slot: SlotState } | undefined {
+    if (this.schedule === 'cache-aware') {
+      for (const ep of this.pool.list) {
+        if (ep.downUntil > now) continue;
+        for (const slot of ep.slots) {
+          const task = slot.reservedFor;
+          if (task === undefined || slot.busy || slot.reservedUntil <= now) continue;
+          // A higher priority waiting goes first: keeping a cache never outranks it.
+          if ((this.fair.peek()?.priority ?? -Infinity) > slot.reservedPriority) {
+            slot.reservedFor = undefined;
+            continue;
+          }
+          const head = this.fair.headOf(task);
+          if (!head) continue;
+          this.fair.remove(task, head.priority, head.item);
+          // Every other task waiting lets this one go first: that is what the bound counts.
+          for (const t of this.tasks.values())
+            if (t.name !== task && this.fair.waitingOf(t.name) > 0) t.passes++;
+          return { req: head.item, ep, slot };
+        }
+      }
+    }
+    const req = this.schedule === 'fifo' ? this.oldestWaiting() : this.fair.peek();
+    if (!req) return undefined;
+    const placed =
+      this.schedule === 'cache-aware'
+        ? this.pool.place(now, req.task.name)
+        : this.anySlot(this.pool.pick(now));
+    if (!placed) return undefined;
+    if (this.schedule === 'fifo') this.fair.remove(req.task.name, req.priority, req);
+    else this.fair.shift();
+    return { req, ...placed };
+  }
+
+  private anySlot(ep: EndpointState | undefined): { ep: EndpointState; slot: SlotState } | undefined {
+    const slot = ep?.slots.find((s) => !s.busy);
+    return ep && slot ? { ep, slot } : undefined;
+  }
+
+  /** The waiting request that arrived first, the highest priority first. */
+  private oldestWaiting(): Request | undefined {
+    let best: { item: Request; priority: number } | undefined;
+    for (const t of this.tasks.values()) {
+      const head = this.fair.headOf(t.name);
+      if (
+        head &&
+        (!best ||
+          head.priority > best.priority ||
+          (head.priority === best.priority && head.item.seq < best.item.seq))
+      )
+        best = head;
+    }
+    return best?.item;
+  }
+
+  /** Whether `task` may be served ahead of the others waiting now without breaking the bound. */
+  private mayPass(task: TaskState): boolean {
+    for (const t of this.tasks.values())
+      if (t !== task && this.fair.waitingOf(t.name) > 0 && t.passes >= this.maxPasses) return false;
+    return true;
+  }
+
+  private start(req: Request, ep: EndpointState, now: number, slot: SlotState): void {
     const { task } = req;
+    task.passes = 0;
+    for (const s of ep.slots) if (s.reservedFor === task.name) s.reservedFor = undefined;
+    slot.busy = true;
+    slot.task = task.name;
+    slot.usedAt = now;
+    slot.reservedFor = undefined;
+    req.slot = slot;
     req.state = 'running';
     req.startedAt = now;
     const wait = now - req.queuedAt;
@@ -263,8 +370,11 @@ export class RequestQueue {
     const controller = new AbortController();
     req.controller = controller;
     let p: Promise<unknown>;
+    // Only the cache-aware queue steers requests to a slot; the server picks one otherwise.
+    const config =
+      this.schedule === 'cache-aware' && ep.config.slotIds ? { ...ep.config, slot: slot.id } : ep.config;
     try {
-      p = Promise.resolve(req.work(ep.config, controller.signal));
+      p = Promise.resolve(req.work(config, controller.signal));
     } catch (e) {
       p = Promise.reject(e);
     }
@@ -278,6 +388,10 @@ export class RequestQueue {
     const now = performance.now();
     const { task } = req;
     ep.running--;
+    if (req.slot) {
+      req.slot.busy = false;
+      req.slot.usedAt = now;
+    }
     task.running.delete(req);
     this.runningCount--;
     const service = now - req.startedAt;
@@ -296,6 +410,7 @@ export class RequestQueue {
     if (req.state === 'settled') return this.afterChange();
     if (ok) {
       this.recordUsage(req, value, service);
+      if (req.slot) this.keepForFollowUp(req, req.slot, value, now);
       task.stats.completed++;
       this.total.completed++;
       this.settle(req);
@@ -326,6 +441,21 @@ export class RequestQueue {
       s.completionTokens += completion;
       s.tokenMs += service;
     }
+  }
+
+  /** Keeps the slot a moment for the follow-up the answer announces, if the bound allows it. */
+  private keepForFollowUp(req: Request, slot: SlotState, value: unknown, now: number): void {
+    if (this.schedule !== 'cache-aware' || this.holdMs === 0 || !req.followUp) return;
+    let coming = false;
+    try {
+      coming = req.followUp(value) === true;
+    } catch {
+      // A broken hint only costs the cache.
+    }
+    if (!coming || !this.mayPass(req.task)) return;
+    slot.reservedFor = req.task.name;
+    slot.reservedUntil = now + this.holdMs;
+    slot.reservedPriority = req.priority;
   }
 
   private safeIsRetryable(e: unknown): boolean {
@@ -424,7 +554,9 @@ export class RequestQueue {
 
   /** Wakes the queue when a down endpoint comes back, if requests wait that it could serve. */
   private scheduleWake(now: number): void {
-    const at = this.pool.nextUpAt(now);
+    const up = this.pool.nextUpAt(now);
+    const released = this.pool.nextReleaseAt(now);
+    const at = up === undefined ? released : released === undefined ? up : Math.min(up, released);
     if (at === undefined || at >= this.wakeAt) return;
     this.clearWake();
     this.wakeAt = at;

@@ -70,4 +70,8 @@ export interface EndpointConfig {
    * ("mlx_lm.server at ..."); responses are recognised whatever it says.
    */
   flavor?: 'mlx' | 'llamacpp' | 'ollama' | 'generic';
+  /** The server takes a slot number with each request (llama-server's `id_slot`, learned from `/props`). */
+  slotIds?: boolean;
+  /** The slot the queue chose for this request, sent as `id_slot`; only set when `slotIds`. */
+  slot?: number;
 }

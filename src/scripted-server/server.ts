@@ -9,6 +9,7 @@ import { planReply } from './render.js';
 import { bytesSent, fileAnswer, fileReplyChars } from './file-reply.js';
 import { loadScript, ReplyPicker, type Fault, type FaultKind, type Script } from './script.js';
 import { contextOverflow, contextRoute, modelFields } from './context.js';
+import { CostModel, type CostModelOptions, type CostStats } from './cost-model.js';
 
 export interface ScriptedServerOptions {
   /** The script itself, or the path of a JSON script file. */
@@ -24,6 +25,8 @@ export interface ScriptedServerOptions {
   model?: string;
   /** A fault for every request, like the script's own `fault`. */
   fault?: FaultKind | Fault;
+  /** Model time instead of `latency`: slots, prefix caches, batched decoding (see cost-model.ts). */
+  cost?: CostModelOptions;
 }
 
 /** One chat request as the server saw it, for assertions and for the bench's busy fraction. */
@@ -62,6 +65,8 @@ export interface ScriptedServer {
   requests: RecordedRequest[];
   /** Every request that arrived, whatever its route (`requests` details the chat ones). */
   hits: { method: string; path: string }[];
+  /** The cost model's counters (also at `GET /scripted/stats`); undefined without `cost`. */
+  costStats(): CostStats | undefined;
   close(): Promise<void>;
 }
 
@@ -90,6 +95,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
   const served = opts.model ?? script.model ?? traits.llama?.modelPath;
   const loadedAt = now() + (opts.loadMs ?? 0);
   const slots = opts.latency ? new Slots(opts.latency.slots) : undefined;
+  const cost = opts.cost ? new CostModel(opts.cost, opts.dialect) : undefined;
   const requests: RecordedRequest[] = [];
   const inflight = new Set<AbortController>();
   const optionFault = {};
@@ -185,6 +191,11 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
         total_tokens: plan.promptTokens + completion,
       };
     }
+    if (cost) {
+      const served = await cost.serve(body, plan, life.signal);
+      if (!served) return;
+      plan.promptTokens = served.promptTokens;
+    }
     rec.promptTokens = plan.promptTokens;
     rec.completionTokens = plan.completionTokens;
 
@@ -252,6 +263,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       req.on('end', () => error(res, 503, LOADING_MESSAGE));
       return;
     }
+    if (cost?.route(req, res, path, traits.headers)) return;
     if (req.method === 'GET' && path === '/health') {
       if (loading() && traits.whileLoading === '503') return error(res, 503, LOADING_MESSAGE);
       return sendJson(res, 200, { status: 'ok' }, traits.headers);
@@ -296,6 +308,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     dialect: opts.dialect,
     requests,
     hits,
+    costStats: () => cost?.stats(),
     close: async () => {
       for (const life of inflight) life.abort();
       server.closeAllConnections();

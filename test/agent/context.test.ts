@@ -127,11 +127,42 @@ describe('buildCoderMessages: a retry', () => {
     expect(user).toContain('# Feedback from the user\nKeep the function signature.');
     for (const f of ['test/pager.test.ts', 'src/pager.ts', 'src/util.ts', 'src/extra.ts'])
       expect(user).toContain(`${f}\n\`\`\``);
-    // The file on the failure line comes first.
-    expect(user.indexOf('test/pager.test.ts\n```')).toBeLessThan(user.indexOf('src/pager.ts\n```'));
+    // Chosen by rank (the file on the failure line is in), shown in a stable order for the
+    // server's prompt cache: unchanged files by path, then the files the task changed.
+    const at = (f: string) => user.indexOf(`${f}\n\`\`\``);
+    expect(at('src/pager.ts')).toBeLessThan(at('test/pager.test.ts'));
+    expect(at('test/pager.test.ts')).toBeLessThan(at('src/extra.ts'));
     expect(user).toMatch(
       /Attempt 2: the last attempt did not pass \(see above\)\. The files shown are the current state, with your earlier changes\. Reply with the edits that fix it\.$/,
     );
+  });
+
+  it('keeps the files in the same order from one attempt to the next, so the prompts share a long prefix', async () => {
+    const root = await repo();
+    const check = (first: string, second: string) => ({
+      command: 'npm test',
+      exitCode: 1,
+      output: `Error at ${root}/${first}:1:1\n  see also ${second}\n`,
+    });
+    const attempt = async (n: number, first: string, second: string) =>
+      (
+        await build({
+          repoRoot: root,
+          attempt: n,
+          lastCheck: check(first, second),
+          changedFiles: ['src/pager.ts'],
+        })
+      ).user;
+    // The ranking flips between the two attempts: the failure moved from the test to the helper.
+    const two = await attempt(2, 'test/pager.test.ts', 'src/util.ts');
+    const three = await attempt(3, 'src/util.ts', 'test/pager.test.ts');
+    let shared = 0;
+    while (shared < two.length && two[shared] === three[shared]) shared++;
+    // Everything up to the changed file (task, map, the unchanged files) is the same text.
+    const changed = two.indexOf('src/pager.ts\n```');
+    expect(two.indexOf('src/util.ts\n```')).toBeLessThan(two.indexOf('test/pager.test.ts\n```'));
+    expect(changed).toBeGreaterThan(two.indexOf('test/pager.test.ts\n```'));
+    expect(shared).toBeGreaterThanOrEqual(changed);
   });
 
   it('says when the check did not finish, and when it printed nothing', async () => {

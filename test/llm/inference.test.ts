@@ -47,6 +47,27 @@ describe('connecting to inference', () => {
     expect(inf.note).toContain('using an in-process queue');
   });
 
+  it('learns a llama-server’s slots for the in-process queue, and keeps the configured concurrency elsewhere', async () => {
+    const llama = await startScriptedServer({
+      script: { replies: [{ content: 'ok' }] },
+      dialect: 'llamacpp',
+      cost: { slots: 3, prefillMsPerToken: 1, decodeMsPerToken: 1, timeScale: 0 },
+    });
+    cleanups.push(() => llama.close());
+    const inf = await connectInference(await settings({ baseURL: llama.baseURL, command: null }), {
+      daemonCommand,
+      stateDir: await tempDir(),
+    });
+    cleanups.push(async () => inf.queue.close());
+    expect(inf.queue.metrics().endpoints[0]).toMatchObject({ concurrency: 3 });
+    const plain = await connectInference(await settings({ command: null, concurrency: 2 }), {
+      daemonCommand,
+      stateDir: await tempDir(),
+    });
+    cleanups.push(async () => plain.queue.close());
+    expect(plain.queue.metrics().endpoints[0]).toMatchObject({ concurrency: 2 });
+  });
+
   it('warns in one line when an endpoint is not on this machine', async () => {
     const warnings: string[] = [];
     const s = await settings({ command: null, endpoints: [{ baseURL: 'http://gpu-box.invalid:8000/v1' }] });
