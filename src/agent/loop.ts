@@ -29,7 +29,10 @@ export interface LoopWorkspace {
 export interface LoopSettings {
   maxAttempts: number;
   executionTimeoutMs: number;
+  /** The idle clock of a model request (agent.llmTimeout). */
   llmTimeoutMs: number;
+  /** The first-token clock of a model request for a short prompt (agent.firstTokenTimeout). */
+  firstTokenTimeoutMs?: number;
   maxTokensPerTurn: number;
   totalTokenBudget: number;
   stagnationThreshold: number;
@@ -98,7 +101,7 @@ export interface LoopDeps {
   /** One model call of this task, through the shared queue. */
   chat: (
     req: ChatRequest,
-    opts: { signal: AbortSignal; callbacks?: StreamCallbacks; timeoutMs: number },
+    opts: { signal: AbortSignal; callbacks?: StreamCallbacks; idleTimeoutMs: number; firstTokenMs?: number },
   ) => Promise<ChatResponse>;
   runCheck: (
     command: string,
@@ -173,7 +176,12 @@ export async function runLoop(
     emit({ type: 'prompt', attempt, role, messages: req.messages });
     let r: ChatResponse;
     try {
-      r = await deps.chat(req, { signal, callbacks: stream, timeoutMs: settings.llmTimeoutMs });
+      r = await deps.chat(req, {
+        signal,
+        callbacks: stream,
+        idleTimeoutMs: settings.llmTimeoutMs,
+        firstTokenMs: settings.firstTokenTimeoutMs,
+      });
     } catch (e) {
       if (signal.aborted) throw new Cancelled();
       throw e;

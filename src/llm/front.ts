@@ -4,6 +4,7 @@ import { FactoryError } from '../errors.js';
 import type { EndpointConfig } from './types.js';
 import type { RequestQueue } from './queue.js';
 import { sniffUsage } from './front-usage.js';
+import { isTransientAnswer } from './error-class.js';
 
 /**
  * The local queue front: an OpenAI-compatible HTTP server that every factory process on the
@@ -92,7 +93,9 @@ function forward(
           upRes.on('data', (b: Buffer) => parts.push(b));
           upRes.on('end', () => {
             const text = Buffer.concat(parts).toString('utf8');
-            reject(new UpstreamError(`model server answered ${status}`, 'http', true, status, text));
+            // Retried only when its text says a retry can help (not "tools param requires --jinja").
+            const retry = isTransientAnswer(status, text);
+            reject(new UpstreamError(`model server answered ${status}`, 'http', retry, status, text));
           });
           upRes.on('error', reject);
           return;

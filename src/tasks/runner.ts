@@ -59,6 +59,7 @@ export function loopSettings(config: Config, rec: TaskRecord, extraAttempts?: nu
     maxAttempts: extraAttempts ?? rec.maxAttempts ?? a.maxAttempts,
     executionTimeoutMs: (rec.timeout ?? a.executionTimeout) * 1000,
     llmTimeoutMs: a.llmTimeout * 1000,
+    firstTokenTimeoutMs: a.firstTokenTimeout * 1000,
     maxTokensPerTurn: a.maxTokensPerTurn,
     totalTokenBudget: a.totalTokenBudget,
     stagnationThreshold: a.stagnationThreshold,
@@ -147,7 +148,8 @@ async function drive(
           queuedChat(opts.inference, key, req, {
             signal: o.signal,
             callbacks: o.callbacks,
-            timeoutMs: o.timeoutMs,
+            idleTimeoutMs: o.idleTimeoutMs,
+            firstTokenMs: o.firstTokenMs,
           }),
         // The run lock lists the check's process group while it runs: if this process is
         // killed, whoever takes the task next stops what it left (recover.ts).
