@@ -8,6 +8,9 @@ import { decide, parseSheriff } from './sheriff.js';
 import { normalizeErrorTail, StagnationGuard } from './stagnation.js';
 import { TokenBudget } from './tokens.js';
 import { scriptCommand, scriptFileName } from './script-task.js';
+import { brokenCallsNotice, notRunOutput, splitCalls } from './tool-calls.js';
+import type { ToolFallback } from './tool-fallback.js';
+import { LlmError } from '../llm/errors.js';
 
 /** What the loop needs from the git engine for one task (tasks/workspace.ts provides it). */
 export interface LoopWorkspace {
@@ -88,7 +91,18 @@ export type LoopEvent =
       reason: string;
       sheriff: SheriffReport | null;
     }
-  | { type: 'attempt'; attempt: number; outcome: string; commit: string; durationMs: number };
+  | { type: 'attempt'; attempt: number; outcome: string; commit: string; durationMs: number }
+  /** Something the run changed about how it works (e.g. text edits instead of tool calls). */
+  | { type: 'notice'; attempt: number; text: string }
+  /** A model request failed after the model had written something: that text, and why. */
+  | {
+      type: 'failed-reply';
+      attempt: number;
+      role: 'coder' | 'sheriff';
+      content: string;
+      reasoning: string;
+      error: string;
+    };
 
 export interface LoopCallbacks {
   onEvent?: (e: LoopEvent) => void;
@@ -107,6 +121,8 @@ export interface LoopDeps {
     command: string,
     opts: { cwd: string; timeoutMs: number; signal: AbortSignal },
   ) => Promise<ExecResult>;
+  /** With agent.tools "auto": the run's switch to text edits, shared by its tasks. */
+  toolFallback?: ToolFallback;
 }
 
 export type Outcome = 'passed' | 'failed' | 'stagnated' | 'budget' | 'cancelled';
@@ -184,6 +200,10 @@ export async function runLoop(
       });
     } catch (e) {
       if (signal.aborted) throw new Cancelled();
+      // What streamed before a mid-answer failure stays in the transcript.
+      if (e instanceof LlmError && e.partial && (e.partial.content || e.partial.reasoning)) {
+        emit({ type: 'failed-reply', attempt, role, ...e.partial, error: e.describe() });
+      }
       throw e;
     }
     budget.add(r.usage);
@@ -232,57 +252,82 @@ export async function runLoop(
     };
 
     try {
-      // 1. Coder
-      emit({ type: 'phase', attempt, phase: 'coder' });
-      const native = settings.tools !== 'text';
-      const messages = await buildCoderMessages({
-        task,
-        repoRoot: ws.worktree,
-        prompts: deps.prompts,
-        budgetTokens: Math.max(2000, Math.floor(settings.maxTokensPerTurn * 2)),
-        attempt,
-        listUntracked: i === 0,
-        lastCheck,
-        sheriff,
-        feedback,
-        changedFiles: [...changed],
-        tools: native ? 'native' : 'text',
-        problems,
-      });
+      // 1. Coder, then 2. its tool calls round by round; "auto" may fall back to text edits.
+      let native = settings.tools === 'native' || (settings.tools === 'auto' && !deps.toolFallback?.textOnly);
+      const coderTurn = async (withTools: boolean): Promise<ChatResponse> => {
+        emit({ type: 'phase', attempt, phase: 'coder' });
+        const messages = await buildCoderMessages({
+          task,
+          repoRoot: ws.worktree,
+          prompts: deps.prompts,
+          budgetTokens: Math.max(2000, Math.floor(settings.maxTokensPerTurn * 2)),
+          attempt,
+          listUntracked: i === 0,
+          lastCheck,
+          sheriff,
+          feedback,
+          changedFiles: [...changed],
+          tools: withTools ? 'native' : 'text',
+          problems,
+        });
+        const ask = (convo: ChatMessage[]) =>
+          call(
+            'coder',
+            attempt,
+            {
+              messages: convo,
+              maxTokens: settings.maxTokensPerTurn,
+              temperature: settings.temperature,
+              ...(withTools ? { tools: tools.specs() } : {}),
+            },
+            { onContent: cb.onCoderText },
+          );
+        let reply = await ask(messages);
+        emit({ type: 'phase', attempt, phase: 'edits' });
+        const convo = [...messages];
+        for (let round = 0; reply.toolCalls.length && round < (settings.maxToolRounds ?? 8); round++) {
+          // A call whose arguments do not parse (cut by max_tokens) is never run nor replayed.
+          const { runnable, broken } = splitCalls(reply.toolCalls);
+          const cut = reply.finishReason === 'length';
+          convo.push({
+            role: 'assistant',
+            content: reply.content,
+            ...(runnable.length ? { toolCalls: runnable } : {}),
+          });
+          for (const tc of runnable) {
+            const result = await tools.call(tc.name, tc.arguments);
+            await record(tc.name, result);
+            convo.push({ role: 'tool', toolCallId: tc.id, content: result.output });
+          }
+          for (const b of broken)
+            await record(b.call.name, { ok: false, output: notRunOutput(cut), changed: [] });
+          if (broken.length) {
+            convo.push({ role: 'user', content: brokenCallsNotice(broken, cut, settings.maxTokensPerTurn) });
+          }
+          reply = await ask(convo);
+        }
+        return reply;
+      };
+      let reply: ChatResponse | undefined;
+      while (!reply) {
+        try {
+          reply = await coderTurn(native);
+        } catch (e) {
+          const step =
+            native && settings.tools === 'auto' && deps.toolFallback ? deps.toolFallback.judge(e) : 'fail';
+          if (step === 'fail') throw e;
+          if (step === 'text') {
+            native = false;
+            emit({ type: 'notice', attempt, text: deps.toolFallback!.why ?? 'switched to text edits' });
+          }
+        }
+      }
       feedback = undefined;
       problems = [];
-      let reply = await call(
-        'coder',
-        attempt,
-        {
-          messages,
-          maxTokens: settings.maxTokensPerTurn,
-          temperature: settings.temperature,
-          ...(native ? { tools: tools.specs() } : {}),
-        },
-        { onContent: cb.onCoderText },
-      );
-      // 2. Edits: tool calls round by round, then the text formats of the final reply.
-      emit({ type: 'phase', attempt, phase: 'edits' });
-      const convo = [...messages];
-      for (let round = 0; reply.toolCalls.length && round < (settings.maxToolRounds ?? 8); round++) {
-        convo.push({ role: 'assistant', content: reply.content, toolCalls: reply.toolCalls });
-        for (const tc of reply.toolCalls) {
-          const result = await tools.call(tc.name, tc.arguments);
-          await record(tc.name, result);
-          convo.push({ role: 'tool', toolCallId: tc.id, content: result.output });
-        }
-        reply = await call(
-          'coder',
-          attempt,
-          {
-            messages: convo,
-            maxTokens: settings.maxTokensPerTurn,
-            temperature: settings.temperature,
-            ...(native ? { tools: tools.specs() } : {}),
-          },
-          { onContent: cb.onCoderText },
-        );
+      // Calls still broken in the last answer (no rounds left): the next attempt hears of them.
+      const left = splitCalls(reply.toolCalls).broken;
+      if (left.length) {
+        problems.push(brokenCallsNotice(left, reply.finishReason === 'length', settings.maxTokensPerTurn));
       }
       const parsed = parseReply(reply.content, { mode: task.mode });
       problems.push(...parsed.problems);

@@ -250,7 +250,10 @@ function inlineError(body: WireCompletion, headers: Headers, ctx: FailureContext
  * request, which makes the pending read fail. Any bytes count as a sign of life, keepalive
  * comments included.
  */
-async function* watchBytes(body: ReadableStream<Uint8Array>, clocks: RequestClocks): AsyncGenerator<Uint8Array> {
+async function* watchBytes(
+  body: ReadableStream<Uint8Array>,
+  clocks: RequestClocks,
+): AsyncGenerator<Uint8Array> {
   const reader = body.getReader();
   try {
     while (true) {

@@ -15,12 +15,7 @@
  * - `refused`: any other 4xx.
  */
 export type ServerProblem =
-  | 'tools-unsupported'
-  | 'model-output'
-  | 'bad-history'
-  | 'context-overflow'
-  | 'transient'
-  | 'refused';
+  'tools-unsupported' | 'model-output' | 'bad-history' | 'context-overflow' | 'transient' | 'refused';
 
 const TOOLS_UNSUPPORTED = [
   /tools? param requires --jinja/i,

@@ -38,7 +38,11 @@ export function toLlmError(e: unknown, ctx: FailureContext): unknown {
   if (e instanceof LlmError) return e;
   if (e instanceof APIUserAbortError) return stoppedError('aborted', ctx, e);
   if (e instanceof APIConnectionTimeoutError) {
-    return stoppedError('clock', { ...ctx, clock: ctx.clock ?? { clock: 'deadline', limitMs: 2 ** 31 - 1 } }, e);
+    return stoppedError(
+      'clock',
+      { ...ctx, clock: ctx.clock ?? { clock: 'deadline', limitMs: 2 ** 31 - 1 } },
+      e,
+    );
   }
   if (e instanceof APIError && e.status !== undefined) {
     // The SDK keeps the body's `error` field; a body that was not JSON is only in the message.
@@ -95,11 +99,15 @@ export function stoppedError(why: 'clock' | 'aborted', ctx: FailureContext, caus
       );
     }
     case 'deadline':
-      return new LlmError('timeout', `no complete answer from ${server} within ${limit} (the request's deadline)`, {
-        ...opts,
-        clock: 'deadline',
-        hint: 'the server is slow or stuck; check `factory server status`',
-      });
+      return new LlmError(
+        'timeout',
+        `no complete answer from ${server} within ${limit} (the request's deadline)`,
+        {
+          ...opts,
+          clock: 'deadline',
+          hint: 'the server is slow or stuck; check `factory server status`',
+        },
+      );
   }
 }
 

@@ -19,6 +19,15 @@ import { SandboxPlans } from './sandbox-plans.js';
 import { describePlan, type SandboxPlan } from '../agent/os-sandbox/index.js';
 import { closeInterruptedAttempt } from './interrupted.js';
 import { rebaseTask } from './rebase.js';
+import { ToolFallback } from '../agent/tool-fallback.js';
+
+/** One switch to text edits per run (per runner options), shared by all of its tasks. */
+const fallbacks = new WeakMap<RunnerOptions, ToolFallback>();
+function toolFallbackOf(opts: RunnerOptions): ToolFallback {
+  let f = fallbacks.get(opts);
+  if (!f) fallbacks.set(opts, (f = new ToolFallback(opts.onNotice)));
+  return f;
+}
 
 export interface RunnerOptions {
   repo: Repo;
@@ -144,6 +153,7 @@ async function drive(
           tip: () => ws.tip(),
         },
         prompts: opts.prompts,
+        toolFallback: toolFallbackOf(opts),
         chat: (req, o) =>
           queuedChat(opts.inference, key, req, {
             signal: o.signal,

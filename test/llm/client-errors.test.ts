@@ -58,7 +58,11 @@ const OUTPUT_FORMAT = 'The model output does not match the expected Hermes 2 Pro
 
 describe('permanent 500s', () => {
   it.each([
-    [JINJA, 'tools-unsupported', /llama-server takes tools only with --jinja: add it to server.command, or set agent.tools to "text"/],
+    [
+      JINJA,
+      'tools-unsupported',
+      /llama-server takes tools only with --jinja: add it to server.command, or set agent.tools to "text"/,
+    ],
     [BAD_ARGS, 'bad-history', /could not read the conversation factory sent; it was not retried/],
     [OUTPUT_FORMAT, 'model-output', /could not parse what the model wrote .* it was not retried/],
   ])('%s: sent once, never retried, with its own hint', async (message, problem, hint) => {
@@ -73,7 +77,10 @@ describe('permanent 500s', () => {
 
   it('still retries a 500 whose text says nothing permanent, and points at the logs', async () => {
     const { server, endpoint } = await llamaServer({
-      default: { content: 'fine now', fault: { kind: 'status', status: 500, message: 'slot unavailable', times: 1 } },
+      default: {
+        content: 'fine now',
+        fault: { kind: 'status', status: 500, message: 'slot unavailable', times: 1 },
+      },
     });
     expect((await queued(endpoint)).content).toBe('fine now');
     expect(server.requests).toHaveLength(2);
@@ -83,7 +90,7 @@ describe('permanent 500s', () => {
     expect(e.hint).toMatch(/factory server logs/);
   });
 
-  it('is not retried by the queue front either: the client gets the server\'s own answer once', async () => {
+  it("is not retried by the queue front either: the client gets the server's own answer once", async () => {
     const { server, endpoint } = await llamaServer(failWith(500, JINJA));
     const queue = new RequestQueue([endpoint], { retries: 3, baseDelayMs: 1, maxDelayMs: 1 });
     const front = await startFront({ host: '127.0.0.1', port: 0, queue });
@@ -112,7 +119,9 @@ describe('a context overflow', () => {
     const { server, endpoint } = await llamaServer({ default: { bodyFile: body } });
     const e = await failure(queued(endpoint));
     expect(e).toMatchObject({ status: 400, problem: 'context-overflow', retryable: false });
-    expect(e.message).toMatch(/answered 400: the request exceeds the available context size, try increasing it$/);
+    expect(e.message).toMatch(
+      /answered 400: the request exceeds the available context size, try increasing it$/,
+    );
     expect(e.hint).toBe(
       "the prompt does not fit the model's context window (5210 prompt tokens, a context of 4096): raise llama-server's -c/--ctx-size (divided among its --parallel slots), or lower agent.maxTokensPerTurn",
     );

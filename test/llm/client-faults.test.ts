@@ -211,7 +211,9 @@ describe('deadlines, stalls and cancelling', () => {
     const e = await failure(chat(endpoint, ask('stall'), { timeoutMs: 5000, idleTimeoutMs: 300 }));
     // 'idle', not 'timeout': the watchdog stopped it, long before the 5 s deadline would have.
     expect(e).toMatchObject({ kind: 'idle', retryable: false });
-    expect(e.message).toMatch(/stopped sending mid-answer: nothing for 0.3s after 2 chunks \(the idle clock\)$/);
+    expect(e.message).toMatch(
+      /stopped sending mid-answer: nothing for 0.3s after 2 chunks \(the idle clock\)$/,
+    );
     expect(e.clock).toBe('idle');
     await eventually(() => server.requests[0]!.clientClosed);
   }, 5000);
