@@ -128,3 +128,28 @@ describe('a context overflow', () => {
     expect(server.requests).toHaveLength(1);
   });
 });
+
+describe('a 4xx that names tools', () => {
+  it.each([
+    ['ollama', 'registry.ollama.ai/library/gemma3:270m does not support tools'],
+    ['openai', '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set'],
+    ['openai', 'Unrecognized request argument supplied: tools'],
+  ] as const)('%s: %s is a server without tools, not retried', async (dialect, message) => {
+    const server = await startScriptedServer({ script: failWith(400, message), dialect });
+    cleanups.push(() => server.close());
+    const endpoint = { baseURL: server.baseURL, apiKey: 'local', model: 'scripted-model', concurrency: 1 };
+    const e = await failure(queued(endpoint));
+    expect(e).toMatchObject({ status: 400, problem: 'tools-unsupported', retryable: false });
+    expect(e.hint).toBe(
+      'this server or model takes no tools: set agent.tools to "text" ("auto" switches by itself)',
+    );
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('a 400 that does not name tools stays a plain refusal', async () => {
+    const { endpoint } = await llamaServer(failWith(400, 'invalid temperature'));
+    const e = await failure(chat(endpoint, ask));
+    expect(e).toMatchObject({ problem: 'refused', retryable: false });
+    expect(e.hint).toBe('the server refused the request; its message above says why');
+  });
+});
