@@ -36,6 +36,8 @@ export interface ChatOptions {
   idleTimeoutMs?: number;
   /** A hard cap on the whole request (readiness probes); none by default. */
   timeoutMs?: number;
+  /** True while the request still waits in the queue front: the first-token clock starts over. */
+  stillQueued?: () => Promise<boolean>;
   /** Default true. */
   stream?: boolean;
   callbacks?: StreamCallbacks;
@@ -89,6 +91,7 @@ export async function chat(
     firstTokenMs: opts.firstTokenMs ?? DEFAULT_FIRST_TOKEN_MS,
     idleMs: opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     ...(opts.timeoutMs !== undefined ? { deadlineMs: opts.timeoutMs } : {}),
+    ...(opts.stillQueued ? { stillQueued: opts.stillQueued } : {}),
     maxTokens: req.maxTokens,
   };
   const ctx: FailureContext = {

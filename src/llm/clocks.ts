@@ -26,6 +26,11 @@ export interface ClockSettings {
   idleMs: number;
   /** A hard cap on the whole request, for callers that need one (readiness probes). */
   deadlineMs?: number;
+  /**
+   * Asked when the first-token clock runs out: true while the request still waits in a queue
+   * in front of the server (the queue front), so the clock starts over instead of expiring.
+   */
+  stillQueued?: () => Promise<boolean>;
 }
 
 /** The first-token clock for a prompt of `promptTokens`: one more second per 25 tokens. */
@@ -61,10 +66,7 @@ export class RequestClocks {
     private readonly settings: ClockSettings & { firstTokenBudgetMs: number; maxTokens: number },
     private readonly expire: (reading: ClockReading) => void,
   ) {
-    this.mainTimer = setTimeout(
-      () => this.fire({ clock: 'first-token', limitMs: settings.firstTokenBudgetMs }),
-      settings.firstTokenBudgetMs,
-    );
+    this.armFirstToken();
     if (settings.deadlineMs !== undefined) {
       this.deadlineTimer = setTimeout(
         () => this.fire({ clock: 'deadline', limitMs: settings.deadlineMs! }),
@@ -118,6 +120,23 @@ export class RequestClocks {
     clearTimeout(this.idleTimer);
     clearTimeout(this.mainTimer);
     clearTimeout(this.deadlineTimer);
+  }
+
+  /** Waiting in the front's queue is not the server being slow: the clock starts over after it. */
+  private armFirstToken(): void {
+    const budget = this.settings.firstTokenBudgetMs;
+    this.mainTimer = setTimeout(() => {
+      const ask = this.settings.stillQueued;
+      if (!ask) return this.fire({ clock: 'first-token', limitMs: budget });
+      ask().then(
+        (queued) => {
+          if (this.stopped || this.firstAt !== undefined) return;
+          if (queued) this.armFirstToken();
+          else this.fire({ clock: 'first-token', limitMs: budget });
+        },
+        () => this.fire({ clock: 'first-token', limitMs: budget }),
+      );
+    }, budget);
   }
 
   private armIdle(): void {

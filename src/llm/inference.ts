@@ -3,6 +3,7 @@ import { RequestQueue } from './queue.js';
 import { probeFront, startServer } from './lifecycle.js';
 import { isLoopback } from './server-command.js';
 import { daemonConfigFor } from './daemon.js';
+import { waitingAtFront } from './front-waiting.js';
 import type { ChatRequest, ChatResponse, EndpointConfig } from './types.js';
 import { plural } from '../plural.js';
 
@@ -12,6 +13,8 @@ export interface Inference {
   queue: RequestQueue;
   /** One line for the user about how requests are routed. */
   note: string;
+  /** The queue front's URL, in 'front' mode. */
+  frontURL?: string;
 }
 
 export interface ServerSettings {
@@ -66,7 +69,12 @@ export async function connectInference(s: ServerSettings, opts: ConnectOptions):
   for (const url of remoteEndpoints(s))
     opts.warn?.(`warning: ${url} is not on this machine; your code will be sent to it`);
   if (await probeFront(s.baseURL)) {
-    return { mode: 'front', queue: frontQueue(s), note: `using the factory server at ${s.baseURL}` };
+    return {
+      mode: 'front',
+      queue: frontQueue(s),
+      frontURL: s.baseURL,
+      note: `using the factory server at ${s.baseURL}`,
+    };
   }
   if (!opts.noServer && s.command && isLoopback(s.baseURL)) {
     const config = daemonConfigFor(
@@ -77,6 +85,7 @@ export async function connectInference(s: ServerSettings, opts: ConnectOptions):
     return {
       mode: 'front',
       queue: frontQueue(s),
+      frontURL: s.baseURL,
       note:
         s.idleShutdown > 0
           ? `started the model server (${s.model}); it stops after ${plural(s.idleShutdown, 'idle minute')}`
@@ -97,8 +106,15 @@ export function queuedChat(
   req: ChatRequest,
   opts: Omit<ChatOptions, 'signal' | 'task'> & { signal?: AbortSignal } = {},
 ): Promise<ChatResponse> {
-  return inf.queue.run(task, (endpoint, signal) => chat(endpoint, req, { ...opts, signal, task }), {
-    signal: opts.signal,
-    usageOf: (r) => r.usage,
-  });
+  // Waiting in the front's queue behind other tasks does not count against the first token.
+  const front = inf.mode === 'front' ? inf.frontURL : undefined;
+  const stillQueued = front ? () => waitingAtFront(front, task) : undefined;
+  return inf.queue.run(
+    task,
+    (endpoint, signal) => chat(endpoint, req, { stillQueued, ...opts, signal, task }),
+    {
+      signal: opts.signal,
+      usageOf: (r) => r.usage,
+    },
+  );
 }

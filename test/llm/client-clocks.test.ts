@@ -6,6 +6,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { chat } from '../../src/llm/client.js';
 import { LlmError } from '../../src/llm/errors.js';
+import { startFront } from '../../src/llm/front.js';
+import { waitingAtFront } from '../../src/llm/front-waiting.js';
+import { queuedChat, type Inference } from '../../src/llm/inference.js';
+import { RequestQueue } from '../../src/llm/queue.js';
 import type { ChatRequest, EndpointConfig } from '../../src/llm/types.js';
 import {
   startScriptedServer,
@@ -16,7 +20,9 @@ import {
 } from '../../src/scripted-server/index.js';
 
 const servers: ScriptedServer[] = [];
+const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
@@ -114,3 +120,38 @@ describe('the overall clock', () => {
     expect(e.partial?.content.length).toBeGreaterThan(0);
   }, 10_000);
 });
+
+describe('the first-token clock behind the queue front', () => {
+  it("does not count the time a request waits in the front's queue behind another task's answer", async () => {
+    const { server, endpoint } = await serve('llamacpp', {
+      replies: [{ match: 'long', content: 'x'.repeat(1200), tps: 200 }],
+      default: { content: 'my turn' },
+    });
+    const queue = new RequestQueue([endpoint]);
+    const front = await startFront({ host: '127.0.0.1', port: 0, queue });
+    cleanups.push(() => front.close());
+    const inf: Inference = {
+      mode: 'front',
+      queue: new RequestQueue([{ ...endpoint, baseURL: `${front.url}/v1`, concurrency: 64 }], { retries: 0 }),
+      note: '',
+      frontURL: `${front.url}/v1`,
+    };
+    // Task a holds the server's one slot for about 1.5 s (300 tokens at 200 tokens/s).
+    const first = queuedChat(inf, 'task-a', ask('long'), { firstTokenMs: 5000, idleTimeoutMs: 2000 });
+    await waitUntil(async () => server.requests.length === 1);
+    // Task b's first-token clock (0.1 s) runs out many times while it waits: each time the front
+    // says it is still queued, so the clock starts over.
+    const second = await queuedChat(inf, 'task-b', ask('short'), { firstTokenMs: 100, idleTimeoutMs: 2000 });
+    expect(second.content).toBe('my turn');
+    expect(await waitingAtFront(`${front.url}/v1`, 'task-b')).toBe(false);
+    expect((await first).content).toHaveLength(1200);
+  }, 10_000);
+});
+
+async function waitUntil(check: () => Promise<boolean>): Promise<void> {
+  const end = Date.now() + 5000;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
