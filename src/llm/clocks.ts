@@ -8,16 +8,20 @@
  *   longer for a longer prompt.
  * - idle: the longest silence between two pieces once the answer has started (keepalive
  *   comments count as pieces: the server is alive).
- * - overall: from the first token, twice the time `max_tokens` takes at the speed measured so
- *   far, plus the idle allowance: a stream that slows to a crawl or never stops ends, a fast
+ * - overall: from the first token, twice the time `max_tokens` takes at the speed measured over
+ *   the first two seconds, plus the idle allowance: a stream that slows to a crawl or never stops ends, a fast
  *   one never does.
  */
 import type { LlmClock } from './errors.js';
 
 /** The slowest prompt reading assumed for the first-token clock (a small CPU). */
 export const SLOWEST_PREFILL_TPS = 25;
-/** Decode is measured over at least this long before the overall clock is set. */
-const MEASURE_MS = 1000;
+/**
+ * Decode is measured over at least this long, and this many tokens, before the overall clock is
+ * set: a burst at the start (a buffering proxy) must not make the clock tight.
+ */
+const MEASURE_MS = 2000;
+const MEASURE_TOKENS = 32;
 
 export interface ClockSettings {
   /** The first-token clock for a short prompt. */
@@ -96,10 +100,10 @@ export class RequestClocks {
       this.armIdle();
     }
     this.tokenCount += count;
-    // The overall clock is set once, from the first measured second of decoding: a stream that
+    // The overall clock is set once, from the first measured seconds of decoding: a stream that
     // slows down later runs into it, one that keeps its pace never does.
     const spent = at - this.firstAt;
-    if (this.overallMs === undefined && spent >= MEASURE_MS && this.tokenCount > 0) {
+    if (this.overallMs === undefined && spent >= MEASURE_MS && this.tokenCount >= MEASURE_TOKENS) {
       const tps = this.tokenCount / (spent / 1000);
       this.overallMs = Math.ceil(((2 * this.settings.maxTokens) / tps) * 1000) + this.settings.idleMs;
       const left = this.firstAt + this.overallMs - at;
@@ -123,7 +127,7 @@ export class RequestClocks {
   }
 
   /** Waiting in the front's queue is not the server being slow: the clock starts over after it. */
-  private armFirstToken(): void {
+  private armFirstToken(wasQueued = false): void {
     const budget = this.settings.firstTokenBudgetMs;
     this.mainTimer = setTimeout(() => {
       const ask = this.settings.stillQueued;
@@ -131,7 +135,8 @@ export class RequestClocks {
       ask().then(
         (queued) => {
           if (this.stopped || this.firstAt !== undefined) return;
-          if (queued) this.armFirstToken();
+          // Just out of the queue: a whole allowance from about when it left.
+          if (queued || wasQueued) this.armFirstToken(queued);
           else this.fire({ clock: 'first-token', limitMs: budget });
         },
         () => this.fire({ clock: 'first-token', limitMs: budget }),

@@ -63,7 +63,7 @@ describe('the first-token clock', () => {
       { latency: { prefillTps: 100, decodeTps: 10_000, slots: 1 } },
     );
     // A base of 0.1 s alone would expire; 100 prompt tokens add 4 s (1 s per 25 tokens).
-    const r = await chat(endpoint, ask('x'.repeat(400)), { firstTokenMs: 100, idleTimeoutMs: 200 });
+    const r = await chat(endpoint, ask('x'.repeat(400)), { firstTokenMs: 100, idleTimeoutMs: 500 });
     expect(r.content).toBe('done reading');
   }, 10_000);
 
@@ -109,8 +109,8 @@ describe('the idle clock', () => {
 
 describe('the overall clock', () => {
   it('stops a stream that runs far past the time max_tokens should take at its own speed', async () => {
-    // A server that ignores max_tokens 16 and writes 200 tokens at 40 tokens/s: after the first
-    // second the overall clock is 2 x 16 / 40 s + the idle allowance of 1 s = 1.8 s.
+    // A server that ignores max_tokens 16 and writes 200 tokens at 40 tokens/s: measured over the
+    // first two seconds, the overall clock is 2 x 16 / 40 s + the idle allowance of 1 s = 1.8 s.
     const { endpoint } = await serve('openai', { default: { content: 'z'.repeat(800), tps: 40 } });
     const e = await failure(chat(endpoint, ask('go', 16), { firstTokenMs: 5000, idleTimeoutMs: 1000 }));
     expect(e).toMatchObject({ kind: 'timeout', clock: 'overall', retryable: false });
@@ -139,9 +139,9 @@ describe('the first-token clock behind the queue front', () => {
     // Task a holds the server's one slot for about 1.5 s (300 tokens at 200 tokens/s).
     const first = queuedChat(inf, 'task-a', ask('long'), { firstTokenMs: 5000, idleTimeoutMs: 2000 });
     await waitUntil(async () => server.requests.length === 1);
-    // Task b's first-token clock (0.1 s) runs out many times while it waits: each time the front
-    // says it is still queued, so the clock starts over.
-    const second = await queuedChat(inf, 'task-b', ask('short'), { firstTokenMs: 100, idleTimeoutMs: 2000 });
+    // Task b's first-token clock (0.4 s) runs out several times while it waits: each time the
+    // front says it is still queued, so the clock starts over.
+    const second = await queuedChat(inf, 'task-b', ask('short'), { firstTokenMs: 400, idleTimeoutMs: 2000 });
     expect(second.content).toBe('my turn');
     expect(await waitingAtFront(`${front.url}/v1`, 'task-b')).toBe(false);
     expect((await first).content).toHaveLength(1200);
