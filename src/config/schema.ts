@@ -117,8 +117,9 @@ const agentSchema = z
       firstTokenTimeout: numberIn(1, MAX_TIMEOUT_SECONDS, 'a number of seconds')
         .default(300)
         .describe(
-          'Seconds a model request may wait for the first token of its answer (queueing and reading the ' +
-            'prompt), plus 1 second per 25 prompt tokens.',
+          'Seconds a model request may wait for the first token of its answer (reading the prompt; time ' +
+            "spent waiting in the factory server's queue does not count), plus 1 second per 25 prompt tokens; " +
+            'never less than llmTimeout.',
         ),
       maxTokensPerTurn: intIn(16, 262_144)
         .default(8192)

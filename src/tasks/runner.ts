@@ -68,7 +68,8 @@ export function loopSettings(config: Config, rec: TaskRecord, extraAttempts?: nu
     maxAttempts: extraAttempts ?? rec.maxAttempts ?? a.maxAttempts,
     executionTimeoutMs: (rec.timeout ?? a.executionTimeout) * 1000,
     llmTimeoutMs: a.llmTimeout * 1000,
-    firstTokenTimeoutMs: a.firstTokenTimeout * 1000,
+    // Never shorter than llmTimeout: a config that raised it for slow prompts keeps working.
+    firstTokenTimeoutMs: Math.max(a.firstTokenTimeout, a.llmTimeout) * 1000,
     maxTokensPerTurn: a.maxTokensPerTurn,
     totalTokenBudget: a.totalTokenBudget,
     stagnationThreshold: a.stagnationThreshold,

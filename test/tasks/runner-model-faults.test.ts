@@ -10,7 +10,7 @@ import { DEFAULT_CONFIG, type Config } from '../../src/config/schema.js';
 import { RequestQueue } from '../../src/llm/queue.js';
 import type { Inference } from '../../src/llm/inference.js';
 import { loadPrompts } from '../../src/agent/prompts/index.js';
-import { runTasks, type TaskOutcome } from '../../src/tasks/runner.js';
+import { loopSettings, runTasks, type TaskOutcome } from '../../src/tasks/runner.js';
 import { readEvents } from '../../src/tasks/record.js';
 import { transcriptLines } from '../../src/tasks/transcript.js';
 import { startScriptedServer, type Script, type ScriptedServer } from '../../src/scripted-server/index.js';
@@ -206,5 +206,19 @@ describe('an answer that fails mid-stream', () => {
     expect(full).toContain('(text so far)\n  Let me write');
     const short = transcriptLines(events, { short: true });
     expect(short).toContainEqual(expect.stringMatching(/^\[1\] coder's answer failed after 12 characters: /));
+  });
+});
+
+describe('the clocks a task gives its model requests', () => {
+  it('takes llmTimeout as the idle clock, and never a first-token clock shorter than it', () => {
+    const rec = { maxAttempts: undefined, timeout: undefined, check: undefined } as unknown as Parameters<
+      typeof loopSettings
+    >[1];
+    const at = (agent: Partial<Config['agent']>) =>
+      loopSettings({ ...DEFAULT_CONFIG, agent: { ...DEFAULT_CONFIG.agent, ...agent } }, rec);
+    expect(at({})).toMatchObject({ llmTimeoutMs: 120_000, firstTokenTimeoutMs: 300_000 });
+    // A config from before agent.firstTokenTimeout, which raised llmTimeout for slow prompts.
+    expect(at({ llmTimeout: 900 })).toMatchObject({ llmTimeoutMs: 900_000, firstTokenTimeoutMs: 900_000 });
+    expect(at({ firstTokenTimeout: 60, llmTimeout: 30 })).toMatchObject({ firstTokenTimeoutMs: 60_000 });
   });
 });
