@@ -255,7 +255,6 @@ export async function runLoop(
       // 1. Coder, then 2. its tool calls round by round; "auto" may fall back to text edits.
       let native = settings.tools === 'native' || (settings.tools === 'auto' && !deps.toolFallback?.textOnly);
       const coderTurn = async (withTools: boolean): Promise<ChatResponse> => {
-        emit({ type: 'phase', attempt, phase: 'coder' });
         const messages = await buildCoderMessages({
           task,
           repoRoot: ws.worktree,
@@ -308,6 +307,8 @@ export async function runLoop(
         }
         return reply;
       };
+      // One coder phase per attempt, even when a fallback asks again (it starts the attempt's events).
+      emit({ type: 'phase', attempt, phase: 'coder' });
       let reply: ChatResponse | undefined;
       while (!reply) {
         try {
