@@ -101,7 +101,8 @@ export async function runAttempts(b: Bench, task: OpenTask): Promise<LoopRun> {
           queuedChat(b.inference, `task-${task.id}`, req, {
             signal: o.signal,
             callbacks: o.callbacks,
-            timeoutMs: o.timeoutMs,
+            idleTimeoutMs: o.idleTimeoutMs,
+            firstTokenMs: o.firstTokenMs,
           }),
         runCheck: async (command, o) => {
           const r = await runCheck(command, o);

@@ -12,6 +12,9 @@ import type { ContextLimit } from '../llm/context-size.js';
 import { ContextWindow } from './context-window.js';
 import { fittedTurn, thinkingOnly } from './fitted-turn.js';
 import { fitConversation } from './context-convo.js';
+import { brokenCallsNotice, notRunOutput, splitCalls } from './tool-calls.js';
+import type { ToolFallback } from './tool-fallback.js';
+import { LlmError } from '../llm/errors.js';
 
 /** What the loop needs from the git engine for one task (tasks/workspace.ts provides it). */
 export interface LoopWorkspace {
@@ -33,7 +36,10 @@ export interface LoopWorkspace {
 export interface LoopSettings {
   maxAttempts: number;
   executionTimeoutMs: number;
+  /** The idle clock of a model request (agent.llmTimeout). */
   llmTimeoutMs: number;
+  /** The first-token clock of a model request for a short prompt (agent.firstTokenTimeout). */
+  firstTokenTimeoutMs?: number;
   maxTokensPerTurn: number;
   totalTokenBudget: number;
   stagnationThreshold: number;
@@ -91,7 +97,18 @@ export type LoopEvent =
       reason: string;
       sheriff: SheriffReport | null;
     }
-  | { type: 'attempt'; attempt: number; outcome: string; commit: string; durationMs: number };
+  | { type: 'attempt'; attempt: number; outcome: string; commit: string; durationMs: number }
+  /** Something the run changed about how it works (e.g. text edits instead of tool calls). */
+  | { type: 'notice'; attempt: number; text: string }
+  /** A model request failed after the model had written something: that text, and why. */
+  | {
+      type: 'failed-reply';
+      attempt: number;
+      role: 'coder' | 'sheriff';
+      content: string;
+      reasoning: string;
+      error: string;
+    };
 
 export interface LoopCallbacks {
   onEvent?: (e: LoopEvent) => void;
@@ -106,12 +123,14 @@ export interface LoopDeps {
   /** One model call of this task, through the shared queue. */
   chat: (
     req: ChatRequest,
-    opts: { signal: AbortSignal; callbacks?: StreamCallbacks; timeoutMs: number },
+    opts: { signal: AbortSignal; callbacks?: StreamCallbacks; idleTimeoutMs: number; firstTokenMs?: number },
   ) => Promise<ChatResponse>;
   runCheck: (
     command: string,
     opts: { cwd: string; timeoutMs: number; signal: AbortSignal },
   ) => Promise<ExecResult>;
+  /** With agent.tools "auto": the run's switch to text edits, shared by its tasks. */
+  toolFallback?: ToolFallback;
 }
 
 export type Outcome = 'passed' | 'failed' | 'stagnated' | 'budget' | 'cancelled';
@@ -184,9 +203,18 @@ export async function runLoop(
     emit({ type: 'prompt', attempt, role, messages: req.messages });
     let r: ChatResponse;
     try {
-      r = await deps.chat(req, { signal, callbacks: stream, timeoutMs: settings.llmTimeoutMs });
+      r = await deps.chat(req, {
+        signal,
+        callbacks: stream,
+        idleTimeoutMs: settings.llmTimeoutMs,
+        firstTokenMs: settings.firstTokenTimeoutMs,
+      });
     } catch (e) {
       if (signal.aborted) throw new Cancelled();
+      // What streamed before a mid-answer failure stays in the transcript.
+      if (e instanceof LlmError && e.partial && (e.partial.content || e.partial.reasoning)) {
+        emit({ type: 'failed-reply', attempt, role, ...e.partial, error: e.describe() });
+      }
       throw e;
     }
     budget.add(r.usage);
@@ -235,59 +263,93 @@ export async function runLoop(
     };
 
     try {
-      // 1. Coder
-      emit({ type: 'phase', attempt, phase: 'coder' });
-      const native = settings.tools !== 'text';
-      const coderTurn = {
-        role: 'coder' as const,
-        temperature: settings.temperature,
-        ...(native ? { tools: tools.specs() } : {}),
-      };
+      // 1. Coder, then 2. its tool calls round by round; "auto" may fall back to text edits. Every
+      // turn is fitted to the server's context (fitted-turn.ts).
+      let native = settings.tools === 'native' || (settings.tools === 'auto' && !deps.toolFallback?.textOnly);
       const sendCoder = (req: ChatRequest) => call('coder', attempt, req, { onContent: cb.onCoderText });
-      const first = await fittedTurn(
-        window,
-        {
-          ...coderTurn,
-          build: (budgetTokens) =>
-            buildCoderMessages({
-              task,
-              repoRoot: ws.worktree,
-              prompts: deps.prompts,
-              budgetTokens,
-              attempt,
-              listUntracked: i === 0,
-              lastCheck,
-              sheriff,
-              feedback,
-              changedFiles: [...changed],
-              tools: native ? 'native' : 'text',
-              problems,
-            }),
-        },
-        sendCoder,
-        say,
-      );
-      const messages = first.messages;
-      let reply = first.reply;
-      feedback = undefined;
-      problems = [];
-      // 2. Edits: tool calls round by round, then the text formats of the final reply.
-      emit({ type: 'phase', attempt, phase: 'edits' });
-      const convo = [...messages];
-      for (let round = 0; reply.toolCalls.length && round < (settings.maxToolRounds ?? 8); round++) {
-        convo.push({ role: 'assistant', content: reply.content, toolCalls: reply.toolCalls });
-        for (const tc of reply.toolCalls) {
-          const result = await tools.call(tc.name, tc.arguments);
-          await record(tc.name, result);
-          convo.push({ role: 'tool', toolCallId: tc.id, content: result.output });
-        }
-        const next = await fittedTurn(
+      const coderTurn = async (withTools: boolean): Promise<ChatResponse> => {
+        const turn = {
+          role: 'coder' as const,
+          temperature: settings.temperature,
+          ...(withTools ? { tools: tools.specs() } : {}),
+        };
+        const first = await fittedTurn(
           window,
-          { ...coderTurn, build: (budgetTokens) => fitConversation(convo, budgetTokens) },
+          {
+            ...turn,
+            build: (budgetTokens) =>
+              buildCoderMessages({
+                task,
+                repoRoot: ws.worktree,
+                prompts: deps.prompts,
+                budgetTokens,
+                attempt,
+                listUntracked: i === 0,
+                lastCheck,
+                sheriff,
+                feedback,
+                changedFiles: [...changed],
+                tools: withTools ? 'native' : 'text',
+                problems,
+              }),
+          },
           sendCoder,
           say,
         );
-        reply = next.reply;
+        let reply = first.reply;
+        emit({ type: 'phase', attempt, phase: 'edits' });
+        const convo = [...first.messages];
+        for (let round = 0; reply.toolCalls.length && round < (settings.maxToolRounds ?? 8); round++) {
+          // A call whose arguments do not parse (cut by max_tokens) is never run nor replayed.
+          const { runnable, broken } = splitCalls(reply.toolCalls);
+          const cut = reply.finishReason === 'length';
+          convo.push({
+            role: 'assistant',
+            content: reply.content,
+            ...(runnable.length ? { toolCalls: runnable } : {}),
+          });
+          for (const tc of runnable) {
+            const result = await tools.call(tc.name, tc.arguments);
+            await record(tc.name, result);
+            convo.push({ role: 'tool', toolCallId: tc.id, content: result.output });
+          }
+          for (const b of broken)
+            await record(b.call.name, { ok: false, output: notRunOutput(cut), changed: [] });
+          if (broken.length) {
+            convo.push({ role: 'user', content: brokenCallsNotice(broken, cut, settings.maxTokensPerTurn) });
+          }
+          const next = await fittedTurn(
+            window,
+            { ...turn, build: (budgetTokens) => fitConversation(convo, budgetTokens) },
+            sendCoder,
+            say,
+          );
+          reply = next.reply;
+        }
+        return reply;
+      };
+      // One coder phase per attempt, even when a fallback asks again (it starts the attempt's events).
+      emit({ type: 'phase', attempt, phase: 'coder' });
+      let reply: ChatResponse | undefined;
+      while (!reply) {
+        try {
+          reply = await coderTurn(native);
+        } catch (e) {
+          const step =
+            native && settings.tools === 'auto' && deps.toolFallback ? deps.toolFallback.judge(e) : 'fail';
+          if (step === 'fail') throw e;
+          if (step === 'text') {
+            native = false;
+            emit({ type: 'notice', attempt, text: deps.toolFallback!.why ?? 'switched to text edits' });
+          }
+        }
+      }
+      feedback = undefined;
+      problems = [];
+      // Calls still broken in the last answer (no rounds left): the next attempt hears of them.
+      const left = splitCalls(reply.toolCalls).broken;
+      if (left.length) {
+        problems.push(brokenCallsNotice(left, reply.finishReason === 'length', settings.maxTokensPerTurn));
       }
       const parsed = parseReply(reply.content, { mode: task.mode });
       problems.push(...parsed.problems);

@@ -124,6 +124,10 @@ export function loopEvents(task: number, e: LoopEvent): (Record<string, unknown>
       ];
     case 'attempt':
       return [{ type: 'attempt', ...base, outcome: e.outcome, commit: e.commit, durationMs: e.durationMs }];
+    case 'notice':
+      return [{ type: 'notice', ...base, text: e.text }];
+    case 'failed-reply':
+      return [{ type: 'failed-reply', ...base, role: e.role, error: e.error, chars: e.content.length }];
   }
 }
 

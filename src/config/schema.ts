@@ -120,7 +120,18 @@ const agentSchema = z
         .describe('Seconds the check may run in one attempt before its whole process tree is killed.'),
       llmTimeout: numberIn(1, MAX_TIMEOUT_SECONDS, 'a number of seconds')
         .default(120)
-        .describe('Seconds a model request may go without receiving data before it is aborted.'),
+        .describe(
+          'Seconds a model request may go without receiving data once its answer has started (the idle ' +
+            'clock); also the slack of the overall clock (twice the time maxTokensPerTurn takes at the ' +
+            'measured speed, plus this).',
+        ),
+      firstTokenTimeout: numberIn(1, MAX_TIMEOUT_SECONDS, 'a number of seconds')
+        .default(300)
+        .describe(
+          'Seconds a model request may wait for the first token of its answer (reading the prompt; time ' +
+            "spent waiting in the factory server's queue does not count), plus 1 second per 25 prompt tokens; " +
+            'never less than llmTimeout.',
+        ),
       maxTokensPerTurn: intIn(16, 262_144)
         .default(8192)
         .describe(

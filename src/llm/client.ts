@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
-import { guessFlavor } from './errors.js';
+import { RequestClocks, firstTokenBudgetMs } from './clocks.js';
+import { guessFlavor, LlmError } from './errors.js';
 import {
   cutStreamError,
   httpError,
@@ -12,26 +13,32 @@ import {
 } from './normalize-error.js';
 import { toWireRequest } from './normalize-request.js';
 import { withSlotField } from './queue-slots.js';
-import { ResponseBuilder } from './normalize.js';
+import { CHARS_PER_TOKEN, estimateTokens, promptChars, ResponseBuilder } from './normalize.js';
 import type { WireCompletion } from './normalize-wire.js';
 import { parseSse, SseTooLong } from './sse.js';
 import { boundedText, replyChars, replyLimitChars, WireLimitError, wireLimitBytes } from './reply-limit.js';
 import type { ChatRequest, ChatResponse, EndpointConfig, StreamCallbacks } from './types.js';
 
-/** Whole-request deadline when the caller gives none (config's llmTimeout normally sets it). */
-export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+/** The first-token clock for a short prompt when the caller gives none (agent.firstTokenTimeout). */
+export const DEFAULT_FIRST_TOKEN_MS = 300_000;
 /**
- * Longest silence tolerated mid-stream. mlx_lm.server sends keepalive comments while it reads
- * a long prompt, so silence this long means a stalled server, not a slow one.
+ * Longest silence tolerated once the answer has started (agent.llmTimeout). mlx_lm.server sends
+ * keepalive comments while it works, so silence this long means a stalled server, not a slow one.
  */
-export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
+/** The slowest decoding assumed for an answer that is not streamed (it arrives all at once). */
+const SLOWEST_DECODE_TPS = 5;
 
 export interface ChatOptions {
   signal?: AbortSignal;
-  /** Whole-request deadline (agent.llmTimeout), headers and body together. */
-  timeoutMs?: number;
-  /** Watchdog: the longest gap between two pieces of a streamed body. */
+  /** The first-token clock for a short prompt; the client adds time for longer ones (clocks.ts). */
+  firstTokenMs?: number;
+  /** The idle clock: the longest gap between two pieces of the answer once it has started. */
   idleTimeoutMs?: number;
+  /** A hard cap on the whole request (readiness probes); none by default. */
+  timeoutMs?: number;
+  /** True while the request still waits in the queue front: the first-token clock starts over. */
+  stillQueued?: () => Promise<boolean>;
   /** Default true. */
   stream?: boolean;
   callbacks?: StreamCallbacks;
@@ -78,14 +85,24 @@ export async function chat(
   opts: ChatOptions = {},
 ): Promise<ChatResponse> {
   const stream = opts.stream ?? true;
+  const promptTokens = estimateTokens(promptChars(req));
+  // Not streamed, the answer arrives whole: its first byte comes after all of its tokens.
+  const decodeMs = stream ? 0 : Math.ceil((req.maxTokens / SLOWEST_DECODE_TPS) * 1000);
+  const settings = {
+    firstTokenMs: opts.firstTokenMs ?? DEFAULT_FIRST_TOKEN_MS,
+    idleMs: opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    ...(opts.timeoutMs !== undefined ? { deadlineMs: opts.timeoutMs } : {}),
+    ...(opts.stillQueued ? { stillQueued: opts.stillQueued } : {}),
+    maxTokens: req.maxTokens,
+  };
   const ctx: FailureContext = {
     baseURL: endpoint.baseURL,
     model: endpoint.model,
     flavor: endpoint.flavor,
     phase: 'request',
     chunks: 0,
-    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    idleTimeoutMs: opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    promptTokens,
+    firstTokenTimeoutMs: settings.firstTokenMs,
   };
   if (opts.signal?.aborted) throw stoppedError('aborted', ctx);
   // One controller for every way a request can be stopped; `stoppedBy` remembers which one
@@ -97,27 +114,32 @@ export async function chat(
   };
   const onAbort = () => stop('aborted');
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const deadline = setTimeout(() => stop('timeout'), ctx.timeoutMs);
+  const clocks = new RequestClocks(
+    { ...settings, firstTokenBudgetMs: firstTokenBudgetMs(settings.firstTokenMs, promptTokens) + decodeMs },
+    (reading) => {
+      ctx.clock = reading;
+      stop('clock');
+    },
+  );
+  const builder = new ResponseBuilder(req, opts.callbacks);
   try {
     const headers = { ...opts.headers, ...(opts.task ? { 'x-factory-task': opts.task } : {}) };
     const response = await openaiClient(endpoint)
       .chat.completions.create(withSlotField(toWireRequest(endpoint.model, req, stream), endpoint), {
         signal: controller.signal,
         headers,
-        timeout: ctx.timeoutMs + 1000,
       })
       .asResponse();
     ctx.phase = 'body';
     // Name the server in later messages once its headers have said what it is.
     const seen = guessFlavor(response.headers);
     if (seen !== 'generic') ctx.flavor = seen;
-    const builder = new ResponseBuilder(req, opts.callbacks);
     const limits = {
       chars: replyLimitChars(req.maxTokens),
       bytes: wireLimitBytes(req.maxTokens),
       maxTokens: req.maxTokens,
     };
-    if (stream) await readStream(response, builder, ctx, () => stop('idle'), limits);
+    if (stream) await readStream(response, builder, ctx, clocks, limits);
     else await readWhole(response, builder, ctx, limits);
     return builder.build(endpoint.model);
   } catch (e) {
@@ -125,9 +147,12 @@ export async function chat(
       controller.abort();
       throw replyTooLargeError(ctx, `${wireLimitBytes(req.maxTokens)} bytes on the wire`, req.maxTokens);
     }
-    throw toLlmError(e, ctx);
+    const failure = toLlmError(e, ctx);
+    // What the model wrote before it failed still belongs in the task's transcript.
+    if (failure instanceof LlmError && ctx.chunks > 0) failure.partial = builder.partial();
+    throw failure;
   } finally {
-    clearTimeout(deadline);
+    clocks.stop();
     opts.signal?.removeEventListener('abort', onAbort);
   }
 }
@@ -146,7 +171,7 @@ async function readStream(
   response: Response,
   builder: ResponseBuilder,
   ctx: FailureContext,
-  onIdle: () => void,
+  clocks: RequestClocks,
   limits: Limits,
 ): Promise<void> {
   const contentType = response.headers.get('content-type')?.toLowerCase() ?? '';
@@ -157,7 +182,7 @@ async function readStream(
   }
   let done = false;
   let chars = 0;
-  for await (const item of parseSse(watchIdle(response.body, ctx.idleTimeoutMs, onIdle), limits.bytes)) {
+  for await (const item of parseSse(watchBytes(response.body, clocks), limits.bytes)) {
     if (item.type === 'comment') continue;
     if (item.type === 'other') throw notApiError(ctx, contentType, item.line);
     if (item.data.trim() === '[DONE]') {
@@ -167,7 +192,9 @@ async function readStream(
     const chunk = parseChunk(item.data, ctx);
     if (chunk.error) throw inlineError(chunk, response.headers, ctx);
     ctx.chunks++;
-    chars += replyChars(chunk);
+    const added = replyChars(chunk);
+    clocks.tokens(added / CHARS_PER_TOKEN);
+    chars += added;
     if (chars > limits.chars) throw tooLarge(ctx, limits);
     builder.addChunk(chunk);
   }
@@ -223,25 +250,20 @@ function inlineError(body: WireCompletion, headers: Headers, ctx: FailureContext
 }
 
 /**
- * The body's bytes, with a watchdog on each wait: `onIdle` aborts the request, which makes the
- * pending read fail. Any bytes count, keepalive comments included: the server is alive.
+ * The body's bytes, telling the clocks each time some arrive. A clock that runs out aborts the
+ * request, which makes the pending read fail. Any bytes count as a sign of life, keepalive
+ * comments included.
  */
-async function* watchIdle(
+async function* watchBytes(
   body: ReadableStream<Uint8Array>,
-  idleMs: number,
-  onIdle: () => void,
+  clocks: RequestClocks,
 ): AsyncGenerator<Uint8Array> {
   const reader = body.getReader();
   try {
     while (true) {
-      const timer = setTimeout(onIdle, idleMs);
-      let next: ReadableStreamReadResult<Uint8Array>;
-      try {
-        next = await reader.read();
-      } finally {
-        clearTimeout(timer);
-      }
+      const next = await reader.read();
       if (next.done) return;
+      clocks.alive();
       yield next.value;
     }
   } finally {

@@ -14,7 +14,7 @@ export class ContextOverflowError extends LlmError {
     /** The context the request had to fit (llama-server: one slot's). */
     readonly contextTokens: number,
   ) {
-    super('http', message, opts);
+    super('http', message, { ...opts, problem: 'context-overflow' });
     this.name = 'ContextOverflowError';
   }
 }

@@ -1,5 +1,15 @@
 import { FactoryError } from '../errors.js';
+import { isTransient, type ServerProblem } from './error-class.js';
 import type { EndpointConfig } from './types.js';
+
+/** Which of the request's clocks ran out (see clocks.ts). */
+export type LlmClock = 'first-token' | 'idle' | 'overall' | 'deadline';
+
+/** What the model had streamed before the request failed: kept for the task's transcript. */
+export interface PartialAnswer {
+  content: string;
+  reasoning: string;
+}
 
 /**
  * What went wrong talking to the inference server. The queue decides retries from `retryable`
@@ -17,18 +27,35 @@ export class LlmError extends FactoryError {
   /** The endpoint's baseURL. */
   readonly server: string;
   readonly retryable: boolean;
+  /** For an error answer: what its text says went wrong (error-class.ts). */
+  readonly problem?: ServerProblem;
+  /** For a timeout: the clock that ran out. */
+  readonly clock?: LlmClock;
+  /** Text streamed before the failure, if any (set by the client). */
+  partial?: PartialAnswer;
 
   constructor(
     kind: LlmErrorKind,
     message: string,
-    opts: { server: string; status?: number; hint?: string; cause?: unknown },
+    opts: {
+      server: string;
+      status?: number;
+      hint?: string;
+      cause?: unknown;
+      problem?: ServerProblem;
+      clock?: LlmClock;
+    },
   ) {
     super(message, { exitCode: 1, hint: opts.hint, cause: opts.cause });
     this.name = 'LlmError';
     this.kind = kind;
     this.status = opts.status;
     this.server = opts.server;
-    this.retryable = isRetryable(kind, opts.status);
+    this.problem = opts.problem;
+    this.clock = opts.clock;
+    // The body's words decide over the status: a permanent 500 is not retried.
+    this.retryable =
+      kind === 'http' && opts.problem ? isTransient(opts.problem) : isRetryable(kind, opts.status);
   }
 
   /** The whole story on one line, as the CLI would print it. */

@@ -7,6 +7,7 @@ import { sniffUsage } from './front-usage.js';
 import { judgeRequest, sendRefusal } from './front-guard.js';
 import { upstreamURL } from './front-routes.js';
 import { withSlot } from './queue-slots.js';
+import { isTransientAnswer } from './error-class.js';
 
 /**
  * The local queue front: an OpenAI-compatible HTTP server that every factory process on the
@@ -98,7 +99,9 @@ function forward(
           upRes.on('data', (b: Buffer) => parts.push(b));
           upRes.on('end', () => {
             const text = Buffer.concat(parts).toString('utf8');
-            reject(new UpstreamError(`model server answered ${status}`, 'http', true, status, text));
+            // Retried only when its text says a retry can help (not "tools param requires --jinja").
+            const retry = isTransientAnswer(status, text);
+            reject(new UpstreamError(`model server answered ${status}`, 'http', retry, status, text));
           });
           upRes.on('error', reject);
           return;

@@ -6,6 +6,7 @@ import { FactoryError } from '../errors.js';
 import { isLoopback } from './server-command.js';
 import { daemonConfigFor } from './daemon.js';
 import { learnSlots } from './server-slots.js';
+import { waitingAtFront } from './front-waiting.js';
 import type { ChatRequest, ChatResponse, EndpointConfig } from './types.js';
 import { plural } from '../plural.js';
 
@@ -17,6 +18,8 @@ export interface Inference {
   note: string;
   /** The front's token ('front' mode with a factory server that requires one), for its status. */
   token?: string;
+  /** The queue front's URL, in 'front' mode. */
+  frontURL?: string;
 }
 
 export interface ServerSettings {
@@ -83,6 +86,7 @@ export async function connectInference(s: ServerSettings, opts: ConnectOptions):
       mode: 'front',
       queue: frontQueue(s, token),
       token,
+      frontURL: s.baseURL,
       note: `using the factory server at ${s.baseURL}`,
     };
   }
@@ -100,6 +104,7 @@ export async function connectInference(s: ServerSettings, opts: ConnectOptions):
       mode: 'front',
       queue: frontQueue(s, started.token),
       token: started.token,
+      frontURL: s.baseURL,
       note:
         s.idleShutdown > 0
           ? `started the model server (${s.model}); it stops after ${plural(s.idleShutdown, 'idle minute')}`
@@ -121,10 +126,17 @@ export function queuedChat(
   req: ChatRequest,
   opts: Omit<ChatOptions, 'signal' | 'task'> & { signal?: AbortSignal } = {},
 ): Promise<ChatResponse> {
-  return inf.queue.run(task, (endpoint, signal) => chat(endpoint, req, { ...opts, signal, task }), {
-    signal: opts.signal,
-    usageOf: (r) => r.usage,
-    // A tool round comes right after an answer with tool calls: its prefix is worth keeping warm.
-    followUp: (r) => r.toolCalls.length > 0,
-  });
+  // Waiting in the front's queue behind other tasks does not count against the first token.
+  const front = inf.mode === 'front' ? inf.frontURL : undefined;
+  const stillQueued = front ? () => waitingAtFront(front, task, inf.token) : undefined;
+  return inf.queue.run(
+    task,
+    (endpoint, signal) => chat(endpoint, req, { stillQueued, ...opts, signal, task }),
+    {
+      signal: opts.signal,
+      usageOf: (r) => r.usage,
+      // A tool round comes right after an answer with tool calls: its prefix is worth keeping warm.
+      followUp: (r) => r.toolCalls.length > 0,
+    },
+  );
 }

@@ -1,6 +1,8 @@
 import { APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { describeServer, guessFlavor, LlmError, type ServerFlavor } from './errors.js';
 import { contextOverflowError } from './context-overflow.js';
+import { classifyServerError, type ServerProblem } from './error-class.js';
+import { SLOWEST_PREFILL_TPS, type ClockReading } from './clocks.js';
 
 /** What the client knew when a request failed: enough to tell a refused request from a cut stream. */
 export interface FailureContext {
@@ -11,10 +13,14 @@ export interface FailureContext {
   phase: 'request' | 'body';
   /** Stream chunks received so far. */
   chunks: number;
-  /** Set when our own deadline, watchdog or the caller's signal ended the request. */
-  stoppedBy?: 'timeout' | 'idle' | 'aborted';
-  timeoutMs: number;
-  idleTimeoutMs: number;
+  /** Set when one of our clocks or the caller's signal ended the request. */
+  stoppedBy?: 'clock' | 'aborted';
+  /** The clock that ran out, when one did. */
+  clock?: ClockReading;
+  /** The prompt's size (estimated), which the first-token clock grows with. */
+  promptTokens: number;
+  /** The first-token clock for a short prompt (agent.firstTokenTimeout). */
+  firstTokenTimeoutMs: number;
 }
 
 const logsHint = 'it may have crashed; check its log (`factory server logs`)';
@@ -32,7 +38,13 @@ export function toLlmError(e: unknown, ctx: FailureContext): unknown {
   if (ctx.stoppedBy) return stoppedError(ctx.stoppedBy, ctx, e);
   if (e instanceof LlmError) return e;
   if (e instanceof APIUserAbortError) return stoppedError('aborted', ctx, e);
-  if (e instanceof APIConnectionTimeoutError) return stoppedError('timeout', ctx, e);
+  if (e instanceof APIConnectionTimeoutError) {
+    return stoppedError(
+      'clock',
+      { ...ctx, clock: ctx.clock ?? { clock: 'deadline', limitMs: 2 ** 31 - 1 } },
+      e,
+    );
+  }
   if (e instanceof APIError && e.status !== undefined) {
     // The SDK keeps the body's `error` field; a body that was not JSON is only in the message.
     const body = e.error !== undefined ? { error: e.error } : undefined;
@@ -44,27 +56,60 @@ export function toLlmError(e: unknown, ctx: FailureContext): unknown {
   return e;
 }
 
-export function stoppedError(kind: 'timeout' | 'idle' | 'aborted', ctx: FailureContext, cause?: unknown) {
+/** A request our own clock or the caller stopped; the message names the clock that ran out. */
+export function stoppedError(why: 'clock' | 'aborted', ctx: FailureContext, cause?: unknown): LlmError {
   const server = serverName(ctx);
-  if (kind === 'timeout') {
-    return new LlmError('timeout', `no complete answer from ${server} within ${seconds(ctx.timeoutMs)}`, {
-      server: ctx.baseURL,
-      hint: 'raise agent.llmTimeout, or lower agent.maxTokensPerTurn',
-      cause,
-    });
+  const opts = { server: ctx.baseURL, cause };
+  const reading = ctx.clock;
+  if (why === 'aborted' || !reading) {
+    return new LlmError('aborted', `the request to ${server} was cancelled`, opts);
   }
-  if (kind === 'idle') {
-    return new LlmError(
-      'idle',
-      `${server} stopped sending mid-answer: nothing for ${seconds(ctx.idleTimeoutMs)} after ${ctx.chunks} chunk${ctx.chunks === 1 ? '' : 's'}`,
-      {
-        server: ctx.baseURL,
-        hint: 'the server looks stalled; restart it (`factory server stop`, then `factory server start`)',
-        cause,
-      },
-    );
+  const limit = seconds(reading.limitMs);
+  const chunks = `${ctx.chunks} chunk${ctx.chunks === 1 ? '' : 's'}`;
+  switch (reading.clock) {
+    case 'first-token':
+      return new LlmError(
+        'timeout',
+        `no first token from ${server} within ${limit} (the first-token clock: ${seconds(ctx.firstTokenTimeoutMs)}, plus 1s per ${SLOWEST_PREFILL_TPS} tokens of a ${ctx.promptTokens}-token prompt)`,
+        {
+          ...opts,
+          clock: 'first-token',
+          hint: 'the server is busy with other requests, slow at reading the prompt, or stuck; raise agent.firstTokenTimeout, or check `factory server status`',
+        },
+      );
+    case 'idle':
+      return new LlmError(
+        'idle',
+        `${server} stopped sending mid-answer: nothing for ${limit} after ${chunks} (the idle clock)`,
+        {
+          ...opts,
+          clock: 'idle',
+          hint: 'the server looks stalled; raise agent.llmTimeout, or restart it (`factory server stop`, then `factory server start`)',
+        },
+      );
+    case 'overall': {
+      const tps = reading.tokensPerSecond ?? 0;
+      return new LlmError(
+        'timeout',
+        `${server} was still answering after ${limit} (the overall clock: twice the time max_tokens takes at the measured ${tps.toFixed(1)} tokens/s, plus agent.llmTimeout) after ${chunks}`,
+        {
+          ...opts,
+          clock: 'overall',
+          hint: 'the model slowed down or does not stop; lower agent.maxTokensPerTurn, or check the server',
+        },
+      );
+    }
+    case 'deadline':
+      return new LlmError(
+        'timeout',
+        `no complete answer from ${server} within ${limit} (the request's deadline)`,
+        {
+          ...opts,
+          clock: 'deadline',
+          hint: 'the server is slow or stuck; check `factory server status`',
+        },
+      );
   }
-  return new LlmError('aborted', `the request to ${server} was cancelled`, { server: ctx.baseURL, cause });
 }
 
 /** The text a server put in its error body, whatever its dialect. */
@@ -97,10 +142,44 @@ export function httpError(
       hint: 'wait until it has loaded and try again; `factory server status` shows when it is ready',
     });
   }
+  const problem = classifyServerError(status, text);
+  const named = flavor === 'generic' ? (ctx.flavor ?? flavor) : flavor;
   return new LlmError('http', `${server} answered ${status}: ${text}`, {
     ...opts,
-    hint: httpHint(status, flavor === 'generic' ? (ctx.flavor ?? flavor) : flavor, ctx.model),
+    problem,
+    hint: problemHint(problem, named, body) ?? httpHint(status, named, ctx.model),
   });
+}
+
+const contextSettings: Record<ServerFlavor, string> = {
+  llamacpp: "llama-server's -c/--ctx-size (divided among its --parallel slots)",
+  ollama: 'OLLAMA_CONTEXT_LENGTH or the num_ctx of the model',
+  mlx: "the server's context settings",
+  generic: "the server's context size",
+};
+
+/** The hint for an error whose text said what went wrong; undefined when the status says more. */
+function problemHint(problem: ServerProblem, flavor: ServerFlavor, body: unknown): string | undefined {
+  switch (problem) {
+    case 'tools-unsupported':
+      return flavor === 'llamacpp'
+        ? 'llama-server takes tools only with --jinja: add it to server.command, or set agent.tools to "text"'
+        : 'this server or model takes no tools: set agent.tools to "text" ("auto" switches by itself)';
+    case 'model-output':
+      return 'the server could not parse what the model wrote (its tool-call format); a retry writes the same, so it was not retried: set agent.tools to "text", or use a model whose chat template the server knows';
+    case 'bad-history':
+      return 'the server could not read the conversation factory sent; it was not retried, as it would fail the same way';
+    case 'context-overflow': {
+      const e = (body as { error?: { n_prompt_tokens?: unknown; n_ctx?: unknown } } | undefined)?.error;
+      const numbers =
+        typeof e?.n_prompt_tokens === 'number' && typeof e.n_ctx === 'number'
+          ? ` (${e.n_prompt_tokens} prompt tokens, a context of ${e.n_ctx})`
+          : '';
+      return `the prompt does not fit the model's context window${numbers}: raise ${contextSettings[flavor]}, or lower agent.maxTokensPerTurn`;
+    }
+    default:
+      return undefined;
+  }
 }
 
 function httpHint(status: number, flavor: ServerFlavor, model: string): string {
@@ -111,7 +190,7 @@ function httpHint(status: number, flavor: ServerFlavor, model: string): string {
   }
   if (status === 401 || status === 403) return 'check server.apiKey';
   if (status === 400 || status === 413 || status === 422) {
-    return 'the server refused the request; the prompt may exceed the context window, or the model may not support tools';
+    return 'the server refused the request; its message above says why';
   }
   if (status === 408 || status === 429) return 'the server is busy; try again in a moment';
   if (status >= 500) return logsHint;

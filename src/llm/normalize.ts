@@ -41,6 +41,12 @@ export class ResponseBuilder {
     this.addEnvelope(completion, 'message');
   }
 
+  /** What has arrived so far, for a request that failed mid-answer (the stream is not ended). */
+  partial(): { content: string; reasoning: string } {
+    const text = this.think.result();
+    return { content: text.content, reasoning: (this.fieldReasoning + text.reasoning).trim() };
+  }
+
   build(fallbackModel: string): ChatResponse {
     this.think.end();
     const text = this.think.result();

@@ -52,6 +52,8 @@ const matchSchema = z.union([
     last: z.enum(['system', 'user', 'assistant', 'tool']).optional(),
     /** Substring of the x-factory-task header. */
     task: z.string().optional(),
+    /** Whether the request offers tools (a server started without tool support refuses those). */
+    tools: z.boolean().optional(),
   }),
 ]);
 
@@ -141,6 +143,8 @@ export function asFault(f: FaultKind | Fault | undefined): Fault | undefined {
 export interface Conversation {
   messages: { role?: string; content?: unknown }[];
   task?: string;
+  /** The request offers tools. */
+  tools?: boolean;
 }
 
 const textOf = (content: unknown): string =>
@@ -160,6 +164,7 @@ function fits(match: Reply['match'], conv: Conversation): boolean {
   if (match.regex !== undefined && !new RegExp(match.regex, match.flags).test(lastUser)) return false;
   if (match.last !== undefined && conv.messages.at(-1)?.role !== match.last) return false;
   if (match.task !== undefined && !(conv.task ?? '').includes(match.task)) return false;
+  if (match.tools !== undefined && match.tools !== (conv.tools ?? false)) return false;
   return true;
 }
 

@@ -173,6 +173,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     const { reply, index } = picker.pick({
       messages: Array.isArray(body.messages) ? body.messages : [],
       task: rec.task,
+      tools: Array.isArray(body.tools) && body.tools.length > 0,
     });
     rec.replyIndex = index;
     fault ??= picker.fault(reply, reply.fault);

@@ -21,6 +21,15 @@ import { closeInterruptedAttempt } from './interrupted.js';
 import { rebaseTask } from './rebase.js';
 import { serverContextLimit } from '../llm/context-size.js';
 import { checkContextFits } from '../agent/context-fits.js';
+import { ToolFallback } from '../agent/tool-fallback.js';
+
+/** One switch to text edits per run (per runner options), shared by all of its tasks. */
+const fallbacks = new WeakMap<RunnerOptions, ToolFallback>();
+function toolFallbackOf(opts: RunnerOptions): ToolFallback {
+  let f = fallbacks.get(opts);
+  if (!f) fallbacks.set(opts, (f = new ToolFallback(opts.onNotice)));
+  return f;
+}
 
 export interface RunnerOptions {
   repo: Repo;
@@ -61,6 +70,8 @@ export function loopSettings(config: Config, rec: TaskRecord, extraAttempts?: nu
     maxAttempts: extraAttempts ?? rec.maxAttempts ?? a.maxAttempts,
     executionTimeoutMs: (rec.timeout ?? a.executionTimeout) * 1000,
     llmTimeoutMs: a.llmTimeout * 1000,
+    // Never shorter than llmTimeout: a config that raised it for slow prompts keeps working.
+    firstTokenTimeoutMs: Math.max(a.firstTokenTimeout, a.llmTimeout) * 1000,
     maxTokensPerTurn: a.maxTokensPerTurn,
     totalTokenBudget: a.totalTokenBudget,
     stagnationThreshold: a.stagnationThreshold,
@@ -148,11 +159,13 @@ async function drive(
           tip: () => ws.tip(),
         },
         prompts: opts.prompts,
+        toolFallback: toolFallbackOf(opts),
         chat: (req, o) =>
           queuedChat(opts.inference, key, req, {
             signal: o.signal,
             callbacks: o.callbacks,
-            timeoutMs: o.timeoutMs,
+            idleTimeoutMs: o.idleTimeoutMs,
+            firstTokenMs: o.firstTokenMs,
           }),
         // The run lock lists the check's process group while it runs: if this process is
         // killed, whoever takes the task next stops what it left (recover.ts).

@@ -46,6 +46,14 @@ export function transcriptOf(e: TaskEvent): string | null {
       for (const c of calls) parts.push(`  tool call ${one(c.name)} ${one(c.arguments)}`);
       return parts.join('\n');
     }
+    case 'failed-reply': {
+      const parts = [`${at}${one(e.role)}'s answer failed mid-stream: ${one(e.error)}`];
+      if (e.reasoning) parts.push(`  (reasoning so far)\n${indent(text(e.reasoning), '  | ')}`);
+      if (e.content) parts.push(`  (text so far)\n${indent(text(e.content))}`);
+      return parts.join('\n');
+    }
+    case 'notice':
+      return `${at}note: ${one(e.text)}`;
     case 'edit':
       return `${at}${e.ok ? 'applied' : 'refused'} ${one(e.tool)} ${one((e.paths as string[]).join(', '))}${e.commit ? ` (step ${e.step}, ${String(e.commit).slice(0, 10)})` : ''}${e.ok ? '' : `: ${text(e.output)}`}`;
     case 'check':
@@ -122,6 +130,10 @@ export function shortLineOf(e: TaskEvent): string | null {
       const said = firstLine(e.content);
       return `${head}: ${said || '(no text)'}`;
     }
+    case 'failed-reply':
+      return `${at}${one(e.role)}'s answer failed after ${String(e.content ?? '').length} characters: ${firstLine(e.error)}`;
+    case 'notice':
+      return `${at}note: ${firstLine(e.text, 200)}`;
     case 'edit': {
       const paths = one(((e.paths as string[] | undefined) ?? []).join(', '));
       if (!e.ok) return `${at}refused ${one(e.tool)}${paths ? ` ${paths}` : ''}: ${firstLine(e.output)}`;
