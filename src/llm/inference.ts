@@ -5,6 +5,7 @@ import { isLoopback } from './server-command.js';
 import { daemonConfigFor } from './daemon.js';
 import type { ChatRequest, ChatResponse, EndpointConfig } from './types.js';
 import { plural } from '../plural.js';
+import { flavorFromCommand } from './server-flavor.js';
 
 /** How this process reaches the model: through the shared front, or with its own queue. */
 export interface Inference {
@@ -53,7 +54,10 @@ function inProcessQueue(s: ServerSettings): RequestQueue {
 
 function frontQueue(s: ServerSettings): RequestQueue {
   // The front does the queueing and the retries; this side only routes and cancels.
-  return new RequestQueue([{ baseURL: s.baseURL, apiKey: s.apiKey, model: s.model, concurrency: 64 }], {
+  // Named in messages before any answer has shown what the server is (a refused connection).
+  const flavor = flavorFromCommand(s.command);
+  const endpoint = { baseURL: s.baseURL, apiKey: s.apiKey, model: s.model, concurrency: 64, flavor };
+  return new RequestQueue([endpoint], {
     retries: 0,
   });
 }

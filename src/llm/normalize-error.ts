@@ -1,5 +1,6 @@
 import { APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { describeServer, guessFlavor, LlmError, type ServerFlavor } from './errors.js';
+import { readDownBody } from './front-errors.js';
 
 /** What the client knew when a request failed: enough to tell a refused request from a cut stream. */
 export interface FailureContext {
@@ -83,6 +84,14 @@ export function httpError(
   ctx: FailureContext,
   rawText?: string,
 ): LlmError {
+  // The factory front's own word that the model server behind it is down: unreachable, not a 5xx.
+  const down = readDownBody(body);
+  if (down)
+    return new LlmError('connection', down.message, {
+      server: ctx.baseURL,
+      status,
+      hint: down.hint ?? logsHint,
+    });
   const flavor = guessFlavor(headers, body);
   const server = serverName(ctx, flavor);
   const text = (errorText(body) ?? rawText ?? '').trim().slice(0, 300) || '(no body)';

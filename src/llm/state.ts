@@ -24,6 +24,8 @@ export interface ServerState {
   phase: 'starting' | 'ready' | 'failed' | 'stopping';
   /** Why it failed, or why the model server exited. */
   error?: string;
+  /** The model server's software, learnt from its command or by asking it (see server-flavor.ts). */
+  flavor?: 'mlx' | 'llamacpp' | 'ollama' | 'generic';
 }
 
 /** `$FACTORY_STATE_DIR`, else `$XDG_STATE_HOME/factory`, else `~/.local/state/factory`. */

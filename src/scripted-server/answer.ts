@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { dialects, type Dialect } from './dialects.js';
+import { dialects, errorBody, type Dialect } from './dialects.js';
 import { now, sleep, untilAborted } from './latency.js';
 import type { Plan } from './render.js';
 import type { Fault } from './script.js';
@@ -65,6 +65,12 @@ export async function streamAnswer(a: Answer): Promise<void> {
     }
     if (fault.kind === 'stall') {
       await untilAborted(life);
+      return true;
+    }
+    if (fault.kind === 'error-event') {
+      send(errorBody(a.dialect, fault.status ?? 500, fault.message ?? 'scripted error mid-stream'));
+      const socket = res.socket;
+      res.end(() => socket?.destroy());
       return true;
     }
     write('data: {"id": "broken", "choices": [{"delta": {"content": "oo\n\n');

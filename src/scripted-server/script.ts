@@ -7,13 +7,27 @@ import { z } from 'zod';
  * reads like a conversation. See fixtures/scripts/*.json for examples.
  */
 
-const faultKind = z.enum(['refuse', 'status', 'loading', 'cut', 'stall', 'malformed', 'not-sse']);
+/**
+ * `error-event`: after `afterChunks` chunks the stream ends with an error object as its last event
+ * and no `[DONE]` (llama-server's mid-stream error); the server then closes the connection without
+ * having said so in the headers, as llama-server does.
+ */
+const faultKind = z.enum([
+  'refuse',
+  'status',
+  'loading',
+  'cut',
+  'stall',
+  'malformed',
+  'not-sse',
+  'error-event',
+]);
 
 const faultSchema = z.object({
   kind: faultKind,
   /** For `status`: the HTTP status (default 500). */
   status: z.number().int().min(400).max(599).optional(),
-  /** The error text the server sends, for `status` and `loading`. */
+  /** The error text the server sends, for `status`, `loading` and `error-event`. */
   message: z.string().optional(),
   /** For `cut`, `stall` and `malformed`: how many chunks go out first (default 2). */
   afterChunks: z.number().int().min(0).optional(),
