@@ -192,12 +192,14 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
     if (cfg.startedBy === 'auto' && cfg.idleShutdown > 0)
       watchIdle(queue, cfg.idleShutdown * 60_000, () => stop(0));
     const ready = front;
+    // One policy for the supervisor's life: its limit counts every death, not each one afresh.
+    const policy = new RestartPolicy();
     onModelExit = (note) =>
       void restartModel(note, {
         front: ready,
         model,
         process: modelProcess,
-        policy: new RestartPolicy(),
+        policy,
         flavor,
         // With other endpoints pooled, the queue serves from them meanwhile.
         all: pooled.length === 0,
@@ -267,7 +269,7 @@ async function restartModel(note: string, r: Recovery): Promise<void> {
       r.health.restarts++;
       r.front.modelDown(
         r.model.baseURL,
-        { message, hint: `try again in a moment; ${downHint(r.flavor)}` },
+        { message, hint: `try again in a moment; ${downHint(r.flavor, 'crash')}` },
         r.all,
       );
       await r.update({ modelPid: null, error: message });

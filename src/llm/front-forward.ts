@@ -181,7 +181,7 @@ function forwardOnce(
         if (!ended) {
           // A cut upstream must reach the client as a failure, never as a clean end.
           const e = cut(endpoint, opts, bytes);
-          writeDownEvent(res, e.message, downHint(opts.flavor ?? endpoint.flavor ?? 'generic'));
+          writeDownEvent(res, e.message, downHint(opts.flavor ?? endpoint.flavor ?? 'generic', 'crash'));
           return done(() => reject(e));
         }
         res.end();

@@ -44,6 +44,8 @@ interface InFlight {
   abort: AbortController;
   /** The endpoint serving it; undefined while it waits. */
   endpoint?: string;
+  /** Aborts the attempt running on `endpoint`, if one runs. */
+  attempt?: AbortController;
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
@@ -92,12 +94,24 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
         task,
         (endpoint, signal) => {
           me.endpoint = endpoint.baseURL;
-          return forward(endpoint, req, body, res, signal, { flavor: opts.flavor?.() });
+          // Its own abort, so a model server going down fails this attempt (counted as failed)
+          // instead of cancelling the request.
+          const attempt = new AbortController();
+          me.attempt = attempt;
+          const follow = () => attempt.abort(signal.reason);
+          if (signal.aborted) follow();
+          else signal.addEventListener('abort', follow, { once: true });
+          return forward(endpoint, req, body, res, attempt.signal, { flavor: opts.flavor?.() }).finally(
+            () => {
+              signal.removeEventListener('abort', follow);
+              me.attempt = undefined;
+            },
+          );
         },
         { signal: abort.signal, usageOf: (u) => u },
       );
     } catch (e) {
-      const reason = me.abort.signal.reason as unknown;
+      const reason = e instanceof ModelDownSignal ? e : (me.abort.signal.reason as unknown);
       if (reason instanceof ModelDownSignal) {
         if (!res.headersSent) return sendJson(res, 503, downBody(reason.down.message, reason.down.hint));
         return writeDownEvent(res, reason.down.message, reason.down.hint);
@@ -134,7 +148,11 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
     url: `http://${opts.host}:${addr.port}`,
     modelDown(baseURL, why, all) {
       if (all) down = why;
-      for (const r of inflight) if (all || r.endpoint === baseURL) r.abort.abort(new ModelDownSignal(why));
+      for (const r of inflight) {
+        const signal = new ModelDownSignal(why);
+        if (r.attempt && r.endpoint === baseURL) r.attempt.abort(signal);
+        else if (all) r.abort.abort(signal);
+      }
     },
     modelUp() {
       down = null;

@@ -65,8 +65,12 @@ export const serverHeaderOf: Record<ServerFlavor, string | undefined> = {
   generic: undefined,
 };
 
-/** What to look at when a model server of this family exits or will not start. */
-export function downHint(flavor: ServerFlavor): string {
+/**
+ * What to look at when a model server of this family exits (`crash`) or will not start or stay
+ * up (`start`).
+ */
+export function downHint(flavor: ServerFlavor, when: 'crash' | 'start' = 'start'): string {
+  if (when === 'crash') return 'its own last lines are in `factory server logs`';
   switch (flavor) {
     case 'llamacpp':
       return 'its own last lines are in `factory server logs`: "failed to load model" means a wrong -m/--model path or a model that does not fit in memory (try a smaller -c/--ctx-size or -ngl)';

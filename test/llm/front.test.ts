@@ -119,6 +119,8 @@ describe('the front when the model server fails (issue 11)', () => {
       expect(e.hint).toBe('try again');
     }
     expect((await failure(ask(endpoint, 'hello', 'task-3'))).message).toBe(down.message);
+    // The running one failed; the waiting one never ran.
+    expect(queue.metrics().total).toMatchObject({ failed: 1, cancelled: 1, completed: 0 });
     await waitFor('the slot to be free', () => queue.metrics().total.running === 0);
     front.modelUp();
     expect((await ask(endpoint, 'hello', 'task-3')).content).toBe('back');
