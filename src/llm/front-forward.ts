@@ -146,7 +146,8 @@ function forwardOnce(
         upRes.on('close', () => {
           if (signal.aborted) return done(() => reject(signal.reason));
           const text = Buffer.concat(parts).toString('utf8');
-          if (!ended) return done(() => reject(cut(endpoint, opts, 0)));
+          // Nothing was sent to the client yet: the queue may try again.
+          if (!ended) return done(() => reject(cut(endpoint, opts, 0, true)));
           done(() =>
             reject(
               new UpstreamError(
@@ -180,7 +181,7 @@ function forwardOnce(
         if (signal.aborted) return done(() => reject(signal.reason));
         if (!ended) {
           // A cut upstream must reach the client as a failure, never as a clean end.
-          const e = cut(endpoint, opts, bytes);
+          const e = cut(endpoint, opts, bytes, false);
           writeDownEvent(res, e.message, downHint(opts.flavor ?? endpoint.flavor ?? 'generic', 'crash'));
           return done(() => reject(e));
         }
@@ -216,11 +217,16 @@ function forwardOnce(
   });
 }
 
-function cut(endpoint: EndpointConfig, opts: ForwardOptions, bytes: number): UpstreamError {
+/** `retryable` only while the client has received nothing: an answer is never sent twice. */
+function cut(
+  endpoint: EndpointConfig,
+  opts: ForwardOptions,
+  bytes: number,
+  retryable: boolean,
+): UpstreamError {
   return new UpstreamError(
     `${name(endpoint, opts)} closed the connection mid-answer (after ${bytes} bytes); it may have crashed`,
     'connection',
-    // Part of the answer may already be with the client: never sent twice.
-    bytes === 0,
+    retryable,
   );
 }

@@ -13,7 +13,16 @@ import { scriptedCommand, freePort } from '../helpers/server-env.js';
 import { chat } from '../../src/llm/client.js';
 import { LlmError } from '../../src/llm/errors.js';
 import { pidAlive, serverHome, type ServerState } from '../../src/llm/state.js';
-import { cli, e2eRepo, exitWithin, killSpawned, MODEL, spawnCli, stopAutoServer } from './support.js';
+import {
+  cli,
+  e2eRepo,
+  exitWithin,
+  killSpawned,
+  MODEL,
+  spawnCli,
+  stopAutoServer,
+  taskDir,
+} from './support.js';
 
 const started: { dir: string; env: NodeJS.ProcessEnv }[] = [];
 afterEach(async () => {
@@ -68,11 +77,12 @@ describe('the front when its model server dies mid-stream (issue 11, defect 1)',
     expect(first.flavor).toBe('llamacpp');
 
     const run = spawnCli(s.dir, ['task', 'Write a long essay about queues', '--check', '', '--json'], s.env);
-    await until(
-      'the Coder request to stream',
-      30_000,
-      async () => (await s.status()).queue.total.running === 1,
+    // Mid-stream: the Coder's first words have reached the task.
+    const streamed = path.join(taskDir(s.dir, 1), 'coder-stream.txt');
+    await until('the Coder answer to stream', 60_000, async () =>
+      (await readFile(streamed, 'utf8')).includes('Queues'),
     );
+    expect((await s.status()).queue.total.running).toBe(1);
     process.kill(-first.modelPid!, 'SIGKILL');
 
     // Well within agent.llmTimeout (120 s): the front ends the stream as soon as the server is gone.
@@ -94,7 +104,7 @@ describe('the front when its model server dies mid-stream (issue 11, defect 1)',
     });
     const now = await s.status();
     expect(now.queue.total.running).toBe(0);
-    expect(now.queue.total.failed).toBe(1);
+    expect(now.queue.total, JSON.stringify(now.queue.total)).toMatchObject({ failed: 1, retries: 0 });
     const second = await s.state();
     expect(second.modelPid).not.toBe(first.modelPid);
     expect(pidAlive(second.modelPid)).toBe(true);
