@@ -142,8 +142,9 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
     const current = await readState(cfg.home);
     if (current?.daemonPid === process.pid) await writeState({ ...current, ...change }, cfg.home);
   };
-  // Until it is ready, an exit only ends the wait for readiness (which reads exitNote).
-  let onModelExit: (note: string) => void = (note) => void update({ modelPid: null, error: note });
+  // Until it is ready, an exit only ends the wait for readiness (which reads exitNote); the
+  // failed state is written once, below, so no late write can hide it.
+  let onModelExit: (note: string) => void = () => undefined;
   modelProcess.onExit((note) => onModelExit(note));
   state.modelPid = modelProcess.start();
   await writeState(state, cfg.home);
@@ -213,8 +214,8 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
     const message = exited
       ? `${describeServer(model.baseURL, flavor)} ${modelProcess.exitNote}`
       : (e as Error).message;
-    await writeState({ ...state, phase: 'failed', error: message, flavor }, cfg.home);
     stopping = true;
+    await writeState({ ...state, phase: 'failed', error: message, flavor }, cfg.home);
     await front?.close().catch(() => undefined);
     await modelProcess.stop(2000);
     await modelProcess.reap(1000);
