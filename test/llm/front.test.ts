@@ -4,6 +4,8 @@
  * server that went down), seen through the real client as `factory task` sees it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startFront, type Front } from '../../src/llm/front.js';
 import { RequestQueue } from '../../src/llm/queue.js';
 import { chat } from '../../src/llm/client.js';
@@ -151,6 +153,23 @@ describe('the front when the model server fails (issue 11)', () => {
     const down = await failure(ask(dead, 'hello'));
     expect(down.kind).toBe('connection');
     expect(down.message).toContain(`cannot reach llama-server at ${gone.baseURL}`);
+  });
+
+  it('learns the flavour by asking: /props is llama.cpp, /api/version is Ollama', async () => {
+    const serve = async (routes: Record<string, unknown>) => {
+      const server = http.createServer((req, res) => {
+        const body = routes[req.url ?? ''];
+        res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body ?? { error: 'not found' }));
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      cleanups.push(() => new Promise((r) => server.close(r)));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    };
+    const llama = await serve({ '/props': { default_generation_settings: { n_ctx: 4096 }, total_slots: 1 } });
+    expect(await probeFlavor(llama)).toBe('llamacpp');
+    expect(await probeFlavor(await serve({ '/api/version': { version: '0.6.2' } }))).toBe('ollama');
+    expect(await probeFlavor(await serve({ '/v1/models': { data: [] } }))).toBe('generic');
   });
 
   it('learns the flavour from the command', () => {
