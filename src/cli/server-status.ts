@@ -80,13 +80,14 @@ const flavorName = (f: NonNullable<ServerState['flavor']>) => describeServer('',
 function block(v: ServerView): string[] {
   const s = v.state;
   const q = (v.front?.queue as { total?: QueueTotal } | undefined)?.total;
+  const restarts = (v.front?.modelServer as { restarts?: number } | undefined)?.restarts ?? 0;
   return [
     `factory server: ${visible(s.model)}${v.current ? '   [this repository]' : ''}`,
     `  url      ${v.baseURL}`,
     `  health   ${visible(v.health)}`,
     `  uptime   ${age(s.startedAt)} (started by ${s.startedBy})`,
     `  front    pid ${s.daemonPid}`,
-    `  model    port ${s.modelPort} (pid ${s.modelPid ?? '-'})${s.flavor && s.flavor !== 'generic' ? `, ${flavorName(s.flavor)}` : ''}`,
+    `  model    port ${s.modelPort} (pid ${s.modelPid ?? '-'})${s.flavor && s.flavor !== 'generic' ? `, ${flavorName(s.flavor)}` : ''}${restarts ? `, restarted ${restarts} time${restarts === 1 ? '' : 's'}` : ''}`,
     q
       ? `  queue    ${q.waiting} waiting, ${q.running} running, ${q.completed} done, ${q.failed ?? 0} failed, ${q.tokensPerSecond.toFixed(1)} tok/s`
       : '  queue    (front not answering)',

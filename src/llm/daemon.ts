@@ -209,6 +209,8 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
         health,
         update,
       });
+    // It may have died while the front was starting, before anyone listened.
+    if (modelProcess.pid === null && modelProcess.exitNote) onModelExit(modelProcess.exitNote);
   } catch (e) {
     const exited = modelProcess.exitNote?.startsWith('exited');
     const message = exited

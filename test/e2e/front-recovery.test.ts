@@ -110,6 +110,7 @@ describe('the front when its model server dies mid-stream (issue 11, defect 1)',
     expect(pidAlive(second.modelPid)).toBe(true);
     const text = await cli(s.dir, ['server', 'status'], s.env);
     expect(text.stdout).toContain('health   ok');
+    expect(text.stdout).toMatch(/model {4}port \d+ \(pid \d+\), llama-server, restarted 1 time/);
     expect(text.stdout).toMatch(/queue\s+0 waiting, 0 running, \d+ done, 1 failed/);
 
     const next = await cli(s.dir, ['task', 'Print hi', '--check', '', '--json'], s.env, 60_000);
