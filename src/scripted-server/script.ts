@@ -25,11 +25,11 @@ const faultKind = z.enum([
 
 const faultSchema = z.object({
   kind: faultKind,
-  /** For `status`: the HTTP status (default 500). */
+  /** For `status` and `error-event`: the HTTP status (default 500). */
   status: z.number().int().min(400).max(599).optional(),
   /** The error text the server sends, for `status`, `loading` and `error-event`. */
   message: z.string().optional(),
-  /** For `cut`, `stall` and `malformed`: how many chunks go out first (default 2). */
+  /** For `cut`, `stall`, `malformed` and `error-event`: how many chunks go out first (default 2). */
   afterChunks: z.number().int().min(0).optional(),
   /** For `cut`: end the body cleanly instead of dropping the connection (still no `[DONE]`). */
   clean: z.boolean().optional(),
