@@ -9,12 +9,14 @@ import {
   type ServerState,
 } from '../llm/state.js';
 import { visible } from '../visible.js';
+import { describeServer } from '../llm/errors.js';
 import { age } from './format.js';
 
 interface QueueTotal {
   waiting: number;
   running: number;
   completed: number;
+  failed?: number;
   tokensPerSecond: number;
 }
 
@@ -48,11 +50,15 @@ async function view(state: ServerState, current: boolean): Promise<ServerView> {
   const baseURL = urlOf(state);
   // A busy machine can take a moment to answer; a status that says "not answering" must mean it.
   const front = await probeFront(baseURL, 3000, state.token);
+  // The supervisor's own view: a model server it is restarting has a pid but does not answer yet.
+  const model = front?.modelServer as { up?: boolean; error?: string | null } | undefined;
   const health = !pidAlive(state.modelPid)
     ? `model server down: ${state.error ?? 'exited'}`
-    : state.phase === 'ready' && front
-      ? 'ok'
-      : state.phase;
+    : model?.up === false
+      ? `model server down: ${model.error ?? state.error ?? 'not answering'}`
+      : state.phase === 'ready' && front
+        ? 'ok'
+        : state.phase;
   return { baseURL, current, state: publicState(state), health, front };
 }
 
@@ -77,18 +83,22 @@ export async function serverStatus(baseURL: string, root = stateDir()): Promise<
   };
 }
 
+/** "llama-server" for 'llamacpp': the name the user knows the software by. */
+const flavorName = (f: NonNullable<ServerState['flavor']>) => describeServer('', f).replace(/ at $/, '');
+
 function block(v: ServerView): string[] {
   const s = v.state;
   const q = (v.front?.queue as { total?: QueueTotal } | undefined)?.total;
+  const restarts = (v.front?.modelServer as { restarts?: number } | undefined)?.restarts ?? 0;
   return [
     `factory server: ${visible(s.model)}${v.current ? '   [this repository]' : ''}`,
     `  url      ${v.baseURL}`,
     `  health   ${visible(v.health)}`,
     `  uptime   ${age(s.startedAt)} (started by ${s.startedBy})`,
     `  front    pid ${s.daemonPid}`,
-    `  model    port ${s.modelPort} (pid ${s.modelPid ?? '-'})`,
+    `  model    port ${s.modelPort} (pid ${s.modelPid ?? '-'})${s.flavor && s.flavor !== 'generic' ? `, ${flavorName(s.flavor)}` : ''}${restarts ? `, restarted ${restarts} time${restarts === 1 ? '' : 's'}` : ''}`,
     q
-      ? `  queue    ${q.waiting} waiting, ${q.running} running, ${q.completed} done, ${q.tokensPerSecond.toFixed(1)} tok/s`
+      ? `  queue    ${q.waiting} waiting, ${q.running} running, ${q.completed} done, ${q.failed ?? 0} failed, ${q.tokensPerSecond.toFixed(1)} tok/s`
       : '  queue    (front not answering)',
     `  log      ${s.logFile}`,
   ];

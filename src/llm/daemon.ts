@@ -6,9 +6,10 @@ import { startFront, type Front } from './front.js';
 import { newFrontToken } from './front-token.js';
 import { RequestQueue } from './queue.js';
 import { learnSlots } from './server-slots.js';
-import { killGroup } from './process-group.js';
-import { spawnGroup } from './spawn-group.js';
-import { expandCommand, missingBinary } from './server-command.js';
+import { expandCommand } from './server-command.js';
+import { ModelProcess, RestartPolicy } from './model-process.js';
+import { describeServer, type ServerFlavor } from './errors.js';
+import { downHint, flavorFromCommand, probeFlavor } from './server-flavor.js';
 import { logFile, readState, removeState, serverHome, writeState, type ServerState } from './state.js';
 import type { EndpointConfig } from './types.js';
 
@@ -124,35 +125,32 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
 
   let front: Front | null = null;
   let stopping = false;
-  let exitNote: string | null = null;
-  const child = spawnGroup(command, { log });
+  const modelProcess = new ModelProcess(command, log);
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     const current = await readState(cfg.home);
     if (current?.daemonPid === process.pid) await writeState({ ...current, phase: 'stopping' }, cfg.home);
     await front?.close().catch(() => undefined);
-    if (child.pid) await killGroup(child.pid, 5000);
+    await modelProcess.stop(5000);
+    await modelProcess.reap(1000);
     const still = await readState(cfg.home);
     if (still?.daemonPid === process.pid) await removeState(cfg.home);
     process.exit(code);
   };
   process.on('SIGTERM', () => void stop(0));
   process.on('SIGINT', () => void stop(0));
-  child.on('error', async (e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') {
-      const err = missingBinary(command[0]!);
-      exitNote = `${err.message} — ${err.hint}`;
-    } else exitNote = `cannot start the model server: ${e.message}`;
-  });
-  child.on('exit', async (code, signal) => {
-    exitNote ??= `the model server exited (${signal ?? `code ${code}`}); see ${log}`;
+  /** Records a change of the model server in the state file, unless another supervisor owns it now. */
+  const update = async (change: Partial<ServerState>) => {
     if (stopping) return;
     const current = await readState(cfg.home);
-    if (current?.daemonPid === process.pid)
-      await writeState({ ...current, modelPid: null, error: exitNote }, cfg.home);
-  });
-  state.modelPid = child.pid ?? null;
+    if (current?.daemonPid === process.pid) await writeState({ ...current, ...change }, cfg.home);
+  };
+  // Until it is ready, an exit only ends the wait for readiness (which reads exitNote); the
+  // failed state is written once, below, so no late write can hide it.
+  let onModelExit: (note: string) => void = () => undefined;
+  modelProcess.onExit((note) => onModelExit(note));
+  state.modelPid = modelProcess.start();
   await writeState(state, cfg.home);
 
   const model: EndpointConfig = {
@@ -167,8 +165,13 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
     model: cfg.model,
     concurrency: e.concurrency ?? cfg.concurrency,
   }));
+  let flavor: ServerFlavor = flavorFromCommand(command) ?? 'generic';
+  const health = { up: false, restarts: 0, error: null as string | null };
   try {
-    await waitReady(model, Date.now() + cfg.readyTimeoutMs, () => exitNote);
+    await waitReady(model, Date.now() + cfg.readyTimeoutMs, () => modelProcess.exitNote);
+    if (flavor === 'generic') flavor = await probeFlavor(model.baseURL);
+    model.flavor = flavor;
+    health.up = true;
     // llama-server says how many slots it has: use them all, each task on its own.
     Object.assign(model, await learnSlots(model));
     const queue = new RequestQueue([model, ...pooled]);
@@ -177,23 +180,128 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
       port: frontPort,
       queue,
       token: state.token!,
+      flavor: () => flavor,
       status: () => ({
         model: cfg.model,
         startedAt: state.startedAt,
         startedBy: cfg.startedBy,
-        modelServer: { pid: child.pid, alive: exitNote === null, baseURL: model.baseURL, error: exitNote },
+        modelServer: {
+          pid: modelProcess.pid,
+          alive: modelProcess.pid !== null,
+          up: health.up,
+          flavor,
+          restarts: health.restarts,
+          baseURL: model.baseURL,
+          error: health.error,
+        },
       }),
     });
-    await writeState({ ...state, phase: 'ready' }, cfg.home);
+    await writeState({ ...state, phase: 'ready', flavor }, cfg.home);
     if (cfg.startedBy === 'auto' && cfg.idleShutdown > 0)
       watchIdle(queue, cfg.idleShutdown * 60_000, () => stop(0));
+    const ready = front;
+    // One policy for the supervisor's life: its limit counts every death, not each one afresh.
+    const policy = new RestartPolicy();
+    onModelExit = (note) =>
+      void restartModel(note, {
+        front: ready,
+        model,
+        process: modelProcess,
+        policy,
+        flavor,
+        // With other endpoints pooled, the queue serves from them meanwhile.
+        all: pooled.length === 0,
+        readyTimeoutMs: cfg.readyTimeoutMs,
+        stopping: () => stopping,
+        health,
+        update,
+      });
+    // It may have died while the front was starting, before anyone listened.
+    if (modelProcess.pid === null && modelProcess.exitNote) onModelExit(modelProcess.exitNote);
   } catch (e) {
-    const message = (e as Error).message;
-    await writeState({ ...state, phase: 'failed', error: message }, cfg.home);
+    const exited = modelProcess.exitNote?.startsWith('exited');
+    const message = exited
+      ? `${describeServer(model.baseURL, flavor)} ${modelProcess.exitNote}`
+      : (e as Error).message;
     stopping = true;
+    await writeState({ ...state, phase: 'failed', error: message, flavor }, cfg.home);
     await front?.close().catch(() => undefined);
-    if (child.pid) await killGroup(child.pid, 2000);
+    await modelProcess.stop(2000);
+    await modelProcess.reap(1000);
     process.exit(1);
+  }
+}
+
+interface Recovery {
+  front: Front;
+  model: EndpointConfig;
+  process: ModelProcess;
+  policy: RestartPolicy;
+  flavor: ServerFlavor;
+  all: boolean;
+  readyTimeoutMs: number;
+  stopping: () => boolean;
+  health: { up: boolean; restarts: number; error: string | null };
+  update: (change: Partial<ServerState>) => Promise<void>;
+}
+
+let recovering = false;
+
+/**
+ * The model server died after it had been ready: fail what it was serving (and what waits for
+ * it), restart it with a backoff until it answers again, and give up after the policy's limit.
+ * The front answers every request meanwhile with "down", so nothing hangs on it.
+ */
+async function restartModel(note: string, r: Recovery): Promise<void> {
+  // Deaths while restarting are seen by the readiness wait itself.
+  if (recovering || r.stopping()) return;
+  recovering = true;
+  const name = describeServer(r.model.baseURL, r.flavor);
+  let why = note;
+  try {
+    for (;;) {
+      r.health.up = false;
+      const next = r.policy.next(Date.now());
+      if (!next) {
+        const message = `${name} ${why}, and factory stopped restarting it after ${r.policy.limit} restarts in ${Math.round(r.policy.windowMs / 60_000)} minutes`;
+        r.health.error = message;
+        r.front.modelDown(
+          r.model.baseURL,
+          { message, hint: `${downHint(r.flavor)}; then \`factory server start\`` },
+          r.all,
+        );
+        await r.process.reap(1000);
+        await r.update({ modelPid: null, error: message });
+        return;
+      }
+      const message = `${name} ${why}; factory is restarting it (restart ${next.attempt} of ${r.policy.limit})`;
+      r.health.error = message;
+      r.health.restarts++;
+      r.front.modelDown(
+        r.model.baseURL,
+        { message, hint: `try again in a moment; ${downHint(r.flavor, 'crash')}` },
+        r.all,
+      );
+      await r.update({ modelPid: null, error: message });
+      await r.process.reap(1000);
+      await sleep(next.delayMs);
+      if (r.stopping()) return;
+      const pid = r.process.start();
+      await r.update({ modelPid: pid });
+      try {
+        await waitReady(r.model, Date.now() + r.readyTimeoutMs, () => r.process.exitNote);
+        break;
+      } catch (e) {
+        why = r.process.exitNote ?? `did not become ready again (${(e as Error).message})`;
+        await r.process.stop(2000);
+      }
+    }
+    r.health.up = true;
+    r.health.error = null;
+    r.front.modelUp();
+    await r.update({ modelPid: r.process.pid, error: undefined });
+  } finally {
+    recovering = false;
   }
 }
 

@@ -96,8 +96,9 @@ export function describeServer(baseURL: string, flavor: ServerFlavor = 'generic'
  */
 export function guessFlavor(headers?: Headers, body?: unknown): ServerFlavor {
   const serverHeader = headers?.get('server')?.toLowerCase() ?? '';
-  if (serverHeader.includes('llama')) return 'llamacpp';
+  // "ollama" contains "llama": asked first.
   if (serverHeader.includes('ollama')) return 'ollama';
+  if (serverHeader.includes('llama')) return 'llamacpp';
   const error = (body as { error?: unknown } | undefined)?.error;
   if (typeof error === 'string' || serverHeader.includes('python')) return 'mlx';
   const text = JSON.stringify(error ?? '').toLowerCase();

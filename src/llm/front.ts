@@ -1,13 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FactoryError } from '../errors.js';
-import type { EndpointConfig } from './types.js';
 import type { RequestQueue } from './queue.js';
-import { sniffUsage } from './front-usage.js';
 import { judgeRequest, sendRefusal } from './front-guard.js';
-import { upstreamURL } from './front-routes.js';
-import { withSlot } from './queue-slots.js';
-import { isTransientAnswer } from './error-class.js';
+import type { ServerFlavor } from './errors.js';
+import { downBody } from './front-errors.js';
+import { forward, UpstreamError, writeDownEvent } from './front-forward.js';
 
 /**
  * The local queue front: an OpenAI-compatible HTTP server that every factory process on the
@@ -22,27 +19,37 @@ export interface FrontOptions {
   token: string;
   /** Extra fields for `GET /factory/status` (model, uptime, the model server's health). */
   status?: () => Record<string, unknown>;
+  /** The model server's software, once known: named in messages and in a missing `Server` header. */
+  flavor?: () => ServerFlavor | undefined;
+}
+
+/** Why the model server cannot answer, as the clients are told. */
+export interface ModelDown {
+  message: string;
+  hint?: string;
 }
 
 export interface Front {
   url: string;
+  /**
+   * The model server behind `baseURL` is down (it exited): requests running on it are ended with
+   * `down`, and with `all`, so are the waiting ones and every new one until `modelUp` (there is
+   * no other endpoint to serve them).
+   */
+  modelDown(baseURL: string, down: ModelDown, all: boolean): void;
+  /** It answers again. */
+  modelUp(): void;
   close(): Promise<void>;
 }
 
-/** An upstream failure, shaped so the queue's retry policy can judge it. */
-class UpstreamError extends FactoryError {
-  constructor(
-    message: string,
-    readonly kind: 'connection' | 'http',
-    readonly retryable: boolean,
-    readonly status?: number,
-    readonly body?: string,
-  ) {
-    super(message);
-  }
+/** One client request the front is handling: what to end when the model server goes down. */
+interface InFlight {
+  abort: AbortController;
+  /** The endpoint serving it; undefined while it waits. */
+  endpoint?: string;
+  /** Aborts the attempt running on `endpoint`, if one runs. */
+  attempt?: AbortController;
 }
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -59,95 +66,18 @@ function sendJson(res: http.ServerResponse, status: number, data: unknown): void
   res.end(body);
 }
 
-const retryableStatus = (s: number) => s >= 500 || s === 408 || s === 429;
-
-/**
- * Forwards one request to `endpoint` and pipes the answer back. Throws (so the queue can retry)
- * only while nothing has been sent to the client yet.
- */
-function forward(
-  endpoint: EndpointConfig,
-  req: http.IncomingMessage,
-  body: Buffer,
-  res: http.ServerResponse,
-  signal: AbortSignal,
-): Promise<{ promptTokens: number; completionTokens: number } | undefined> {
-  const target = upstreamURL(endpoint.baseURL, req.url);
-  if (endpoint.slot !== undefined) body = withSlot(body, endpoint.slot);
-  return new Promise((resolve, reject) => {
-    const up = http.request(
-      target,
-      {
-        method: req.method,
-        agent,
-        signal,
-        headers: {
-          'content-type': req.headers['content-type'] ?? 'application/json',
-          'content-length': body.length,
-          authorization: `Bearer ${endpoint.apiKey}`,
-          accept: req.headers.accept ?? '*/*',
-          // Which task asked: servers and proxies further up can use it too.
-          ...(req.headers['x-factory-task']
-            ? { 'x-factory-task': String(req.headers['x-factory-task']) }
-            : {}),
-        },
-      },
-      (upRes) => {
-        const status = upRes.statusCode ?? 502;
-        if (retryableStatus(status)) {
-          const parts: Buffer[] = [];
-          upRes.on('data', (b: Buffer) => parts.push(b));
-          upRes.on('end', () => {
-            const text = Buffer.concat(parts).toString('utf8');
-            // Retried only when its text says a retry can help (not "tools param requires --jinja").
-            const retry = isTransientAnswer(status, text);
-            reject(new UpstreamError(`model server answered ${status}`, 'http', retry, status, text));
-          });
-          upRes.on('error', reject);
-          return;
-        }
-        res.writeHead(status, {
-          'content-type': upRes.headers['content-type'] ?? 'application/json',
-          'cache-control': 'no-cache',
-        });
-        res.socket?.setNoDelay(true);
-        const sniff = sniffUsage();
-        upRes.on('data', (b: Buffer) => {
-          sniff.push(b);
-          res.write(b);
-        });
-        upRes.on('end', () => {
-          res.end();
-          resolve(sniff.usage());
-        });
-        // A cut upstream stream must reach the client as a cut stream, never as a clean end.
-        upRes.on('error', () => res.destroy());
-        upRes.on('aborted', () => res.destroy());
-      },
-    );
-    up.on('error', (e: NodeJS.ErrnoException) => {
-      if (signal.aborted) return reject(e);
-      if (res.headersSent) {
-        res.destroy();
-        return reject(e);
-      }
-      const connection = ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'].includes(
-        e.code ?? '',
-      );
-      reject(
-        new UpstreamError(
-          `cannot reach the model server at ${endpoint.baseURL}: ${e.message}`,
-          'connection',
-          connection,
-        ),
-      );
-    });
-    up.end(body);
-  });
+/** The abort reason of a request ended because the model server went down. */
+class ModelDownSignal extends Error {
+  constructor(readonly down: ModelDown) {
+    super(down.message);
+  }
 }
 
 export async function startFront(opts: FrontOptions): Promise<Front> {
+  const inflight = new Set<InFlight>();
+  let down: ModelDown | null = null;
   const server = http.createServer(async (req, res) => {
+    const me: InFlight = { abort: new AbortController() };
     try {
       const verdict = judgeRequest(req, {
         token: opts.token,
@@ -160,26 +90,64 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       }
       if (verdict.route.path === '/health') return sendJson(res, 200, { status: 'ok', front: true });
       const body = await readBody(req);
+      if (down) return sendJson(res, 503, downBody(down.message, down.hint));
       const task = String(req.headers['x-factory-task'] ?? 'anonymous');
-      const abort = new AbortController();
+      const abort = me.abort;
+      inflight.add(me);
       // The client going away cancels its request, waiting or running.
       res.on('close', () => {
         if (!res.writableFinished) abort.abort();
       });
-      await opts.queue.run(task, (endpoint, signal) => forward(endpoint, req, body, res, signal), {
-        signal: abort.signal,
-        usageOf: (u) => u,
-        followUp: (u) => (u as { toolCalls?: true } | undefined)?.toolCalls === true,
-      });
+      await opts.queue.run(
+        task,
+        (endpoint, signal) => {
+          me.endpoint = endpoint.baseURL;
+          // Its own abort, so a model server going down fails this attempt (counted as failed)
+          // instead of cancelling the request.
+          const attempt = new AbortController();
+          me.attempt = attempt;
+          const follow = () => attempt.abort(signal.reason);
+          if (signal.aborted) follow();
+          else signal.addEventListener('abort', follow, { once: true });
+          return forward(endpoint, req, body, res, attempt.signal, { flavor: opts.flavor?.() }).finally(
+            () => {
+              signal.removeEventListener('abort', follow);
+              me.attempt = undefined;
+            },
+          );
+        },
+        {
+          signal: abort.signal,
+          usageOf: (u) => u,
+          followUp: (u) => (u as { toolCalls?: true } | undefined)?.toolCalls === true,
+        },
+      );
     } catch (e) {
+      const reason = e instanceof ModelDownSignal ? e : (me.abort.signal.reason as unknown);
+      if (reason instanceof ModelDownSignal) {
+        if (!res.headersSent) return sendJson(res, 503, downBody(reason.down.message, reason.down.hint));
+        return writeDownEvent(res, reason.down.message, reason.down.hint);
+      }
       if (res.headersSent || res.destroyed) return;
       if (e instanceof UpstreamError && e.status !== undefined) {
-        res.writeHead(e.status, { 'content-type': 'application/json' });
+        res.writeHead(e.status, {
+          'content-type': 'application/json',
+          ...(e.server ? { server: e.server } : {}),
+        });
         return void res.end(e.body ?? '');
       }
+      // The model server cannot be reached at all: the client reports it as down (exit 3).
+      if (e instanceof UpstreamError && e.kind === 'connection')
+        return sendJson(
+          res,
+          503,
+          downBody(e.message, 'check `factory server status` and `factory server logs`'),
+        );
       sendJson(res, 502, {
         error: { message: `factory front: ${(e as Error).message}`, type: 'factory_front_error', code: 502 },
       });
+    } finally {
+      inflight.delete(me);
     }
   });
   server.keepAliveTimeout = 60_000;
@@ -190,6 +158,17 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   const addr = server.address() as AddressInfo;
   return {
     url: `http://${opts.host}:${addr.port}`,
+    modelDown(baseURL, why, all) {
+      if (all) down = why;
+      for (const r of inflight) {
+        const signal = new ModelDownSignal(why);
+        if (r.attempt && r.endpoint === baseURL) r.attempt.abort(signal);
+        else if (all) r.abort.abort(signal);
+      }
+    },
+    modelUp() {
+      down = null;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

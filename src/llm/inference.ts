@@ -9,6 +9,7 @@ import { learnSlots } from './server-slots.js';
 import { waitingAtFront } from './front-waiting.js';
 import type { ChatRequest, ChatResponse, EndpointConfig } from './types.js';
 import { plural } from '../plural.js';
+import { flavorFromCommand } from './server-flavor.js';
 
 /** How this process reaches the model: through the shared front, or with its own queue. */
 export interface Inference {
@@ -62,8 +63,11 @@ function inProcessQueue(s: ServerSettings, learned?: Partial<EndpointConfig>): R
 function frontQueue(s: ServerSettings, token: string | undefined): RequestQueue {
   // The front does the queueing and the retries; this side only routes and cancels. It shows the
   // front's token where a model server would get its key (the front sends the key on).
+  // Named in messages before any answer has shown what the server is (a refused connection).
+  const flavor = flavorFromCommand(s.command);
   const apiKey = token ?? s.apiKey;
-  return new RequestQueue([{ baseURL: s.baseURL, apiKey, model: s.model, concurrency: 64 }], {
+  const endpoint = { baseURL: s.baseURL, apiKey, model: s.model, concurrency: 64, flavor };
+  return new RequestQueue([endpoint], {
     retries: 0,
   });
 }

@@ -5,6 +5,7 @@ import { outputFd } from '../output-fd.js';
 import { killGroup } from './process-group.js';
 import { logFile, pidAlive, privateHome, readState, removeState, type ServerState } from './state.js';
 import type { DaemonConfig } from './daemon.js';
+import { logSince, logSize, meaningfulLines } from './log-tail.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -85,6 +86,8 @@ export async function startServer(opts: StartOptions): Promise<ServerState> {
       `a factory server is already running at ${opts.config.baseURL} (pid ${running.daemonPid}, model ${running.model}, since ${running.startedAt})`,
       'stop it first with `factory server stop`, or give this repository another server.baseURL',
     );
+  // The log is shared by every start: a failure quotes only what this start wrote.
+  const logStart = await logSize(logFile(dir));
   const log = await open(logFile(dir), 'a');
   const [program, ...args] = opts.daemonCommand;
   // The supervisor outlives this command: detached (its own session, no terminal signals), never
@@ -110,9 +113,15 @@ export async function startServer(opts: StartOptions): Promise<ServerState> {
       if (state.phase === 'failed') {
         await waitGone(state.daemonPid, 5000);
         await removeState(dir);
-        throw new FactoryError(`the model server did not start: ${state.error ?? 'unknown error'}`, {
-          exitCode: /not installed/.test(state.error ?? '') ? 2 : 1,
-          hint: `its output is in ${state.logFile}`,
+        const error = state.error ?? 'unknown error';
+        const notInstalled = /not installed/.test(error);
+        // Its own last words (llama-server's "failed to load model") say more than its exit code.
+        const lines = notInstalled ? [] : meaningfulLines(await logSince(state.logFile, logStart));
+        const tail =
+          lines.length > 0 ? `; its log ends with:\n${lines.map((l) => `    ${l}`).join('\n')}\n` : '';
+        throw new FactoryError(`the model server did not start: ${error}${tail}`, {
+          exitCode: notInstalled ? 2 : 1,
+          hint: notInstalled ? undefined : `the whole log is ${state.logFile}`,
         });
       }
     }

@@ -3,6 +3,7 @@ import { describeServer, guessFlavor, LlmError, type ServerFlavor } from './erro
 import { contextOverflowError } from './context-overflow.js';
 import { classifyServerError, type ServerProblem } from './error-class.js';
 import { SLOWEST_PREFILL_TPS, type ClockReading } from './clocks.js';
+import { readDownBody } from './front-errors.js';
 
 /** What the client knew when a request failed: enough to tell a refused request from a cut stream. */
 export interface FailureContext {
@@ -129,6 +130,14 @@ export function httpError(
   ctx: FailureContext,
   rawText?: string,
 ): LlmError {
+  // The factory front's own word that the model server behind it is down: unreachable, not a 5xx.
+  const down = readDownBody(body);
+  if (down)
+    return new LlmError('connection', down.message, {
+      server: ctx.baseURL,
+      status,
+      hint: down.hint ?? logsHint,
+    });
   const flavor = guessFlavor(headers, body);
   const server = serverName(ctx, flavor);
   const text = (errorText(body) ?? rawText ?? '').trim().slice(0, 300) || '(no body)';

@@ -25,6 +25,8 @@ export interface ServerState {
   phase: 'starting' | 'ready' | 'failed' | 'stopping';
   /** Why it failed, or why the model server exited. */
   error?: string;
+  /** The model server's software, learnt from its command or by asking it (see server-flavor.ts). */
+  flavor?: 'mlx' | 'llamacpp' | 'ollama' | 'generic';
   /**
    * The secret the queue front requires from every client (`Authorization: Bearer …`). Only in
    * this file (mode 0600, in a folder only the user can enter); never printed: see publicState.

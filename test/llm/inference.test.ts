@@ -233,8 +233,10 @@ describe('the queue front', () => {
       headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 }),
     });
-    expect(res.status).toBe(502);
-    const body = (await res.json()) as { error: { message: string } };
-    expect(body.error.message).toContain('cannot reach the model server');
+    // 503 "model server down": the client reports the server as unreachable (exit 3).
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { error: { message: string; type: string } };
+    expect(body.error.type).toBe('model_server_down');
+    expect(body.error.message).toContain('cannot reach the inference server at');
   });
 });
