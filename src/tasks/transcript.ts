@@ -64,8 +64,6 @@ export function transcriptOf(e: TaskEvent): string | null {
     }
     case 'oversized':
       return `(an event of ${e.bytes} bytes was too large to show)`;
-    case 'notice':
-      return `note: ${text(e.text)}`;
     case 'attempt':
       return `${at}attempt recorded as ${one(e.outcome)} (${String(e.commit).slice(0, 10)}, ${e.durationMs} ms)`;
     default:
@@ -148,8 +146,6 @@ export function shortLineOf(e: TaskEvent): string | null {
       const why = firstLine(s?.analysis || e.reason);
       return `${at}verdict ${one(e.verdict)}: ${e.passed ? 'passed' : 'not passed'}${why ? ` — ${why}` : ''}`;
     }
-    case 'notice':
-      return `note: ${firstLine(e.text)}`;
     default:
       return null;
   }
