@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cleanupTemps, makeRepo, projectRoot, runCli, tempDir } from '../helpers/git-repo.js';
@@ -114,10 +114,25 @@ describe('the bundle', () => {
       expect(src).not.toContain('src/llm/client.ts');
       expect(src).toContain(`src/cli/commands/${args[0] === 'ls' ? 'list' : args[0]}.ts`);
       expect(src.filter((f) => f.startsWith('src/cli/commands/'))).toHaveLength(1);
-      expect(loaded.packages).toContain('zod'); // the configuration is still validated
+      // Nothing is configured there: the defaults are known without zod and the schema.
+      expect(loaded.packages, args.join(' ')).not.toContain('zod');
     }
     // The detection itself: the commands that talk to a model do load openai.
     expect((await loadedBy(['task', '--help'])).packages).toContain('openai');
+  });
+
+  it('a repository with a .factoryrc.json has it validated: zod loads, and a bad value is refused', async () => {
+    const file = path.join(repo, '.factoryrc.json');
+    try {
+      await writeFile(file, JSON.stringify({ check: 'make check' }));
+      expect((await loadedBy(['list'])).packages).toContain('zod');
+      await writeFile(file, JSON.stringify({ parallel: 0 }));
+      const r = await runBuilt(repo, ['list']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('parallel');
+    } finally {
+      await rm(file, { force: true });
+    }
   });
 
   it('an unknown command still gets a suggestion from every command', async () => {
