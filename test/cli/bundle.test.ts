@@ -116,6 +116,9 @@ describe('the bundle', () => {
       expect(src.filter((f) => f.startsWith('src/cli/commands/'))).toHaveLength(1);
       // Nothing is configured there: the defaults are known without zod and the schema.
       expect(loaded.packages, args.join(' ')).not.toContain('zod');
+      // The list reads the refs from their files: simple-git loads with a git call, and list makes none.
+      if (args[0] === 'list' || args[0] === 'ls') expect(loaded.packages).not.toContain('simple-git');
+      else expect(loaded.packages).toContain('simple-git');
     }
     // The detection itself: the commands that talk to a model do load openai.
     expect((await loadedBy(['task', '--help'])).packages).toContain('openai');
@@ -133,6 +136,17 @@ describe('the bundle', () => {
     } finally {
       await rm(file, { force: true });
     }
+  });
+
+  it("Ink's text measuring is patched as the build means it (else the build warned)", () => {
+    const chunks = readdirSync(path.join(dist, 'chunks')).map((f) =>
+      readFileSync(path.join(dist, 'chunks', f), 'utf8'),
+    );
+    const has = (text: string) => chunks.some((c) => c.includes(text));
+    expect(has('function graphemesOf(str)')).toBe(true);
+    expect(has('segment.charCodeAt(0) >= 8986) && rgiEmojiRegex.test(segment)')).toBe(true);
+    expect(has('if (codes.length === 0) return "";')).toBe(true);
+    expect(has('if (from.length === 0 && to.length === 0) return [];')).toBe(true);
   });
 
   it('an unknown command still gets a suggestion from every command', async () => {

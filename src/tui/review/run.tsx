@@ -12,6 +12,8 @@ export interface RunReviewOptions {
   config: Config;
   all?: boolean;
   resume: ReviewDeps['resume'];
+  /** The task list, when it was read before the TUI loaded (see ReviewDeps.initialTasks). */
+  initialTasks?: ReviewDeps['initialTasks'];
 }
 
 /** Draws the review on this process's terminal until the user quits. */
@@ -23,6 +25,7 @@ export async function runReview(opts: RunReviewOptions): Promise<void> {
     worktree: opts.config.worktree,
     baseURL: opts.config.server.baseURL,
     all: opts.all,
+    initialTasks: opts.initialTasks,
     color: colorWanted(),
     resume: opts.resume,
     copy: (text) => stdout.write(osc52(text)),
