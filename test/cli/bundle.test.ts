@@ -104,6 +104,8 @@ describe('the bundle', () => {
   });
 
   it('a command loads only its own module: list, show and diff load no Ink, React, openai or yaml', async () => {
+    // The first list after a branch moved counts its lines with git (then cached): not this one.
+    expect((await runBuilt(repo, ['list'])).code).toBe(0);
     for (const args of [['list'], ['ls'], ['show', '1'], ['diff', '1', '--stat']]) {
       const loaded = await loadedBy(args);
       for (const heavy of HEAVY)
