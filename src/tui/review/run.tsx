@@ -4,7 +4,7 @@ import type { Repo } from '../../git/repo.js';
 import type { Config } from '../../config/schema.js';
 import { ReviewApp } from './app.js';
 import type { ReviewDeps } from './deps.js';
-import { enterFullScreen, osc52, runShell } from './terminal.js';
+import { enterFullScreen, osc52 } from './terminal.js';
 import { colorWanted } from './theme.js';
 
 export interface RunReviewOptions {
@@ -29,7 +29,10 @@ export async function runReview(opts: RunReviewOptions): Promise<void> {
     color: colorWanted(),
     resume: opts.resume,
     copy: (text) => stdout.write(osc52(text)),
-    openShell: (cwd) => runShell(cwd, { stdin, stdout, clearFrame: () => instance?.clear() }),
+    openShell: async (cwd) => {
+      const { runShell } = await import('./shell.js');
+      runShell(cwd, { stdin, stdout, clearFrame: () => instance?.clear() });
+    },
   };
   const leave = enterFullScreen(stdout);
   try {
