@@ -65,6 +65,100 @@ const yogaNativeBase64 = {
   },
 };
 
+/**
+ * Ink measures and tokenizes every line of every frame (string-width, @alcalzone/ansi-tokenize).
+ * Two of their costs fall on the first frame of `factory review` and buy nothing for it:
+ * - string-width tests each non-ASCII character (the list's `›`) against `^\p{RGI_Emoji}$`, and
+ *   compiling that regex alone took about as long as drawing the frame. No single character
+ *   below U+231A is an RGI emoji (the build checks it), so such a character skips the test.
+ * - ansi-tokenize splits every line into graphemes with Intl.Segmenter. In a line of printable
+ *   ASCII and escape codes each character is a grapheme, so it is split by a plain loop.
+ * As with Yoga, a changed file is left as it is, and the build says so.
+ */
+const FIRST_EMOJI = 0x231a;
+function checkFirstEmoji() {
+  const rgi = new RegExp('^\\p{RGI_Emoji}$', 'v');
+  for (let c = 0; c < FIRST_EMOJI; c++) if (rgi.test(String.fromCharCode(c))) return false;
+  return true;
+}
+const INK_TEXT_PATCHES = [
+  {
+    file: /[\\/]node_modules[\\/]string-width[\\/]index\.js$/,
+    // Older string-width (wrap-ansi's own copy) has no such regex: nothing to do there.
+    marker: 'rgiEmojiRegex',
+    ok: checkFirstEmoji,
+    patches: [
+      [
+        'if (rgiEmojiRegex.test(segment) || isDoubleWidthNonRgiEmojiSequence(segment)) {',
+        `if (((segment.length > 1 || segment.charCodeAt(0) >= ${FIRST_EMOJI}) && rgiEmojiRegex.test(segment)) || isDoubleWidthNonRgiEmojiSequence(segment)) {`,
+      ],
+    ],
+  },
+  {
+    file: /[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]tokenize\.js$/,
+    marker: 'segmenter',
+    ok: () => true,
+    patches: [
+      [
+        'for (const { segment, index } of segmenter.segment(str)) {',
+        'for (const { segment, index } of graphemesOf(str)) {',
+      ],
+      [
+        'export function tokenize(',
+        'const PLAIN_TEXT = /^[\\x1b\\x20-\\x7e]*$/;\n' +
+          'function graphemesOf(str) {\n' +
+          '  if (!PLAIN_TEXT.test(str)) return segmenter.segment(str);\n' +
+          '  const out = new Array(str.length);\n' +
+          '  for (let i = 0; i < str.length; i++) out[i] = { segment: str[i], index: i };\n' +
+          '  return out;\n' +
+          '}\n' +
+          'export function tokenize(',
+      ],
+    ],
+  },
+];
+// Ink's frame is a grid of cells, most of them unstyled blanks, and every cell's styles go
+// through these two: with no style at all they build Sets and arrays to say "nothing".
+INK_TEXT_PATCHES.push(
+  {
+    file: /[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]diff\.js$/,
+    marker: 'diffAnsiCodes',
+    ok: () => true,
+    patches: [
+      [
+        'export function diffAnsiCodes(from, to) {',
+        'export function diffAnsiCodes(from, to) {\n    if (from.length === 0 && to.length === 0) return [];',
+      ],
+    ],
+  },
+  {
+    file: /[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]ansiCodes\.js$/,
+    marker: 'ansiCodesToString',
+    ok: () => true,
+    patches: [
+      [
+        'export function ansiCodesToString(codes) {',
+        'export function ansiCodesToString(codes) {\n    if (codes.length === 0) return "";',
+      ],
+    ],
+  },
+);
+const inkTextFast = {
+  name: 'ink-text-fast',
+  setup(b) {
+    for (const { file, marker, ok, patches } of INK_TEXT_PATCHES)
+      b.onLoad({ filter: file }, async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        if (!text.includes(marker)) return undefined;
+        if (!patches.every(([from]) => text.includes(from)) || !ok()) {
+          process.stderr.write(`build: ${args.path} changed; Ink measures its text the slow way\n`);
+          return undefined;
+        }
+        return { contents: patches.reduce((t, [from, to]) => t.replace(from, to), text), loader: 'js' };
+      });
+  },
+};
+
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -79,7 +173,7 @@ const common = {
   // factory does not install, so it stays an import that fails as it would unbundled (splitting
   // keeps Ink's devtools module, which imports it, in a chunk of its own that nothing else loads).
   external: ['react-devtools-core'],
-  plugins: [zodShakable, yogaNativeBase64],
+  plugins: [zodShakable, yogaNativeBase64, inkTextFast],
   legalComments: 'none',
   logLevel: 'warning',
   write: false,

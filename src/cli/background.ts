@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { spawnGroup } from '../llm/spawn-group.js';
 import type { Repo } from '../git/repo.js';
 import { taskDir } from '../tasks/paths.js';
 import { resumableTask } from '../tasks/resumable.js';
@@ -25,6 +24,8 @@ export async function resumeInBackground(
   const dir = taskDir(repo, id);
   mkdirSync(dir, { recursive: true });
   const log = path.join(dir, 'resume.log');
+  // Loaded here, not with the review that offers this: execa is not needed for its first frame.
+  const { spawnGroup } = await import('../llm/spawn-group.js');
   // It must outlive the review: its own detached group, never ended when this process exits, not
   // keeping it alive. One that cannot start comes back without a pid; its result never rejects.
   const child = spawnGroup([...cli, 'resume', String(id), '--feedback', feedback, '--json'], {

@@ -1,7 +1,7 @@
 import { openRepo, type Repo } from '../git/repo.js';
-import { loadConfig } from '../config/load.js';
+import { effectiveConfig } from '../config/effective.js';
 import type { Config } from '../config/schema.js';
-import { recoverInterrupted } from '../tasks/journal.js';
+import { journalNames } from '../tasks/journal-names.js';
 
 export interface Context {
   repo: Repo;
@@ -11,7 +11,7 @@ export interface Context {
 /** The repository around the current directory and its effective configuration. */
 export async function openContext(flags: Record<string, unknown> = {}): Promise<Context> {
   const repo = await openRepo(process.cwd());
-  const { config } = await loadConfig({ repoRoot: repo.root, flags });
+  const config = await effectiveConfig({ repoRoot: repo.root, flags });
   await recoverFirst(repo, config);
   return { repo, config };
 }
@@ -21,6 +21,9 @@ export async function openContext(flags: Record<string, unknown> = {}): Promise<
  * finished (or undone) first, and the user is told.
  */
 export async function recoverFirst(repo: Repo, config: Config): Promise<void> {
+  // The recovery code is loaded only when there is a journal to recover from.
+  if ((await journalNames(repo)).length === 0) return;
+  const { recoverInterrupted } = await import('../tasks/journal.js');
   for (const line of await recoverInterrupted(repo, config.worktree))
     process.stderr.write(`factory: ${line}\n`);
 }

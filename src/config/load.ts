@@ -1,4 +1,3 @@
-import os from 'node:os';
 import path from 'node:path';
 import { FactoryError, refuse } from '../errors.js';
 import { envSettings } from './env.js';
@@ -8,10 +7,11 @@ import { parseJson } from './json.js';
 import { checkDepth, readInputFile } from './read-file.js';
 import { configSchema, type Config } from './schema.js';
 import { expandShorthands } from './shorthand.js';
+import { REPO_CONFIG_FILE, userConfigPath } from './files.js';
 import { worktreePathProblems } from './worktree-paths.js';
 import { isObject, setPath, type Data } from './set-path.js';
 
-export const REPO_CONFIG_FILE = '.factoryrc.json';
+export { REPO_CONFIG_FILE, userConfigPath };
 
 export interface LoadConfigOptions {
   /** The repository's top level; without it the repo's .factoryrc.json is not read. */
@@ -35,13 +35,6 @@ interface Layer {
   data: Data;
   /** Names where the value at `path` came from, in messages and in `sources`. */
   origin(path: readonly PropertyKey[]): string;
-}
-
-export function userConfigPath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.FACTORY_CONFIG) return path.resolve(env.FACTORY_CONFIG);
-  const xdg = env.XDG_CONFIG_HOME;
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME || os.homedir(), '.config');
-  return path.join(base, 'factory', 'config.json');
 }
 
 /** Short when the file is under the working directory, as people type it; absolute otherwise. */

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 
 /*
+ * zod compiles a parser for each object schema (new Function) the first time it parses one: that
+ * pays off over thousands of parses, but factory parses its configuration a few times per run,
+ * and the compiling was a tenth of `factory list`'s start-up. Set before any schema is made:
+ * each object schema reads it when it is created.
+ */
+z.config({ jitless: true });
+
+/*
  * Every schema carries its own `error` text so a failure reads "expected <what>", which the loader
  * completes with the file, the field and the value it got. zod's generic messages would not say
  * which kind of number or string is wanted.

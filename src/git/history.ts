@@ -2,6 +2,7 @@ import { git } from './run.js';
 import { parseTrailers } from './messages.js';
 import type { Repo } from './repo.js';
 import { taskRefPrefix } from './refs.js';
+import { listRefs } from './ref-files.js';
 
 export interface CommitInfo {
   sha: string;
@@ -98,16 +99,10 @@ export async function readCommits(repo: Repo, revs: string[]): Promise<Map<strin
 
 /** Attempt numbers that have a ref, whether or not the branch still contains them. */
 export async function attemptRefs(repo: Repo, task: number): Promise<Map<number, string>> {
-  const out = await git(
-    ['for-each-ref', '--format=%(refname) %(objectname)', `${taskRefPrefix(task)}attempts/`],
-    {
-      cwd: repo.root,
-    },
-  );
   const map = new Map<number, string>();
-  for (const line of out.stdout.split('\n')) {
-    const m = /\/attempts\/(\d+) ([0-9a-f]+)$/.exec(line);
-    if (m) map.set(Number(m[1]), m[2]!);
+  for (const [ref, oid] of await listRefs(repo, [`${taskRefPrefix(task)}attempts/`])) {
+    const m = /\/attempts\/(\d+)$/.exec(ref);
+    if (m) map.set(Number(m[1]), oid);
   }
   return map;
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { readFile, realpath } from 'node:fs/promises';
 import { git, gitOut } from './run.js';
 import { refuse } from '../errors.js';
+import { discoverRepo } from './discover.js';
 
 /** The repository factory works on, resolved the same way from any directory inside it. */
 export interface Repo {
@@ -20,6 +21,16 @@ export interface Repo {
  * repository, because the common dir is shared. Refuses (exit 2) outside a repo and in a bare one.
  */
 export async function openRepo(cwd: string): Promise<Repo> {
+  const found = await discoverRepo(cwd);
+  if (found) {
+    const root = await mainWorktreeRoot(found.commonDir, cwd);
+    return {
+      root,
+      commonDir: found.commonDir,
+      factoryDir: path.join(found.commonDir, 'factory'),
+      cwdTop: found.top,
+    };
+  }
   const r = await git(
     ['rev-parse', '--path-format=absolute', '--git-common-dir', '--show-toplevel', '--is-bare-repository'],
     { cwd, allowFail: true },

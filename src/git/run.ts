@@ -1,9 +1,17 @@
 import { existsSync } from 'node:fs';
-import { GitConstructError, GitPluginError, type SimpleGit, type StatusResult } from 'simple-git';
+import type { SimpleGit, StatusResult } from 'simple-git';
 import { FactoryError } from '../errors.js';
-import { FILE_PROTOCOL, gitFor, withCall, type GitCall } from './simple.js';
+import type { GitCall } from './simple.js';
 
-export { gitEnv } from './simple.js';
+export { gitEnv } from './env.js';
+
+/**
+ * simple-git (and simple.ts around it) is loaded with the first git call, not with this module:
+ * many commands import code that can run git but, most of the time, reads what it needs from
+ * files (`factory list`), and loading simple-git was a tenth of their start-up.
+ */
+let simple: Promise<[typeof import('./simple.js'), typeof import('simple-git')]> | undefined;
+const loadSimple = () => (simple ??= Promise.all([import('./simple.js'), import('simple-git')]));
 
 export interface GitOptions {
   cwd: string;
@@ -65,6 +73,7 @@ async function run<T>(
   if (hardened !== undefined)
     throw new FactoryError(`git ${args.join(' ')} refused: ${hardened} would undo factory's hardening`);
   const call: GitCall = { input: opts.input };
+  const [{ FILE_PROTOCOL, gitFor, withCall }, { GitConstructError, GitPluginError }] = await loadSimple();
   let value: T;
   try {
     const g = gitFor(opts.cwd, { env: opts.env, fileProtocol: settings.includes(FILE_PROTOCOL) });

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { simpleGit, type SimpleGit, type SimpleGitOptions } from 'simple-git';
+import { gitEnv } from './env.js';
 
 /**
  * Settings forced on every git call: the user's hooks (husky, reference-transaction) must never
@@ -127,20 +128,7 @@ function create(cwd: string, env: NodeJS.ProcessEnv, unsafe: Unsafe): SimpleGit 
     .outputHandler(endOfOutput);
 }
 
-let baseEnv: NodeJS.ProcessEnv | undefined;
-
-/** The caller's environment without any inherited GIT_* variable (GIT_DIR, GIT_INDEX_FILE, ...). */
-export function gitEnv(): NodeJS.ProcessEnv {
-  if (!baseEnv) {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
-    env.GIT_TERMINAL_PROMPT = '0';
-    env.GIT_OPTIONAL_LOCKS = '0';
-    env.LC_ALL = 'C';
-    baseEnv = env;
-  }
-  return baseEnv;
-}
+export { gitEnv };
 
 let gitBase: NodeJS.ProcessEnv | undefined;
 

@@ -1,7 +1,7 @@
 import type { Repo } from '../git/repo.js';
 import { git } from '../git/run.js';
 import type { Address } from './address.js';
-import { resolveAddress } from './history.js';
+import { changeOf } from './history.js';
 
 export interface FileStat {
   path: string;
@@ -20,7 +20,7 @@ export interface DiffView {
 
 /** The change an address names (task vs base, one attempt, or one step), as text and per-file counts. */
 export async function diffOf(repo: Repo, addr: Address): Promise<DiffView> {
-  const r = await resolveAddress(repo, addr);
+  const r = await changeOf(repo, addr);
   const [numstat, patch] = await Promise.all([
     git(['diff', '--numstat', '-z', r.before, r.commit], { cwd: repo.root }),
     git(['diff', '--no-color', '--no-ext-diff', r.before, r.commit], { cwd: repo.root }),

@@ -2,6 +2,7 @@ import type { Repo } from '../git/repo.js';
 import { readHistory, type AttemptInfo, type StepInfo, type TaskHistory } from '../git/history.js';
 import { branchRef } from '../git/refs.js';
 import { revParse } from '../git/rollback.js';
+import { refOid } from '../git/ref-files.js';
 import { refuse } from '../errors.js';
 import { formatAddress, type Address } from './address.js';
 import { readRecord, type TaskRecord } from './record.js';
@@ -15,7 +16,7 @@ export interface TaskView {
 
 export async function loadTask(repo: Repo, id: number): Promise<TaskView> {
   const record = await readRecord(repo, id);
-  const tip = await revParse(repo.root, branchRef(record.branch));
+  const tip = await refOid(repo, branchRef(record.branch));
   const history = await readHistory(repo, id, record.base, tip);
   return { record, tip, history };
 }
@@ -63,4 +64,17 @@ export async function resolveAddress(repo: Repo, addr: Address): Promise<Resolve
     commit: step.commit,
     before: (await revParse(repo.root, `${step.commit}^`)) ?? attemptStart,
   };
+}
+
+/**
+ * The two commits whose difference is the change an address names, as resolveAddress gives
+ * them. A whole task's change is its base to its branch tip, so for a task address the history
+ * (a `git log` of every attempt) is not read.
+ */
+export async function changeOf(repo: Repo, addr: Address): Promise<{ commit: string; before: string }> {
+  if (addr.attempt !== undefined) return resolveAddress(repo, addr);
+  const record = await readRecord(repo, addr.task);
+  const tip = await refOid(repo, branchRef(record.branch));
+  if (!tip) throw refuse(`task ${addr.task} has no branch any more`);
+  return { commit: tip, before: record.base };
 }

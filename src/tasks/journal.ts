@@ -16,6 +16,7 @@ import { retireWorktree } from './pool.js';
 import { acquireRunLock } from './run-lock.js';
 import { recoverAfterCrash } from './recover.js';
 import type { WorktreeOptions } from './options.js';
+import { journalDir, journalNames } from './journal-names.js';
 
 /**
  * A merge or discard in flight. Written before the first change to the main tree, a branch or a
@@ -41,7 +42,6 @@ export type Journal =
     }
   | { op: 'discard'; task: number; owner: Owner; tip: string | null };
 
-const journalDir = (repo: Repo) => path.join(repo.factoryDir, 'journal');
 const journalFile = (repo: Repo, id: number) => path.join(journalDir(repo), `${id}.json`);
 
 /** Writes the journal of a task's operation (write-then-rename: never half a journal). */
@@ -169,9 +169,7 @@ async function readJournal(file: string): Promise<Journal | null> {
  * line per operation it recovered.
  */
 export async function recoverInterrupted(repo: Repo, opts: WorktreeOptions): Promise<string[]> {
-  const names = (await readdir(journalDir(repo)).catch(() => [] as string[])).filter((n) =>
-    /^\d+\.json$/.test(n),
-  );
+  const names = await journalNames(repo);
   const done: string[] = [];
   for (const name of names) {
     const file = path.join(journalDir(repo), name);

@@ -1,6 +1,6 @@
 import type { Repo } from '../git/repo.js';
 import { branchRef } from '../git/refs.js';
-import { revParse } from '../git/rollback.js';
+import { refOid } from '../git/ref-files.js';
 import { readRecord, type TaskEvent } from './record.js';
 import { runningOwner } from './run-lock.js';
 import { commitRole, statusAt } from './tip.js';
@@ -33,7 +33,7 @@ async function afterRollback(repo: Repo, id: number, rollbacks: TaskEvent[]): Pr
   const last = rollbacks.at(-1);
   if (!first || !last) return null;
   const rec = await readRecord(repo, id).catch(() => null);
-  const tip = rec ? await revParse(repo.root, branchRef(rec.branch)) : null;
+  const tip = rec ? await refOid(repo, branchRef(rec.branch)) : null;
   if (!tip || tip === first.from) return null;
   const from = String(last.from);
   const fromRole = await commitRole(repo, id, from);

@@ -1,7 +1,6 @@
 import type { Repo } from '../git/repo.js';
-import { git } from '../git/run.js';
 import { branchRef } from '../git/refs.js';
-import { revParse } from '../git/rollback.js';
+import { listRefs, refOid } from '../git/ref-files.js';
 import { readEvents, readRecord, taskIds, type TaskRecord } from './record.js';
 import { taskStatus, type TaskStatus } from './status.js';
 import { lineStats, lineStatsMany, type LineStats } from './line-stats.js';
@@ -21,21 +20,14 @@ export interface TaskSummary {
   worktree: string;
 }
 
-/** Attempt counts and branch tips of every task, from one for-each-ref. */
+/** Attempt counts and branch tips of every task, from the ref files (or one for-each-ref). */
 async function refsOverview(
   repo: Repo,
 ): Promise<{ attempts: Map<number, number>; tips: Map<string, string> }> {
-  const out = await git(
-    ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/factory/', 'refs/heads/factory/'],
-    {
-      cwd: repo.root,
-    },
-  );
+  const refs = await listRefs(repo, ['refs/factory/', 'refs/heads/factory/']);
   const attempts = new Map<number, number>();
   const tips = new Map<string, string>();
-  for (const line of out.stdout.split('\n')) {
-    const [sha, ref] = line.split(' ');
-    if (!sha || !ref) continue;
+  for (const [ref, sha] of refs) {
     const m = /^refs\/factory\/(\d+)\/attempts\/\d+$/.exec(ref);
     if (m) attempts.set(Number(m[1]), (attempts.get(Number(m[1])) ?? 0) + 1);
     else if (ref.startsWith('refs/heads/')) tips.set(ref.slice('refs/heads/'.length), sha);
@@ -44,7 +36,7 @@ async function refsOverview(
 }
 
 export async function lineCounts(repo: Repo, rec: TaskRecord): Promise<LineStats> {
-  return lineStats(repo, rec, await revParse(repo.root, branchRef(rec.branch)));
+  return lineStats(repo, rec, await refOid(repo, branchRef(rec.branch)));
 }
 
 async function loadRow(repo: Repo, id: number, all: boolean) {

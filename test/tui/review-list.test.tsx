@@ -6,6 +6,7 @@ import type { Key } from 'ink';
 import { openRepo } from '../../src/git/repo.js';
 import { appendEvent } from '../../src/tasks/record.js';
 import { acquireRunLock } from '../../src/tasks/run-lock.js';
+import { listTasks } from '../../src/tasks/summary.js';
 import { BINDINGS, resolveKey, type KeyContext } from '../../src/tui/review/keys.js';
 import { cleanupTemps, makeRepo } from '../helpers/git-repo.js';
 import { taskWithAttempts } from '../helpers/engine.js';
@@ -43,6 +44,22 @@ describe('review: task list', () => {
     await ui.waitFor(/› +1 open/);
     await ui.press('G');
     await ui.waitFor(/› +3 open/);
+  });
+
+  it('draws a task list read before it started in its first frame, then goes live', async () => {
+    const { repo } = await threeTasks();
+    const initialTasks = await listTasks(repo);
+    // What the CLI read may be stale by the time the TUI draws: the live list takes over.
+    initialTasks[1] = { ...initialTasks[1]!, title: 'Read before the TUI started' };
+    const ui = mount(repo, { initialTasks });
+    expect(ui.frame()).not.toContain('reading the tasks');
+    expect(ui.frame()).toContain('Read before the TUI started');
+    expect(ui.frame()).toContain('3 tasks');
+    await ui.waitFor('Second task');
+    expect(ui.frame()).not.toContain('Read before the TUI started');
+    // Read for the list without discarded tasks: the list with them is read afresh.
+    await ui.press('a');
+    await ui.waitFor('(discarded shown)');
   });
 
   it('says so when the repository has no tasks, and picks up the first one live', async () => {

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readFile, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { cleanupTemps, tempDir } from '../helpers/git-repo.js';
-import { runShell, type ShellTerminal } from '../../src/tui/review/terminal.js';
+import { runShell, type ShellTerminal } from '../../src/tui/review/shell.js';
 
 afterAll(cleanupTemps);
 

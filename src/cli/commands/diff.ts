@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { action, emit } from '../action.js';
 import { openContext } from '../context.js';
 import { parseAddress } from '../../tasks/address.js';
-import { resolveAddress } from '../../tasks/history.js';
+import { changeOf } from '../../tasks/history.js';
 import { git } from '../../git/run.js';
 import { diffOf } from '../../tasks/diff.js';
 import { safeDiff } from '../diff-color.js';
@@ -23,7 +23,7 @@ export function register(program: Command): void {
           emit(true, { address, from, to, files }, () => '');
           return;
         }
-        const r = await resolveAddress(repo, addr);
+        const r = await changeOf(repo, addr);
         const color = Boolean(process.stdout.isTTY && !process.env.NO_COLOR);
         const out = await git(['diff', '--no-color', ...(o.stat ? ['--stat'] : []), r.before, r.commit], {
           cwd: repo.root,

@@ -22,11 +22,15 @@ async function review(o: { all?: boolean }): Promise<void> {
     process.stdout.write(visible(plainTaskList(await listTasks(repo, { all: o.all })), { multiline: true }));
     return;
   }
+  // The list is read while Ink and React still load, so the first frame already shows it. Should
+  // that fail, the TUI reads it again and shows the error in its place.
+  const initialTasks = await listTasks(repo, { all: o.all }).catch(() => undefined);
   const { runReview } = await tui;
   await runReview({
     repo,
     config,
     all: o.all,
+    initialTasks,
     resume: (id, feedback) => resumeInBackground(repo, id, feedback),
   });
 }

@@ -1,5 +1,6 @@
 import type { Repo } from '../../git/repo.js';
 import type { WorktreeOptions } from '../../tasks/options.js';
+import type { TaskSummary } from '../../tasks/summary.js';
 
 /** What a resume started in the background left to look at. */
 export interface BackgroundRun {
@@ -29,6 +30,11 @@ export interface ReviewDeps {
   color: boolean;
   /** Show discarded tasks from the start. */
   all?: boolean;
+  /**
+   * The task list (as `all` asks for it) read while the TUI was loading: the first frame shows it
+   * at once instead of a placeholder, and the live list takes over from there.
+   */
+  initialTasks?: TaskSummary[];
   /** For tests: the clock used for ages. */
   now?: () => number;
 }

@@ -4,7 +4,7 @@ import type { Repo } from '../../git/repo.js';
 import type { Config } from '../../config/schema.js';
 import { ReviewApp } from './app.js';
 import type { ReviewDeps } from './deps.js';
-import { enterFullScreen, osc52, runShell } from './terminal.js';
+import { enterFullScreen, osc52 } from './terminal.js';
 import { colorWanted } from './theme.js';
 
 export interface RunReviewOptions {
@@ -12,6 +12,8 @@ export interface RunReviewOptions {
   config: Config;
   all?: boolean;
   resume: ReviewDeps['resume'];
+  /** The task list, when it was read before the TUI loaded (see ReviewDeps.initialTasks). */
+  initialTasks?: ReviewDeps['initialTasks'];
 }
 
 /** Draws the review on this process's terminal until the user quits. */
@@ -23,10 +25,14 @@ export async function runReview(opts: RunReviewOptions): Promise<void> {
     worktree: opts.config.worktree,
     baseURL: opts.config.server.baseURL,
     all: opts.all,
+    initialTasks: opts.initialTasks,
     color: colorWanted(),
     resume: opts.resume,
     copy: (text) => stdout.write(osc52(text)),
-    openShell: (cwd) => runShell(cwd, { stdin, stdout, clearFrame: () => instance?.clear() }),
+    openShell: async (cwd) => {
+      const { runShell } = await import('./shell.js');
+      runShell(cwd, { stdin, stdout, clearFrame: () => instance?.clear() });
+    },
   };
   const leave = enterFullScreen(stdout);
   try {

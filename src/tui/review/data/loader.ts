@@ -8,12 +8,15 @@ export interface Loaded<T> {
 }
 
 /**
- * Runs `load` for `key`, and again whenever `tick` moves. A reload that is asked for while one
+ * Runs `load` for `key`, and again whenever `tick` moves; `initial` is shown until the first load ends. A reload that is asked for while one
  * runs waits for it and then runs once: results are never dropped for being overtaken, so a
  * busy task that changes faster than a reload takes still updates the screen.
  */
-export function useLoader<T>(load: () => Promise<T>, key: string, tick: number): Loaded<T> {
-  const [state, setState] = useState<Loaded<T> & { key: string }>({ key, loading: true });
+export function useLoader<T>(load: () => Promise<T>, key: string, tick: number, initial?: T): Loaded<T> {
+  // What was read before the first render is shown as loaded; it is read again at once all the same.
+  const [state, setState] = useState<Loaded<T> & { key: string }>(() =>
+    initial === undefined ? { key, loading: true } : { key, data: initial, loading: false },
+  );
   const run = useRef({ busy: false, again: false, key, alive: true });
   const loadRef = useRef(load);
   loadRef.current = load;

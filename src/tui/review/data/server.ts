@@ -1,5 +1,4 @@
 import { useEffect, useState } from 'react';
-import { probeFront } from '../../../llm/lifecycle.js';
 import { readState, serverHome, type ServerState } from '../../../llm/state.js';
 
 export interface ServerInfo {
@@ -20,6 +19,8 @@ export function useServer(baseURL: string, stateDir?: string): ServerInfo | unde
     let alive = true;
     let timer: NodeJS.Timeout | undefined;
     const poll = async () => {
+      // lifecycle.js (and execa with it) loads after the first frame, with the first poll.
+      const { probeFront } = await import('../../../llm/lifecycle.js');
       const state = await readState(serverHome(baseURL, stateDir)).catch(() => null);
       // The front answers only clients that show the token of its state file.
       const front = await probeFront(baseURL, 500, state?.token).catch(() => null);

@@ -51,7 +51,12 @@ export function TaskList({ active }: { active: boolean }) {
   const api = useReview();
   const theme = useTheme();
   const [all, setAll] = useState(Boolean(api.deps.all));
-  const tasks = useTasks(api.deps.repo, all, api.ticks.tasks);
+  const tasks = useTasks(
+    api.deps.repo,
+    all,
+    api.ticks.tasks,
+    all === Boolean(api.deps.all) ? api.deps.initialTasks : undefined,
+  );
   const rows = tasks.data ?? [];
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [top, setTop] = useState(0);
