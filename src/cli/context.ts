@@ -11,7 +11,7 @@ export interface Context {
 /** The repository around the current directory and its effective configuration. */
 export async function openContext(flags: Record<string, unknown> = {}): Promise<Context> {
   const repo = await openRepo(process.cwd());
-  const config = await effectiveConfig({ repoRoot: repo.root, flags });
+  const config = await effectiveConfig({ repoRoot: repo.root, flags, factoryDir: repo.factoryDir });
   await recoverFirst(repo, config);
   return { repo, config };
 }

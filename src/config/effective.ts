@@ -3,6 +3,7 @@ import path from 'node:path';
 import { defaultValues } from './defaults.js';
 import { REPO_CONFIG_FILE, userConfigPath } from './files.js';
 import type { Config } from './schema.js';
+import { cacheInputs, readCached, writeCached } from './validated-cache.js';
 
 /** Variables that start with FACTORY_ but set nothing: they do not make a layer. */
 const NOT_SETTINGS = new Set(['FACTORY_CONFIG', 'FACTORY_DEBUG', 'FACTORY_STATE_DIR']);
@@ -40,14 +41,32 @@ async function nothingConfigured(opts: {
 
 /**
  * The effective configuration, as loadConfig() gives it. With nothing configured that is the
- * defaults, known without loading zod and the schema; otherwise loadConfig() reads and checks
- * every layer, as it always does.
+ * defaults, known without loading zod and the schema. Otherwise, given factory's folder
+ * (`factoryDir`, with `repoRoot`), the configuration loadConfig() last accepted for exactly the
+ * same inputs (validated-cache.ts); failing that, loadConfig() reads and checks every layer, as it
+ * always does, and what it accepts is cached.
  */
 export async function effectiveConfig(
-  opts: { repoRoot?: string; flags?: Record<string, unknown>; env?: NodeJS.ProcessEnv } = {},
+  opts: {
+    repoRoot?: string;
+    flags?: Record<string, unknown>;
+    env?: NodeJS.ProcessEnv;
+    factoryDir?: string;
+  } = {},
 ): Promise<Config> {
   const env = opts.env ?? process.env;
   if (await nothingConfigured({ ...opts, env })) return defaultValues();
+  const { factoryDir, repoRoot, flags = {} } = opts;
+  const inputs =
+    factoryDir && repoRoot
+      ? await cacheInputs({ repoRoot, userConfig: userConfigPath(env), flags, env })
+      : undefined;
+  if (inputs) {
+    const cached = await readCached(factoryDir!, inputs.key);
+    if (cached) return cached;
+  }
   const { loadConfig } = await import('./load.js');
-  return (await loadConfig({ ...opts, env })).config;
+  const { config } = await loadConfig({ repoRoot, flags, env, texts: inputs?.texts });
+  if (inputs) await writeCached(factoryDir!, inputs.key, config);
+  return config;
 }

@@ -23,6 +23,11 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Overrides FACTORY_CONFIG / XDG_CONFIG_HOME / ~/.config. */
   userConfigPath?: string;
+  /**
+   * Config files already read, by path (undefined: absent): these texts are checked instead of
+   * reading the files again, so a cache keyed by them holds exactly what was checked.
+   */
+  texts?: ReadonlyMap<string, string | undefined>;
 }
 
 export interface LoadedConfig {
@@ -43,9 +48,12 @@ function displayPath(file: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
-async function fileLayer(file: string): Promise<Layer | undefined> {
+async function fileLayer(
+  file: string,
+  texts?: ReadonlyMap<string, string | undefined>,
+): Promise<Layer | undefined> {
   const label = displayPath(file);
-  const text = await readInputFile(file, label);
+  const text = texts?.has(file) ? texts.get(file) : await readInputFile(file, label);
   if (text === undefined) return undefined;
   const data = parseJson(text, label);
   return { data: data as Data, origin: () => label };
@@ -126,8 +134,8 @@ function has(data: Data, keys: readonly string[]): boolean {
 export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const env = opts.env ?? process.env;
   const candidates = [
-    await fileLayer(opts.userConfigPath ?? userConfigPath(env)),
-    opts.repoRoot ? await fileLayer(path.join(opts.repoRoot, REPO_CONFIG_FILE)) : undefined,
+    await fileLayer(opts.userConfigPath ?? userConfigPath(env), opts.texts),
+    opts.repoRoot ? await fileLayer(path.join(opts.repoRoot, REPO_CONFIG_FILE), opts.texts) : undefined,
     envLayer(env),
     flagLayer(opts.flags ?? {}, opts.flagNames),
   ];
