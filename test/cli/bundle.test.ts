@@ -131,10 +131,17 @@ describe('the bundle', () => {
     try {
       await writeFile(file, JSON.stringify({ check: 'make check' }));
       expect((await loadedBy(['list'])).packages).toContain('zod');
+      // The same inputs again: the configuration accepted last time, from .git/factory, no zod.
+      expect((await loadedBy(['list'])).packages).not.toContain('zod');
       await writeFile(file, JSON.stringify({ parallel: 0 }));
-      const r = await runBuilt(repo, ['list']);
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain('parallel');
+      for (let k = 0; k < 2; k++) {
+        const r = await runBuilt(repo, ['list']);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain('parallel');
+      }
+      // One byte changed is new input: checked again.
+      await writeFile(file, JSON.stringify({ check: 'make checK' }));
+      expect((await loadedBy(['list'])).packages).toContain('zod');
     } finally {
       await rm(file, { force: true });
     }
