@@ -130,6 +130,10 @@ describe('the cache of the validated configuration', () => {
     expect((await refusal(run())).message).toContain('worktree.copy[0]');
     await writeJson(path.join(root, '.factoryrc.json'), { check: 'make check' });
     expect((await run()).check).toBe('make check');
+    // A file the loader will not read (a folder, here) is its to refuse, with its message.
+    const user = path.join(env.HOME!, '.config/factory/config.json');
+    await mkdir(user, { recursive: true });
+    expect((await refusal(run())).message).toContain('not a regular file');
   });
 
   it('without the factory folder nothing is cached (the loader answers, as before)', async () => {
