@@ -20,6 +20,9 @@ export const E2E_SUITES = [
   'test/config/cli.test.ts',
   'test/cli/json-errors.test.ts',
   'test/trust/cli-output.test.ts',
+  // Many CLI runs each: refusals of merge, and bad input for every command.
+  'test/trust/merge-refusals.test.ts',
+  'test/trust/bounds-input.test.ts',
   // Real merges driven through the review TUI, one after another (the slowest TUI file).
   'test/tui/review-actions.test.tsx',
   // Detached server daemons, started and stopped for real.
