@@ -217,7 +217,7 @@ describe('replies from a file', { timeout: 10000 }, () => {
 });
 
 describe('latency model', { timeout: 5000 }, () => {
-  it('serves N slots at once, queues the rest, and records timings for the busy fraction', async () => {
+  it('serves N slots at once, one after the other, and queues the rest', async () => {
     // 'hello' is 2 prompt tokens (100 ms of prefill) and 8 completion tokens (80 ms of decoding).
     const server = await serve({ latency: { prefillTps: 20, decodeTps: 100, slots: 1 } });
     await Promise.all(
@@ -229,7 +229,15 @@ describe('latency model', { timeout: 5000 }, () => {
     expect(b!.startedAt!).toBeGreaterThanOrEqual(a!.endedAt! - 1);
     expect(c!.startedAt!).toBeGreaterThanOrEqual(b!.endedAt! - 1);
     for (const r of server.requests) expect(r.endedAt! - r.startedAt!).toBeGreaterThanOrEqual(170);
-    expect(busyFraction(server.requests)).toBeGreaterThan(0.95);
+  });
+
+  it('computes the busy fraction: served time over the time from the first arrival to the last end', () => {
+    // Records as the server keeps them; a loaded machine's gaps belong to the bench, not here.
+    type Recorded = Parameters<typeof busyFraction>[0][number];
+    const at = (arrivedAt: number, startedAt: number, endedAt: number) =>
+      ({ arrivedAt, startedAt, endedAt }) as Recorded;
+    expect(busyFraction([at(0, 0, 100), at(0, 100, 200), at(0, 250, 300)])).toBeCloseTo(250 / 300);
+    expect(busyFraction([at(0, 10, 60), at(5, 20, 50)])).toBeCloseTo(50 / 60);
   });
 
   it('serves two slots in parallel', async () => {
@@ -300,12 +308,12 @@ describe('the CLI', () => {
           if (m) resolve(m[1]!);
         });
         child.on('exit', (code) => reject(new Error(`exited with ${code}`)));
-        setTimeout(() => reject(new Error('no listening line within 10s')), 10_000);
+        setTimeout(() => reject(new Error('no listening line within 60s')), 60_000);
       });
       const res = await fetch(`${url}/v1/chat/completions`, {
         method: 'POST',
         body: JSON.stringify({ model: 'cli-model', messages: [{ role: 'user', content: 'hello' }] }),
-        signal: AbortSignal.timeout(3000),
+        signal: AbortSignal.timeout(30_000),
       });
       expect(res.status).toBe(200);
       const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -314,5 +322,5 @@ describe('the CLI', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-  }, 20_000);
+  }, 120_000);
 });
