@@ -5,7 +5,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { chat } from '../../src/llm/client.js';
-import { LlmError } from '../../src/llm/errors.js';
 import { startFront } from '../../src/llm/front.js';
 import { waitingAtFront } from '../../src/llm/front-waiting.js';
 import { queuedChat, type Inference } from '../../src/llm/inference.js';
@@ -18,6 +17,7 @@ import {
   type ScriptedServerOptions,
   type ScriptedServer,
 } from '../../src/scripted-server/index.js';
+import { failure } from '../helpers/llm-failure.js';
 
 const servers: ScriptedServer[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -42,17 +42,6 @@ const ask = (text: string, maxTokens = 1024): ChatRequest => ({
   messages: [{ role: 'user', content: text }],
   maxTokens,
 });
-
-async function failure(p: Promise<unknown>): Promise<LlmError> {
-  const e = await p.then(
-    (r) => {
-      throw new Error(`expected a failure, got ${JSON.stringify(r)}`);
-    },
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(LlmError);
-  return e as LlmError;
-}
 
 describe('the first-token clock', () => {
   it('waits out a long prompt read (no headers, no bytes) when the clock grows with the prompt', async () => {

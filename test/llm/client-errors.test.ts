@@ -7,12 +7,12 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chat } from '../../src/llm/client.js';
-import { LlmError } from '../../src/llm/errors.js';
 import { startFront } from '../../src/llm/front.js';
 import { RequestQueue } from '../../src/llm/queue.js';
 import type { ChatRequest, EndpointConfig } from '../../src/llm/types.js';
 import { startScriptedServer, type Script, type ScriptedServer } from '../../src/scripted-server/index.js';
 import { tempDir } from '../helpers/git-repo.js';
+import { failure } from '../helpers/llm-failure.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -33,17 +33,6 @@ const failWith = (status: number, message: string): Script => ({
 });
 
 const ask: ChatRequest = { messages: [{ role: 'user', content: 'edit the file' }], maxTokens: 64 };
-
-async function failure(p: Promise<unknown>): Promise<LlmError> {
-  const e = await p.then(
-    (r) => {
-      throw new Error(`expected a failure, got ${JSON.stringify(r)}`);
-    },
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(LlmError);
-  return e as LlmError;
-}
 
 /** The request through an in-process queue that retries up to 3 times, with no wait between. */
 function queued(endpoint: EndpointConfig) {

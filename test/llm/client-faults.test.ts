@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chat } from '../../src/llm/client.js';
-import { LlmError } from '../../src/llm/errors.js';
 import type { ChatRequest, EndpointConfig } from '../../src/llm/types.js';
 import { projectRoot } from '../helpers/git-repo.js';
 import {
@@ -10,6 +9,7 @@ import {
   type ScriptedServer,
   type ScriptedServerOptions,
 } from '../../src/scripted-server/index.js';
+import { failure } from '../helpers/llm-failure.js';
 
 const faults = path.join(projectRoot, 'fixtures/scripts/faults.json');
 const servers: ScriptedServer[] = [];
@@ -31,18 +31,6 @@ async function serve(dialect: Dialect, extra: Partial<ScriptedServerOptions> = {
 
 const ask = (text: string): ChatRequest => ({ messages: [{ role: 'user', content: text }], maxTokens: 64 });
 const bounded = { timeoutMs: 3000, idleTimeoutMs: 2000 };
-
-/** The LlmError a request fails with (a request that succeeds fails the test). */
-async function failure(p: Promise<unknown>): Promise<LlmError> {
-  const e = await p.then(
-    (r) => {
-      throw new Error(`expected a failure, got ${JSON.stringify(r)}`);
-    },
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(LlmError);
-  return e as LlmError;
-}
 
 /** Waits (bounded) until the server has seen what the test expects. */
 async function eventually(check: () => boolean | Promise<boolean>, ms = 1000): Promise<void> {

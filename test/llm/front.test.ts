@@ -9,13 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { startFront, type Front } from '../../src/llm/front.js';
 import { RequestQueue } from '../../src/llm/queue.js';
 import { chat } from '../../src/llm/client.js';
-import { LlmError } from '../../src/llm/errors.js';
 import { flavorFromCommand, probeFlavor } from '../../src/llm/server-flavor.js';
 import { startScriptedServer, type Dialect } from '../../src/scripted-server/index.js';
 import type { Script } from '../../src/scripted-server/script.js';
 import type { EndpointConfig } from '../../src/llm/types.js';
 import type { ServerFlavor } from '../../src/llm/errors.js';
 import { freePort } from '../helpers/server-env.js';
+import { failure } from '../helpers/llm-failure.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -57,18 +57,6 @@ async function frontOver(
 
 const ask = (endpoint: EndpointConfig, text: string, task = 'task-1', callbacks = {}) =>
   chat(endpoint, { messages: [{ role: 'user', content: text }], maxTokens: 64 }, { task, callbacks });
-
-/** The rejection of a request that must fail, as an LlmError. */
-async function failure(p: Promise<unknown>): Promise<LlmError> {
-  const e = await p.then(
-    () => {
-      throw new Error('the request succeeded');
-    },
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(LlmError);
-  return e as LlmError;
-}
 
 const waitFor = async (what: string, probe: () => boolean) => {
   for (let i = 0; i < 400; i++) {

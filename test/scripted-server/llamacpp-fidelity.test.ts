@@ -7,7 +7,6 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chat } from '../../src/llm/client.js';
-import { LlmError } from '../../src/llm/errors.js';
 import type { ChatRequest, EndpointConfig } from '../../src/llm/types.js';
 import { LLAMA_MODEL_PATH } from '../../src/scripted-server/dialects.js';
 import { jsonParseErrorMessage } from '../../src/scripted-server/llama-wire.js';
@@ -17,6 +16,7 @@ import {
   type ScriptedServer,
   type ScriptedServerOptions,
 } from '../../src/scripted-server/index.js';
+import { failure } from '../helpers/llm-failure.js';
 
 const servers: ScriptedServer[] = [];
 const agents: http.Agent[] = [];
@@ -168,17 +168,6 @@ function twoOnOneSocket(server: ScriptedServer, first: string, second: string): 
     socket.on('close', () => resolve(text));
     socket.write(request(first));
   });
-}
-
-async function failure(p: Promise<unknown>): Promise<LlmError> {
-  const e = await p.then(
-    (r) => {
-      throw new Error(`expected a failure, got ${JSON.stringify(r)}`);
-    },
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(LlmError);
-  return e as LlmError;
 }
 
 const LOADING = { error: { code: 503, message: 'Loading model', type: 'unavailable_error' } };
