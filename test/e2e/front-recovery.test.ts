@@ -50,8 +50,13 @@ async function setup() {
   started.push({ dir, env });
   const home = serverHome(baseURL, env.FACTORY_STATE_DIR);
   const state = async () => JSON.parse(await readFile(path.join(home, 'server.json'), 'utf8')) as ServerState;
+  // The front answers only clients that show the token of its state file.
   const status = async () =>
-    (await (await fetch(new URL('/factory/status', baseURL))).json()) as {
+    (await (
+      await fetch(new URL('/factory/status', baseURL), {
+        headers: { authorization: `Bearer ${(await state()).token}` },
+      })
+    ).json()) as {
       queue: { total: { running: number; waiting: number; failed: number } };
       modelServer: { up: boolean; restarts: number; error: string | null; pid: number | null };
     };
@@ -121,7 +126,13 @@ describe('the front when its model server dies mid-stream (issue 11, defect 1)',
   it('stops restarting a model server that keeps dying, and says so to every request', async () => {
     const s = await setup();
     expect((await cli(s.dir, ['server', 'start'], s.env)).code).toBe(0);
-    const endpoint = { baseURL: s.baseURL, apiKey: 'local', model: MODEL, concurrency: 1 };
+    // factory's clients show the front's token where a model server would get its key.
+    const endpoint = async () => ({
+      baseURL: s.baseURL,
+      apiKey: (await s.state()).token!,
+      model: MODEL,
+      concurrency: 1,
+    });
     // Three restarts are allowed; the fourth death is final.
     for (let death = 1; death <= 4; death++) {
       const pid = (await s.state()).modelPid!;
@@ -135,7 +146,10 @@ describe('the front when its model server dies mid-stream (issue 11, defect 1)',
     await until('the supervisor to give up', 30_000, async () =>
       /stopped restarting/.test((await s.status()).modelServer.error ?? ''),
     );
-    const e = await chat(endpoint, { messages: [{ role: 'user', content: 'Print hi' }], maxTokens: 8 }).then(
+    const e = await chat(await endpoint(), {
+      messages: [{ role: 'user', content: 'Print hi' }],
+      maxTokens: 8,
+    }).then(
       () => null,
       (err: unknown) => err,
     );
@@ -148,7 +162,7 @@ describe('the front when its model server dies mid-stream (issue 11, defect 1)',
     // `server start` replaces the supervisor whose model server is gone.
     const again = await cli(s.dir, ['server', 'start', '--json'], s.env);
     expect(again.code, again.stderr).toBe(0);
-    const r = await chat(endpoint, { messages: [{ role: 'user', content: 'hello' }], maxTokens: 8 });
+    const r = await chat(await endpoint(), { messages: [{ role: 'user', content: 'hello' }], maxTokens: 8 });
     expect(r.content).toContain('VERDICT');
   }, 240_000);
 });
