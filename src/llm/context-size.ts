@@ -6,6 +6,7 @@
  */
 
 import { readState, serverHome, stateDir } from './state.js';
+import { serverRoot } from './server-root.js';
 
 /** The server software whose context size was found (or 'unknown'). */
 export type ContextServer = 'llamacpp' | 'ollama' | 'lmstudio' | 'vllm' | 'unknown';
@@ -43,11 +44,6 @@ export const SETTINGS: Record<ContextServer, string> = {
   vllm: "vLLM's --max-model-len",
   unknown: 'server.contextSize in .factoryrc.json',
 };
-
-/** The server's root: the context routes are beside `/v1`, not under it. */
-export function serverRoot(baseURL: string): string {
-  return baseURL.replace(/\/+$/, '').replace(/\/v1$/, '');
-}
 
 type Json = Record<string, unknown>;
 const num = (v: unknown): number | undefined =>

@@ -1,3 +1,5 @@
+import { serverRoot } from './server-root.js';
+
 /**
  * Every route the queue front serves, in one place. Anything else is refused with 404 before it
  * can reach the model server: the front holds the model server's API key and the user's model
@@ -55,7 +57,6 @@ export function upstreamURL(baseURL: string, url: string | undefined): URL {
   const route = frontRoute(url);
   if (!route || route.to === 'front') throw new Error(`${pathOf(url)} is not forwarded to the model server`);
   const raw = url ?? '/';
-  const api = baseURL.replace(/\/+$/, '');
-  if (route.to === 'root') return new URL(api.replace(/\/v1$/, '') + raw);
-  return new URL(api + raw.replace(/^\/v1/, ''));
+  if (route.to === 'root') return new URL(serverRoot(baseURL) + raw);
+  return new URL(baseURL.replace(/\/+$/, '') + raw.replace(/^\/v1/, ''));
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { describeServer, guessFlavor, type ServerFlavor } from './errors.js';
+import { serverRoot } from './server-root.js';
 
 /**
  * Which server software runs behind an endpoint, so that messages can name it ("llama-server at
@@ -35,7 +36,7 @@ const asJson = async (res: Response): Promise<Record<string, unknown> | null> =>
  * does not answer these routes is simply 'generic'.
  */
 export async function probeFlavor(baseURL: string, timeoutMs = 2000): Promise<ServerFlavor> {
-  const root = baseURL.replace(/\/+$/, '').replace(/\/v1$/, '');
+  const root = serverRoot(baseURL);
   const get = (url: string) =>
     fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).catch(() => null as Response | null);
   const props = await get(`${root}/props`);

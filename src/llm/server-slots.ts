@@ -1,4 +1,5 @@
 import type { EndpointConfig } from './types.js';
+import { serverRoot } from './server-root.js';
 
 /**
  * How many requests the server serves at once, when it says: llama-server's `GET /props` has
@@ -10,7 +11,7 @@ export async function learnSlots(
   endpoint: Pick<EndpointConfig, 'baseURL' | 'apiKey'>,
   timeoutMs = 2000,
 ): Promise<Pick<EndpointConfig, 'concurrency' | 'slotIds'> | undefined> {
-  const root = endpoint.baseURL.replace(/\/+$/, '').replace(/\/v1$/, '');
+  const root = serverRoot(endpoint.baseURL);
   try {
     const res = await fetch(`${root}/props`, {
       headers: { authorization: `Bearer ${endpoint.apiKey || 'local'}` },

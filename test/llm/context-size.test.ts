@@ -4,14 +4,10 @@
  * /api/v0/models, vLLM's /v1/models, and mlx_lm.server, which says nothing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  contextLimit,
-  detectContextLimit,
-  serverContextLimit,
-  serverRoot,
-} from '../../src/llm/context-size.js';
+import { contextLimit, detectContextLimit, serverContextLimit } from '../../src/llm/context-size.js';
 import { startScriptedServer, type Dialect, type ScriptedServer } from '../../src/scripted-server/index.js';
 import type { Script } from '../../src/scripted-server/script.js';
+import { serverRoot } from '../../src/llm/server-root.js';
 
 const servers: ScriptedServer[] = [];
 afterEach(async () => {
