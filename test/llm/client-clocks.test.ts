@@ -9,7 +9,7 @@ import { startFront } from '../../src/llm/front.js';
 import { waitingAtFront } from '../../src/llm/front-waiting.js';
 import { queuedChat, type Inference } from '../../src/llm/inference.js';
 import { RequestQueue } from '../../src/llm/queue.js';
-import type { ChatRequest, EndpointConfig } from '../../src/llm/types.js';
+import type { ChatRequest } from '../../src/llm/types.js';
 import {
   startScriptedServer,
   type Dialect,
@@ -18,6 +18,7 @@ import {
   type ScriptedServer,
 } from '../../src/scripted-server/index.js';
 import { failure } from '../helpers/llm-failure.js';
+import { scriptedEndpoint } from '../helpers/scripted-endpoint.js';
 
 const servers: ScriptedServer[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -29,12 +30,7 @@ afterEach(async () => {
 async function serve(dialect: Dialect, script: Script, extra: Partial<ScriptedServerOptions> = {}) {
   const server = await startScriptedServer({ script, dialect, ...extra });
   servers.push(server);
-  const endpoint: EndpointConfig = {
-    baseURL: server.baseURL,
-    apiKey: 'local',
-    model: 'scripted-model',
-    concurrency: 1,
-  };
+  const endpoint = scriptedEndpoint(server);
   return { server, endpoint };
 }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chat } from '../../src/llm/client.js';
-import type { ChatRequest, EndpointConfig } from '../../src/llm/types.js';
+import type { ChatRequest } from '../../src/llm/types.js';
 import { projectRoot } from '../helpers/git-repo.js';
 import {
   startScriptedServer,
@@ -10,6 +10,7 @@ import {
   type ScriptedServerOptions,
 } from '../../src/scripted-server/index.js';
 import { failure } from '../helpers/llm-failure.js';
+import { scriptedEndpoint } from '../helpers/scripted-endpoint.js';
 
 const faults = path.join(projectRoot, 'fixtures/scripts/faults.json');
 const servers: ScriptedServer[] = [];
@@ -20,12 +21,7 @@ afterEach(async () => {
 async function serve(dialect: Dialect, extra: Partial<ScriptedServerOptions> = {}) {
   const server = await startScriptedServer({ script: faults, dialect, ...extra });
   servers.push(server);
-  const endpoint: EndpointConfig = {
-    baseURL: server.baseURL,
-    apiKey: 'local',
-    model: 'scripted-model',
-    concurrency: 1,
-  };
+  const endpoint = scriptedEndpoint(server);
   return { server, endpoint };
 }
 

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { chat, openaiClient } from '../../src/llm/client.js';
-import type { ChatRequest, EndpointConfig } from '../../src/llm/types.js';
+import type { ChatRequest } from '../../src/llm/types.js';
 import { startScriptedServer, type Dialect, type ScriptedServer } from '../../src/scripted-server/index.js';
 import { projectRoot } from '../helpers/git-repo.js';
 import path from 'node:path';
+import { scriptedEndpoint } from '../helpers/scripted-endpoint.js';
 
 const script = (name: string) => path.join(projectRoot, 'fixtures/scripts', name);
 const servers: ScriptedServer[] = [];
@@ -14,12 +15,7 @@ afterEach(async () => {
 async function serve(name: string, dialect: Dialect, model?: string) {
   const server = await startScriptedServer({ script: script(name), dialect, model });
   servers.push(server);
-  const endpoint: EndpointConfig = {
-    baseURL: server.baseURL,
-    apiKey: 'local',
-    model: model ?? 'scripted-model',
-    concurrency: 1,
-  };
+  const endpoint = scriptedEndpoint(server, model);
   return { server, endpoint };
 }
 

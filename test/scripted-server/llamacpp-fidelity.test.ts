@@ -7,7 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chat } from '../../src/llm/client.js';
-import type { ChatRequest, EndpointConfig } from '../../src/llm/types.js';
+import type { ChatRequest } from '../../src/llm/types.js';
 import { LLAMA_MODEL_PATH } from '../../src/scripted-server/dialects.js';
 import { jsonParseErrorMessage } from '../../src/scripted-server/llama-wire.js';
 import {
@@ -17,6 +17,7 @@ import {
   type ScriptedServerOptions,
 } from '../../src/scripted-server/index.js';
 import { failure } from '../helpers/llm-failure.js';
+import { scriptedEndpoint } from '../helpers/scripted-endpoint.js';
 
 const servers: ScriptedServer[] = [];
 const agents: http.Agent[] = [];
@@ -61,12 +62,7 @@ const SCRIPT: Script = {
 async function serve(extra: Partial<ScriptedServerOptions> = {}) {
   const server = await startScriptedServer({ script: SCRIPT, dialect: 'llamacpp', ...extra });
   servers.push(server);
-  const endpoint: EndpointConfig = {
-    baseURL: server.baseURL,
-    apiKey: 'local',
-    model: 'scripted-model',
-    concurrency: 1,
-  };
+  const endpoint = scriptedEndpoint(server);
   return { server, endpoint };
 }
 
