@@ -186,12 +186,12 @@ export async function exitWithin(run: SpawnedCli, ms: number) {
   }
 }
 
-/** Runs the CLI to its end, like runCli, but never longer than `ms`. */
+/** Runs the CLI to its end, like runCli, but never longer than `ms` (a whole task on a loaded machine). */
 export async function cli(
   dir: string,
   args: string[],
   env: NodeJS.ProcessEnv = {},
-  ms = 45_000,
+  ms = 150_000,
 ): Promise<CliResult> {
   const { code, stdout, stderr } = await exitWithin(spawnCli(dir, args, env), ms);
   return { code, stdout, stderr };
