@@ -9,15 +9,21 @@ import { Room, fit, renderTask } from './context-room.js';
 export interface SheriffContextInput {
   task: TaskSpec;
   prompts: Prompts;
+  /** The current attempt's diff. */
   diff: string;
+  /**
+   * The task's whole change against its base (earlier attempts included): what decides whether
+   * the task is done. Undefined or equal to `diff` when this attempt is all of it.
+   */
+  wholeDiff?: string;
   check: { command: string; exitCode: number | null; head: string; tail: string; timedOut?: boolean };
   budgetTokens: number;
 }
 
 /**
  * The Sheriff's context: its prompt, then the task, the check (command, exit code, output head
- * and tail) and the attempt's diff, trimmed to the budget. The output's tail comes before its
- * head and the diff gets what the output leaves.
+ * and tail) and the task's whole change with this attempt's part marked, trimmed to the budget.
+ * The output's tail comes before its head and the diffs get what the output leaves.
  */
 export function buildSheriffMessages(input: SheriffContextInput): ChatMessage[] {
   const total = Math.floor(input.budgetTokens * CHARS_PER_TOKEN);
@@ -34,12 +40,11 @@ export function buildSheriffMessages(input: SheriffContextInput): ChatMessage[] 
   // An output the executor did not cut arrives whole in `head`: its end matters as much as its start.
   const whole = tail ? '' : head;
   if (whole) head = '';
-  const diff = input.diff.trim() ? input.diff.replace(/\n$/, '') : '';
-  const diffHeader = '# The diff of the attempt';
+  const diffs = diffSections(input);
   // Each part's fair share first, then what one leaves goes to the others: tail, diff, head.
   const avail = Math.max(0, room.left - 120);
   const size = (t: string, extra: number) => (t ? t.length + extra : 0);
-  const want = { tail: size(tail || whole, 40), head: size(head, 40), diff: size(diff, 60) };
+  const want = { tail: size(tail || whole, 40), head: size(head, 40), diff: diffs.size };
   const give = {
     tail: Math.min(want.tail, avail * (whole ? 0.45 : 0.3)),
     head: Math.min(want.head, avail * 0.15),
@@ -58,9 +63,7 @@ export function buildSheriffMessages(input: SheriffContextInput): ChatMessage[] 
     : tail
       ? room.section('## Output (tail)', tail, give.tail, 'tail', block)
       : '';
-  const diffPart = diff
-    ? room.take(fit((b) => `${diffHeader}\n${fenced(b, 'diff')}`, diff, give.diff, 'head', trimDiff))
-    : room.take(`${diffHeader}\n(no changes)`);
+  const diffPart = diffs.render(room, give.diff);
   const headPart = head ? room.section('## Output (head)', head, give.head, 'head', block) : '';
   const output =
     headPart || tailPart ? [headPart, tailPart].filter(Boolean).join('\n\n') : '## Output\n(none)';
@@ -86,4 +89,44 @@ function checkMeta(input: SheriffContextInput): string {
     lines.push('It did not finish (killed by a signal or never started): the attempt failed.');
   else lines.push(`Exit code: ${c.exitCode}${c.exitCode === 0 ? '' : ' (the attempt failed)'}.`);
   return lines.join('\n');
+}
+
+const WHOLE = "# The task's whole change against its base";
+const PART = "# This attempt's part of it";
+
+/**
+ * The diffs the Sheriff judges by. The whole change decides whether the task is done, so it comes
+ * first and keeps at least 60% of the room; this attempt's part (what the Coder just did, which
+ * the verdict's fix is about) follows when earlier attempts changed things too.
+ */
+function diffSections(input: SheriffContextInput): {
+  size: number;
+  render: (room: Room, max: number) => string;
+} {
+  const clean = (d: string | undefined) => (d?.trim() ? d.replace(/\n$/, '') : '');
+  const part = clean(input.diff);
+  const all = input.wholeDiff === undefined ? part : clean(input.wholeDiff);
+  const onlyOne = all === part;
+  const section = (header: string, body: string, empty: string, max: number) =>
+    body ? fit((b) => `${header}\n${fenced(b, 'diff')}`, body, max, 'head', trimDiff) : `${header}\n${empty}`;
+  const wholeHeader = onlyOne
+    ? `${WHOLE} (all of it from this attempt)`
+    : `${WHOLE} (earlier attempts included)`;
+  // A section costs its header and fence besides the diff itself.
+  const cost = (header: string, body: string) => (body ? body.length + header.length + 20 : 0);
+  const wholeWant = cost(wholeHeader, all);
+  const partWant = onlyOne ? 0 : cost(PART, part);
+  const size = wholeWant + partWant;
+  return {
+    size,
+    render: (room, max) => {
+      if (onlyOne) return room.take(section(wholeHeader, all, '(no changes)', max));
+      const wholeMax = Math.max(max * 0.6, max - partWant);
+      const first = room.take(
+        section(wholeHeader, all, '(no changes: earlier attempts were undone)', wholeMax),
+      );
+      const second = room.take(section(PART, part, '(this attempt changed nothing)', max - first.length - 2));
+      return [first, second].filter(Boolean).join('\n\n');
+    },
+  };
 }

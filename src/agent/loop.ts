@@ -31,6 +31,8 @@ export interface LoopWorkspace {
   /** The diff of the worktree's branch since `from` (a commit). */
   diffSince(from: string): Promise<string>;
   tip(): string;
+  /** The commit the task's whole change is measured from (moves when a resume rebases it). */
+  base(): string;
 }
 
 export interface LoopSettings {
@@ -405,6 +407,8 @@ export async function runLoop(
         lastCheck = undefined;
       }
       const diff = await ws.diffSince(before);
+      // The Sheriff judges the task's whole change: earlier attempts' edits are part of it.
+      const wholeDiff = before === ws.base() ? diff : await ws.diffSince(ws.base());
 
       // 4. Sheriff; the check's exit code stays the gate.
       emit({ type: 'phase', attempt, phase: 'sheriff' });
@@ -428,7 +432,7 @@ export async function runLoop(
               role: 'sheriff',
               temperature: settings.temperature,
               build: (budgetTokens) =>
-                buildSheriffMessages({ task, prompts: deps.prompts, diff, check, budgetTokens }),
+                buildSheriffMessages({ task, prompts: deps.prompts, diff, wholeDiff, check, budgetTokens }),
             },
             (req) => call('sheriff', attempt, req),
             say,

@@ -157,6 +157,7 @@ async function drive(
           },
           diffSince: (from) => ws.diffSince(from),
           tip: () => ws.tip(),
+          base: () => ws.base(),
         },
         prompts: opts.prompts,
         toolFallback: toolFallbackOf(opts),

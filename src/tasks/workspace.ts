@@ -105,6 +105,11 @@ export class TaskWorkspace {
   }
 
   /** What the branch changed since `from`: the diff an attempt's Sheriff reads. */
+  /** The commit the task's change is measured from; a rebase moves it. */
+  base(): string {
+    return this.record.base;
+  }
+
   async diffSince(from: string): Promise<string> {
     return (await git(['diff', '--no-color', '--no-ext-diff', from, this.branch.tip], { cwd: this.worktree }))
       .stdout;

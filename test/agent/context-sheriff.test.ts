@@ -42,7 +42,10 @@ describe('buildSheriffMessages', () => {
     );
     expect(user).toContain('## Output (head)\n```\nRUN v4\n```');
     expect(user).toContain('## Output (tail)\n```\nFAIL test/pager.test.ts\nTests 1 failed\n```');
-    expect(user).toContain('# The diff of the attempt\n```diff\ndiff --git a/src/pager.ts');
+    expect(user).toContain(
+      "# The task's whole change against its base (all of it from this attempt)\n```diff\ndiff --git a/src/pager.ts",
+    );
+    expect(user).not.toContain("# This attempt's part of it");
     expect(user).toMatch(/Answer with the JSON object\.$/);
   });
 
@@ -61,7 +64,9 @@ describe('buildSheriffMessages', () => {
       check: { command: 'npm test', exitCode: null, head: '', tail: '', timedOut: true },
     });
     expect(user).toContain('It timed out and was killed: the attempt failed.');
-    expect(user).toContain('# The diff of the attempt\n(no changes)');
+    expect(user).toContain(
+      "# The task's whole change against its base (all of it from this attempt)\n(no changes)",
+    );
     expect(user).toContain('## Output\n(none)');
   });
 
@@ -102,6 +107,44 @@ describe('buildSheriffMessages', () => {
       check: { command: 'npm test', exitCode: 1, head: '\u001b[31mred\u001b[39m\n', tail: '' },
     });
     expect(user).toContain('```\nred\n```');
+  });
+});
+
+describe('buildSheriffMessages: the whole change of a later attempt', () => {
+  const earlier = diffOf('src/pager.ts', 3);
+  const part = diffOf('test/pager.test.ts', 2);
+
+  it("shows the whole change against the base first, then this attempt's part", () => {
+    const { user } = build({ diff: part, wholeDiff: earlier + part });
+    const whole = user.indexOf("# The task's whole change against its base (earlier attempts included)");
+    const mine = user.indexOf("# This attempt's part of it\n```diff\ndiff --git a/test/pager.test.ts");
+    expect(whole).toBeGreaterThan(0);
+    expect(mine).toBeGreaterThan(whole);
+    // The earlier attempt's file is in the whole change, and only there.
+    const wholeSection = user.slice(whole, mine);
+    expect(wholeSection).toContain('+line 2 of src/pager.ts');
+    expect(wholeSection).toContain('+line 1 of test/pager.test.ts');
+    expect(user.slice(mine)).not.toContain('src/pager.ts');
+  });
+
+  it('says when this attempt changed nothing, or when the task has no change left', () => {
+    expect(build({ diff: '', wholeDiff: earlier }).user).toContain(
+      "# This attempt's part of it\n(this attempt changed nothing)",
+    );
+    expect(build({ diff: part, wholeDiff: '' }).user).toContain(
+      "# The task's whole change against its base (earlier attempts included)\n(no changes: earlier attempts were undone)",
+    );
+  });
+
+  it('keeps the whole change when both diffs are over budget, and every file header', () => {
+    const big = diffOf('src/a.ts', 3000) + diffOf('src/b.ts', 3000);
+    for (const budget of [8000, 3000]) {
+      const { user, chars } = build({ diff: diffOf('src/b.ts', 3000), wholeDiff: big, budgetTokens: budget });
+      expect(chars).toBeLessThanOrEqual(budget * 4);
+      expect(user).toContain('diff --git a/src/a.ts');
+      expect(user).toContain("# The task's whole change against its base");
+      expect(user).toContain('+line 0 of src/a.ts');
+    }
   });
 });
 
