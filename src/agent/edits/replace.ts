@@ -95,6 +95,16 @@ function columns(ws: string, tab: number): number {
   return c;
 }
 
+/** Tab widths to try; one at which the depths agree as they are beats one that needs a shift. */
+const TAB_TRIALS = [
+  [4, false],
+  [2, false],
+  [8, false],
+  [4, true],
+  [2, true],
+  [8, true],
+] as const;
+
 /**
  * Hits where SEARCH differs from the file only in how it indents (tabs versus spaces), at one
  * tab width and a uniform shift. The REPLACE lines keep their depth and take the file's style.
@@ -102,7 +112,7 @@ function columns(ws: string, tab: number): number {
 function tabHits(file: readonly string[], search: readonly string[], replace: readonly string[]): Hit[] {
   const searchWs = search.map(leadingWhitespace);
   if (!searchWs.some((w) => w.length > 0)) return [];
-  for (const tab of [4, 2, 8]) {
+  for (const [tab, shifted] of TAB_TRIALS) {
     const hits: Hit[] = [];
     for (let i = 0; i + search.length <= file.length; i++) {
       let delta: number | undefined;
@@ -122,7 +132,7 @@ function tabHits(file: readonly string[], search: readonly string[], replace: re
         else if (d !== delta) ok = false;
         if (fi.includes('\t')) tabs = true;
       }
-      if (!ok || delta === undefined) continue;
+      if (!ok || delta === undefined || (!shifted && delta !== 0)) continue;
       const shift = delta;
       const lines = replace.map((l) => {
         if (isBlank(l)) return l;
