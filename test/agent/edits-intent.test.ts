@@ -48,6 +48,9 @@ describe('placeholders for elided code', () => {
     ['return { ...state, done: true };', 'a.js'],
     ['// Other handlers', 'a.js'],
     ['# the rest is sorted by name', 'a.py'],
+    ['# keep the existing order of the keys', 'a.py'],
+    ['// existing tests still use the old API, so both stay', 'a.js'],
+    ['# the rest of the list is sorted', 'a.py'],
   ])('does not take %s for one', (line, file) => {
     expect(isPlaceholder(line, file)).toBe(false);
   });

@@ -16,13 +16,21 @@ const ONLY_ELLIPSIS = /^[\s[\](){}<>]*(?:(?:\.{3,}|…|\.\s\.\s\.)[\s[\](){}<>]*
 const NOUNS =
   'file|code|class|classes|function|functions|method|methods|module|component|implementation|body|' +
   'script|config|configuration|tests?|contents?|logic|props|fields|imports|handlers|routes|page|' +
-  'section|sections|readme|document|list|cases|properties|members|helpers|endpoints|options|styles|rules|setup';
+  'section|sections|readme|document|cases|properties|members|helpers|endpoints|options|styles|rules|setup';
 
-const STRONG: RegExp[] = [
+/** Phrases that stand for left-out code in a short comment ("existing fields", "rest of the file"). */
+const SHORT: RegExp[] = [
   new RegExp(`\\b(?:rest|remainder) of (?:the |this |your )?(?:\\w+ )?(?:${NOUNS})\\b`, 'i'),
-  /\b(?:remains?|stays?|is|are|left|kept)\s+(?:the\s+)?(?:same|unchanged|as[- ]is|as before)\b/i,
-  /\b(?:keep|keeps|keeping|leave|retain)\s+(?:the\s+|all\s+)?(?:existing|original|current|other|rest|remaining|previous)\b/i,
+  new RegExp(
+    `\\b(?:keep|keeps|keeping|leave|retain)\\s+(?:the\\s+|all\\s+)?(?:existing|original|current|other|rest|remaining|previous)(?:\\s+(?:${NOUNS})\\b|\\W*$)`,
+    'i',
+  ),
   new RegExp(`\\b(?:existing|previous|original|remaining) (?:${NOUNS})\\b`, 'i'),
+];
+
+/** Phrases that stand for left-out code in a comment of any length. */
+const STRONG: RegExp[] = [
+  /\b(?:remains?|stays?|is|are|left|kept)\s+(?:the\s+)?(?:same|unchanged|as[- ]is|as before)\b/i,
   new RegExp(`\\b(?:${NOUNS}|lines?|details?)\\s+(?:omitted|elided|truncated|skipped|not shown)\\b`, 'i'),
   /\b(?:omitted|elided) for brevity\b|\bfor brevity\b/i,
   /\bsame as (?:before|above|original|existing|previous|the original|in the original)\b/i,
@@ -58,6 +66,7 @@ export function isPlaceholder(line: string, file = ''): boolean {
   )
     return true;
   if (/\bunchanged\W*$/i.test(bare) || (/\bunchanged\b/i.test(bare) && words(bare).length <= 6)) return true;
+  if (words(bare).length <= 6 && SHORT.some((re) => re.test(bare))) return true;
   return STRONG.some((re) => re.test(bare));
 }
 

@@ -48,7 +48,9 @@ export function wholeFile(
     const first = previous.split(/\r?\n/, 1)[0];
     if (first === fromText.label) content = `${fromText.label}\n${content}`;
   }
-  const gap = findElision(content, previous ?? '', path);
+  // A placeholder deletes code only from a file that exists; in a new file it is checked only
+  // when the file came as a text block, as before (a script task's first script is not).
+  const gap = previous !== undefined || fromText ? findElision(content, previous ?? '', path) : undefined;
   if (gap) return { ok: false, message: elisionMessage(path, gap, 'block') };
   if (!fromText || previous === undefined || !farShorter(previous, content)) return { ok: true, content };
   const replaced = replaceSection(previous, content, path);

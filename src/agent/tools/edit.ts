@@ -5,6 +5,7 @@
  */
 import { findElision } from '../edits/elision.js';
 import { applyReplace } from '../edits/replace.js';
+import { replaceSection } from '../edits/section.js';
 import { elisionMessage, farShorter, wholeFile } from '../edits/whole-file.js';
 import { plural } from '../../plural.js';
 import type { EditOp, ToolResult } from '../types.js';
@@ -29,13 +30,17 @@ function keepLineEndings(previous: string | undefined, content: string): string 
 
 type WriteOp = Extract<EditOp, { kind: 'write' }>;
 
-/** Share of the existing file's distinct lines that `content` keeps: is it that file, edited? */
+/**
+ * Share of the existing file's distinct lines that `content` keeps: is it that file, edited?
+ * Lines of punctuation (`}`, `{`, `],`) say nothing of which file it is.
+ */
 function kept(previous: string, content: string): number {
+  const meaningful = (l: string) => l.length >= 4 && /[\p{L}\p{N}]/u.test(l);
   const lines = new Set(
     previous
       .split(/\r?\n/)
       .map((l) => l.trim())
-      .filter(Boolean),
+      .filter(meaningful),
   );
   if (lines.size === 0) return 0;
   const now = new Set(content.split(/\r?\n/).map((l) => l.trim()));
@@ -53,7 +58,10 @@ async function bareWriteTarget(root: string, op: WriteOp, limits: EditLimits): P
   if (found.length === 0) return undefined;
   if (found.length > 1) throw new ToolFailure(severalNamed(op.path, found));
   const { text } = await readExisting(root, found[0]!, limits.maxEditBytes);
-  if (text !== undefined && (kept(text, op.content) >= 0.3 || farShorter(text, op.content))) return found[0];
+  if (text === undefined) return undefined;
+  // The file edited, or one function or section of it that its place is certain for.
+  const part = farShorter(text, op.content) && replaceSection(text, op.content, found[0]!) !== undefined;
+  if (kept(text, op.content) >= 0.5 || part) return found[0];
   throw new ToolFailure(
     `there is no ${op.path} at the root of the repository, but there is ${found[0]}. To change it, ` +
       `write its full path (${found[0]}); to create a new file at the root, write ./${op.path}.`,
