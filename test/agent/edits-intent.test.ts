@@ -202,3 +202,18 @@ describe('bare file names', () => {
     expect(created).toMatchObject({ ok: true, changed: ['config.js'] });
   });
 });
+
+describe('tool calls of unlisted tools, and paths quoted in prose', () => {
+  it('answers a bare JSON call of a tool nobody listed', () => {
+    const r = parseReply('{"name": "run_tests", "arguments": {"pattern": "pager"}}', { mode: 'repo' });
+    expect(r.edits).toEqual([]);
+    expect(r.problems[0]).toMatch(/calls run_tests as text[\s\S]*<<<<<<< SEARCH/);
+  });
+
+  it('takes a path in its own fence only for the block right after it', () => {
+    const r = parseReply('Edit this file:\n```\nsrc/a.ts\n```\nThen run:\n```bash\nnpm test\n```\n', {
+      mode: 'repo',
+    });
+    expect(r.edits).toEqual([]);
+  });
+});

@@ -167,7 +167,10 @@ export function parseReply(text: string, opts: { mode: 'repo' | 'script' }): Par
     }
     const nonBlank = bodyLines.filter((l) => l.trim() !== '');
     if (!path && nonBlank.length === 1 && pathFromLine(nonBlank[0]!)) {
-      fencedPath = pathFromLine(nonBlank[0]!);
+      // Only for the block that follows at once: a path quoted in prose names nothing.
+      const next = lines.slice(end + 1).find((l) => l.trim() !== '');
+      if (next !== undefined && (fenceAt(next) || isSearchHead(next)))
+        fencedPath = pathFromLine(nonBlank[0]!);
     } else if (path) {
       edits.push({ kind: 'write', path, content, fromText: label === undefined ? {} : { label } });
       writeLangs.push(info.lang || extensionLang(path));

@@ -56,8 +56,30 @@ function toEdit(call: TextToolCall): EditOp {
 }
 
 const EDIT_TOOLS = new Set(['write_file', 'replace_in_file', 'delete_file']);
+
+/**
+ * Names of the calls a JSON text is shaped as (`name` beside `arguments` or `parameters`), so a
+ * call of a tool nobody listed is still recognised as a call, and answered.
+ */
+function shapedNames(text: string): string[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text.trim());
+  } catch {
+    return [];
+  }
+  return (Array.isArray(value) ? value : [value]).flatMap((v) => {
+    const o = (v ?? {}) as Record<string, unknown>;
+    return typeof o.name === 'string' && (o.arguments !== undefined || o.parameters !== undefined)
+      ? [o.name]
+      : [];
+  });
+}
 const JSON_FENCE =
   /^(`{3,}|~{3,})[ \t]*(?:json\w*|javascript|js)?[ \t]*\n([ \t]*[{[][\s\S]*?)\n[ \t]*\1[ \t]*$/gim;
+
+/** The text inside one fence that is the whole reply, else the reply. */
+const unfenced = (text: string) => /^\s*(`{3,}|~{3,})[^\n]*\n([\s\S]*?)\n\s*\1\s*$/.exec(text)?.[2] ?? text;
 
 export interface TextCalls {
   edits: EditOp[];
@@ -69,13 +91,13 @@ export interface TextCalls {
 export function findTextCalls(text: string): TextCalls {
   const found: TextToolCall[] = [];
   let rest = text;
-  const tagged = extractTextToolCalls(rest, NAMES);
+  const tagged = extractTextToolCalls(rest, [...NAMES, ...shapedNames(unfenced(rest))]);
   if (tagged) {
     found.push(...tagged.calls);
     rest = tagged.content;
   }
   rest = rest.replace(JSON_FENCE, (block, _fence: string, body: string) => {
-    const calls = extractTextToolCalls(body, NAMES);
+    const calls = extractTextToolCalls(body, [...NAMES, ...shapedNames(body)]);
     if (!calls) return block;
     found.push(...calls.calls);
     return '';
