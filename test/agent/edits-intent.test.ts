@@ -217,3 +217,19 @@ describe('tool calls of unlisted tools, and paths quoted in prose', () => {
     expect(r.edits).toEqual([]);
   });
 });
+
+describe('a path on the first line inside the fence', () => {
+  it('is not taken from a list of paths', () => {
+    expect(
+      parseReply('Ignore these:\n```\ndist/bundle.js\nbuild/out.js\n```\n', { mode: 'repo' }).edits,
+    ).toEqual([]);
+    expect(parseReply('```python\nsrc/list.txt\nprint(1)\n```\n', { mode: 'repo' }).edits).toEqual([]);
+  });
+
+  it('is kept as content when the file starts with it', async () => {
+    const root = await makeRepo({ 'src/a.js': '// src/a.js\nexport const a = 1;\n' });
+    const [op] = parseReply('```js\n// src/a.js\nexport const a = 2;\n```\n', { mode: 'repo' }).edits;
+    expect(await createFileTools(root).apply(op!)).toMatchObject({ ok: true, changed: ['src/a.js'] });
+    expect(await readFile(path.join(root, 'src/a.js'), 'utf8')).toBe('// src/a.js\nexport const a = 2;\n');
+  });
+});

@@ -70,9 +70,11 @@ function labelPath(body: readonly string[], lang: string): string | undefined {
   const path = pathFromLine(t);
   if (!path || m[1]) return path;
   // A bare first line could be content (a list of paths): it names the file only when the
-  // fence's language agrees with the file's extension.
+  // fence's language agrees with the file's extension, or, untagged, when no path follows it.
   const ext = /\.([\w-]+)$/.exec(path)?.[1]?.toLowerCase();
-  return !lang || lang === ext || lang === extensionLang(path) ? path : undefined;
+  if (lang) return lang === ext || lang === extensionLang(path) ? path : undefined;
+  const second = body.slice(1).find((l) => l.trim() !== '');
+  return second === undefined || pathFromLine(second) ? undefined : path;
 }
 
 export function parseReply(text: string, opts: { mode: 'repo' | 'script' }): ParsedReply {
