@@ -148,8 +148,8 @@ export function parseReply(text: string, opts: { mode: 'repo' | 'script' }): Par
     const info = parseInfo(fence.info);
     let path = info.path ?? pathBefore(lines, i, floor, false) ?? fencedPath;
     fencedPath = undefined;
-    let content = joinLines(dedent(body, fence.indent));
     const bodyLines = dedent(body, fence.indent);
+    let content = joinLines(bodyLines);
     const named = labelPath(bodyLines, info.lang);
     let label: string | undefined;
     if (named && (!path || named === path)) {
