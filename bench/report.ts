@@ -13,10 +13,18 @@ const ms = (x: number | undefined) =>
 
 /** A median in the measurement's unit; fractions are starred, the legend says they are not ms. */
 const value = (m: Measurement, x: number | undefined) =>
-  m.unit === 'fraction' ? (x === undefined ? '-' : `${x.toFixed(3)}*`) : ms(x);
+  m.unit === 'fraction'
+    ? x === undefined
+      ? '-'
+      : `${x.toFixed(3)}*`
+    : m.unit === 'count'
+      ? x === undefined
+        ? '-'
+        : `${x}#`
+      : ms(x);
 
 const extra = (m: Measurement, x: number | undefined) =>
-  x === undefined || m.unit === 'fraction' ? '-' : `${x >= 0 ? '+' : ''}${ms(x)}`;
+  x === undefined || m.unit === 'fraction' || m.unit === 'count' ? '-' : `${x >= 0 ? '+' : ''}${ms(x)}`;
 
 function targetLabel(m: Measurement): string {
   const t = m.target;
@@ -26,6 +34,7 @@ function targetLabel(m: Measurement): string {
   if (t.maxMs !== undefined) parts.push(`<= ${t.maxMs} ms`);
   if (t.maxExtraMs !== undefined) parts.push(`<= +${t.maxExtraMs} ms`);
   if (t.minValue !== undefined) parts.push(`>= ${t.minValue}`);
+  if (t.maxValue !== undefined) parts.push(`<= ${t.maxValue}`);
   if (t.at) parts.push(`@ ${t.at.map(sizeLabel).join(',')}`);
   return parts.join(' ');
 }
@@ -95,6 +104,7 @@ export function formatTable(ms_: Measurement[]): string {
     ...(ms_.some((m) => m.unit === 'fraction')
       ? ['*: a fraction (e.g. busy time / wall time), not ms.']
       : []),
+    ...(ms_.some((m) => m.unit === 'count') ? ['#: a count (e.g. of corpus cases), not ms.'] : []),
     'noise: interquartile range / median of the noisier side; a ratio is only as good as its noise.',
     'PASS/MISS: gated targets; (pass)/(miss): the target is only set for another size.',
     ...legend,
@@ -106,7 +116,7 @@ export function formatLine(m: Measurement): string {
   const v = verdict(m);
   const ratio = v.ratio === undefined ? '' : `  ${v.ratio.toFixed(2)}x`;
   const added = m.target?.maxExtraMs !== undefined ? `  ${extra(m, v.extraMs)} ms` : '';
-  const unit = m.unit === 'fraction' ? '' : ' ms';
+  const unit = m.unit === 'fraction' || m.unit === 'count' ? '' : ' ms';
   const sides = `${value(m, v.productMs)}${unit} vs ${value(m, v.referenceMs)}${unit}`;
   return `${sizeLabel(m.size)} ${m.name}: ${sides}${ratio}${added}  ${resultLabel(m)}`;
 }

@@ -17,6 +17,7 @@ import type { Measurement, Suite } from './types.js';
 import { sandboxSuite } from './sandbox/suite.js';
 import { startupSuite } from './startup/suite.js';
 import { modelTimeSuite } from './model-time/suite.js';
+import { editsSuite } from './edits/suite.js';
 
 /** Every suite `npm run bench` runs, in order. Add new suites here. */
 const SUITES: Suite[] = [
@@ -27,6 +28,7 @@ const SUITES: Suite[] = [
   sandboxSuite,
   startupSuite,
   modelTimeSuite,
+  editsSuite,
 ];
 
 /**

@@ -10,6 +10,8 @@ export interface Target {
   maxExtraMs?: number;
   /** Lowest acceptable product median, for values where more is better (a busy fraction). */
   minValue?: number;
+  /** Highest acceptable product median, for values where less is better (a count of failures). */
+  maxValue?: number;
   /** Sizes at which the target is a gate; at other sizes the verdict is only informational. All when absent. */
   at?: number[];
 }
@@ -35,8 +37,8 @@ export interface Measurement {
   referenceLabel?: string;
   target?: Target;
   breakdown?: { product: Breakdown; reference?: Breakdown };
-  /** What `product` and `reference` hold: ms (the default), or a unitless fraction. */
-  unit?: 'ms' | 'fraction';
+  /** What `product` and `reference` hold: ms (the default), a unitless fraction, or a count. */
+  unit?: 'ms' | 'fraction' | 'count';
   /** Where the time goes, in words, for benchmarks whose time is not spent in subprocesses. */
   notes?: string[];
 }

@@ -26,6 +26,7 @@ export function verdict(m: Measurement): Verdict {
   if (t?.maxMs !== undefined) checks.push(productMs <= t.maxMs);
   if (t?.maxExtraMs !== undefined && extraMs !== undefined) checks.push(extraMs <= t.maxExtraMs);
   if (t?.minValue !== undefined) checks.push(productMs >= t.minValue);
+  if (t?.maxValue !== undefined) checks.push(productMs <= t.maxValue);
   const pass = checks.length === 0 ? null : checks.every(Boolean);
   const gated = pass !== null && (!t?.at || t.at.includes(m.size));
   return { productMs, referenceMs, ratio, extraMs, pass, gated };

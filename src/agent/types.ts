@@ -5,7 +5,16 @@
 
 /** One change a Coder asked for, whatever format it used (text blocks or tool calls). */
 export type EditOp =
-  | { kind: 'write'; path: string; content: string }
+  | {
+      kind: 'write';
+      path: string;
+      content: string;
+      /**
+       * Set for a whole-file block parsed from a text reply (not a tool call): it may be a snippet
+       * sent as if it were the file, or name the file by its bare name (edits/intent.ts).
+       */
+      fromText?: { label?: string };
+    }
   | { kind: 'replace'; path: string; search: string; replace: string }
   | { kind: 'delete'; path: string };
 

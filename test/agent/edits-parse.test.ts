@@ -22,21 +22,23 @@ describe('whole-file blocks', () => {
 
   it.each(styles)('recognises the path line: %s', (_name, pathLine) => {
     const r = repo(`I fixed it.\n\n${pathLine}\n${F}ts\nexport const x = 1;\n${F}\n\nDone.`);
-    expect(r.edits).toEqual([{ kind: 'write', path: 'src/pager.ts', content: 'export const x = 1;\n' }]);
+    expect(r.edits).toEqual([
+      { kind: 'write', path: 'src/pager.ts', content: 'export const x = 1;\n', fromText: {} },
+    ]);
     expect(r.problems).toEqual([]);
   });
 
   it('takes a path from the fence info string', () => {
     for (const info of ['ts src/a.ts', 'src/a.ts', 'typescript:src/a.ts', 'ts title="src/a.ts"']) {
       expect(repo(`${F}${info}\nx\n${F}`).edits).toEqual([
-        { kind: 'write', path: 'src/a.ts', content: 'x\n' },
+        { kind: 'write', path: 'src/a.ts', content: 'x\n', fromText: {} },
       ]);
     }
   });
 
   it('allows a blank line between the path and the fence, and extensionless well-known names', () => {
     expect(repo(`Makefile\n\n${F}make\nall:\n\techo hi\n${F}`).edits).toEqual([
-      { kind: 'write', path: 'Makefile', content: 'all:\n\techo hi\n' },
+      { kind: 'write', path: 'Makefile', content: 'all:\n\techo hi\n', fromText: {} },
     ]);
   });
 
@@ -48,26 +50,25 @@ describe('whole-file blocks', () => {
   it('handles longer fences and nested fences inside the content', () => {
     const readme = '# Title\n```bash\nnpm i\n```\nmore\n';
     expect(repo(`README.md\n\`\`\`\`markdown\n${readme}\`\`\`\`\n`).edits).toEqual([
-      { kind: 'write', path: 'README.md', content: readme },
+      { kind: 'write', path: 'README.md', content: readme, fromText: {} },
     ]);
     // Same fence length: a tagged inner opener is paired with its own closer.
     expect(repo(`README.md\n${F}markdown\n${readme}${F}\nafter\n`).edits).toEqual([
-      { kind: 'write', path: 'README.md', content: readme },
+      { kind: 'write', path: 'README.md', content: readme, fromText: {} },
     ]);
     expect(repo(`notes.md\n~~~\n${F}\ncode\n${F}\n~~~\n`).edits).toEqual([
-      { kind: 'write', path: 'notes.md', content: `${F}\ncode\n${F}\n` },
+      { kind: 'write', path: 'notes.md', content: `${F}\ncode\n${F}\n`, fromText: {} },
     ]);
   });
 
   it('accepts CRLF replies and removes the indentation of an indented fence', () => {
     const r = repo('1. `a.js`\r\n   ```js\r\n   if (x) {\r\n     y();\r\n   }\r\n   ```\r\n');
-    expect(r.edits).toEqual([{ kind: 'write', path: 'a.js', content: 'if (x) {\n  y();\n}\n' }]);
+    expect(r.edits).toEqual([
+      { kind: 'write', path: 'a.js', content: 'if (x) {\n  y();\n}\n', fromText: {} },
+    ]);
   });
 
-  it('refuses a block that leaves code out, and an unclosed block', () => {
-    const lazy = repo(`src/a.ts\n${F}ts\nimport x;\n// ... rest of the file unchanged\n${F}`);
-    expect(lazy.edits).toEqual([]);
-    expect(lazy.problems[0]).toMatch(/src\/a\.ts leaves code out/);
+  it('refuses an unclosed block (a block that leaves code out is refused when applied)', () => {
     const cut = repo(`src/a.ts\n${F}ts\nexport const x = 1;\n`);
     expect(cut.edits).toEqual([]);
     expect(cut.problems[0]).toMatch(/src\/a\.ts is not closed/);
@@ -75,7 +76,7 @@ describe('whole-file blocks', () => {
 
   it('ignores prose, inline code and code blocks without a path when other edits exist', () => {
     const r = repo(`Run this first:\n${F}bash\nnpm test\n${F}\nThe \`x\` var.\n\na.ts\n${F}\nok\n${F}`);
-    expect(r.edits).toEqual([{ kind: 'write', path: 'a.ts', content: 'ok\n' }]);
+    expect(r.edits).toEqual([{ kind: 'write', path: 'a.ts', content: 'ok\n', fromText: {} }]);
     expect(r.problems).toEqual([]);
   });
 
@@ -114,7 +115,7 @@ describe('SEARCH/REPLACE blocks', () => {
     expect(repo(info).edits).toEqual(want);
     // A whole-file block right after a fenced S/R block is still seen.
     const both = repo(`${inside}b.py\n${F}python\nB = 1\n${F}\n`);
-    expect(both.edits).toEqual([...want, { kind: 'write', path: 'b.py', content: 'B = 1\n' }]);
+    expect(both.edits).toEqual([...want, { kind: 'write', path: 'b.py', content: 'B = 1\n', fromText: {} }]);
   });
 
   it('continues the previous file when a block has no path line, and keeps fences inside SEARCH', () => {

@@ -4,6 +4,9 @@
  *   - SEARCH/REPLACE blocks, the path on one of the three lines before `<<<<<<< SEARCH`
  *     (fence lines between them are skipped, so a block wrapped in a fence works too). A block
  *     with no path line continues the previous block's file, as in aider.
+ * The path may also be the first line inside the fence (bare or as a comment, `# app/cli.py`), or
+ * alone in its own small fence just before the block. Tool calls written as text (JSON, in
+ * `<tool_call>` tags or a fence) become edits when they call an edit tool, else a problem.
  * In a script task, a fenced block with no path is the script. The parser never judges paths
  * (the sandbox does, when the edit is applied) and never throws: what it cannot use becomes a
  * problem for the Coder.
@@ -11,6 +14,7 @@
 import type { EditOp, ParsedReply } from '../types.js';
 import { fenceAt, findFenceEnd, isSearchHead, scanSearchBlock } from './blocks.js';
 import { extensionLang, parseInfo, pathFromLine } from './paths.js';
+import { findTextCalls } from './text-calls.js';
 
 interface Loose {
   lang: string;
@@ -40,18 +44,6 @@ function pathBefore(
   return undefined;
 }
 
-// A comment that stands for code left out ("// ... rest of the file unchanged"): written as a
-// whole file, it would delete that code.
-const ELISION =
-  /^\s*(?:\/\/|#|\/\*|<!--|--|;|\*)\s*(?:\.{3}|…)?\s*(?:\(?\s*)?(?:rest of (?:the )?(?:file|code|class|function)|existing code|(?:remaining|other) (?:code|methods|functions)|(?:code|content|everything else) (?:is )?unchanged|unchanged (?:code|content)|same as (?:before|above))/i;
-
-function elided(content: string): string | undefined {
-  return content
-    .split('\n')
-    .find((l) => ELISION.test(l))
-    ?.trim();
-}
-
 function dedent(lines: readonly string[], indent: number): string[] {
   if (indent === 0) return [...lines];
   return lines.map((l) => l.slice(Math.min(indent, /^[ \t]*/.exec(l)![0].length)));
@@ -68,18 +60,38 @@ function shebangLang(content: string): string {
   return prog === 'node' || prog === 'nodejs' ? 'javascript' : prog;
 }
 
+/** The path a fence's first line names, as a bare path or a comment label (`# app/cli.py`). */
+function labelPath(body: readonly string[], lang: string): string | undefined {
+  const first = body[0];
+  if (first === undefined || body.length < 2) return undefined;
+  const t = first.trim();
+  const m = /^(#|\/\/|\/\*|<!--|--)?\s*[\w./-]+\s*(?:\*\/|-->)?$/.exec(t);
+  if (!m) return undefined;
+  const path = pathFromLine(t);
+  if (!path || m[1]) return path;
+  // A bare first line could be content (a list of paths): it names the file only when the
+  // fence's language agrees with the file's extension, or, untagged, when no path follows it.
+  const ext = /\.([\w-]+)$/.exec(path)?.[1]?.toLowerCase();
+  if (lang) return lang === ext || lang === extensionLang(path) ? path : undefined;
+  const second = body.slice(1).find((l) => l.trim() !== '');
+  return second === undefined || pathFromLine(second) ? undefined : path;
+}
+
 export function parseReply(text: string, opts: { mode: 'repo' | 'script' }): ParsedReply {
-  const lines = text
-    .replace(/<think>[\s\S]*?<\/think>/g, '')
-    .replace(/\r\n?/g, '\n')
-    .split('\n');
   const edits: EditOp[] = [];
   const writeLangs: string[] = [];
   const problems: string[] = [];
+  const calls = findTextCalls(text.replace(/<think>[\s\S]*?<\/think>/g, ''));
+  edits.push(...calls.edits);
+  for (const e of calls.edits) if (e.kind === 'write') writeLangs.push(extensionLang(e.path));
+  problems.push(...calls.problems);
+  const lines = calls.rest.replace(/\r\n?/g, '\n').split('\n');
   const loose: Loose[] = [];
   const wrapperEnds = new Set<number>();
   let floor = 0;
   let lastPath: string | undefined;
+  // A path alone in its own small fence names the file of the block right after it.
+  let fencedPath: string | undefined;
 
   for (let i = 0; i < lines.length;) {
     const line = lines[i]!;
@@ -90,7 +102,8 @@ export function parseReply(text: string, opts: { mode: 'repo' | 'script' }): Par
     }
 
     if (isSearchHead(line)) {
-      const path = pathBefore(lines, i, floor, true) ?? lastPath;
+      const path = pathBefore(lines, i, floor, true) ?? fencedPath ?? lastPath;
+      fencedPath = undefined;
       const block = scanSearchBlock(lines, i);
       if ('missing' in block) {
         problems.push(
@@ -133,7 +146,18 @@ export function parseReply(text: string, opts: { mode: 'repo' | 'script' }): Par
       continue;
     }
     const info = parseInfo(fence.info);
-    const path = info.path ?? pathBefore(lines, i, floor, false);
+    let path = info.path ?? pathBefore(lines, i, floor, false) ?? fencedPath;
+    fencedPath = undefined;
+    const bodyLines = dedent(body, fence.indent);
+    let content = joinLines(bodyLines);
+    const named = labelPath(bodyLines, info.lang);
+    let label: string | undefined;
+    if (named && (!path || named === path)) {
+      // The first line only names the file; it is kept when the file itself starts with it.
+      path = named;
+      label = bodyLines[0]!;
+      content = joinLines(bodyLines.slice(1));
+    }
     if (end === undefined) {
       if (path || opts.mode === 'script') {
         problems.push(
@@ -143,18 +167,15 @@ export function parseReply(text: string, opts: { mode: 'repo' | 'script' }): Par
       }
       break;
     }
-    const content = joinLines(dedent(body, fence.indent));
-    if (path) {
-      const gap = elided(content);
-      if (gap) {
-        problems.push(
-          `The block for ${path} leaves code out ("${gap}"). A whole-file block replaces the entire file: ` +
-            'send the complete file, or change parts of it with SEARCH/REPLACE blocks.',
-        );
-      } else {
-        edits.push({ kind: 'write', path, content });
-        writeLangs.push(info.lang || extensionLang(path));
-      }
+    const nonBlank = bodyLines.filter((l) => l.trim() !== '');
+    if (!path && nonBlank.length === 1 && pathFromLine(nonBlank[0]!)) {
+      // Only for the block that follows at once: a path quoted in prose names nothing.
+      const next = lines.slice(end + 1).find((l) => l.trim() !== '');
+      if (next !== undefined && (fenceAt(next) || isSearchHead(next)))
+        fencedPath = pathFromLine(nonBlank[0]!);
+    } else if (path) {
+      edits.push({ kind: 'write', path, content, fromText: label === undefined ? {} : { label } });
+      writeLangs.push(info.lang || extensionLang(path));
     } else {
       loose.push({ lang: info.lang, content });
     }

@@ -39,6 +39,8 @@ export function looksLikePath(token: string): boolean {
 export function pathFromLine(line: string): string | undefined {
   let t = line.trim();
   if (t === '' || t.startsWith('```') || t.startsWith('~~~')) return undefined;
+  // A comment that names the file, as a label: `// src/a.js`, `/* a.css */`, `<!-- a.md -->`.
+  t = t.replace(/^(?:\/\/|\/\*|<!--|--)\s*(.*?)\s*(?:\*\/|-->)?$/, '$1');
   t = t.replace(/^#{1,6}\s+/, '');
   t = t.replace(/^(?:[-*+]|\d+[.)])\s+/, '');
   t = t.replaceAll('**', '');

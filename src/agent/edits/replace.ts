@@ -7,8 +7,11 @@
  *   2. the text as a fragment (inside a line or across lines), on word boundaries;
  *   3. whole lines shifted by a uniform indentation (the REPLACE is shifted the same way), with
  *      trailing spaces ignored;
- *   4. passes 1 and 3 again without blank lines at the edges of SEARCH (and REPLACE).
- * A miss is reported with the closest lines of the file, for the Coder's retry.
+ *   4. whole lines indented with tabs where SEARCH has spaces, or the other way round (the
+ *      REPLACE is re-indented in the file's style);
+ *   5. passes 1, 3 and 4 again without blank lines at the edges of SEARCH (and REPLACE).
+ * A miss is reported with the closest lines of the file and how they differ from SEARCH
+ * (indentation, trailing blanks, text), for the Coder's retry.
  */
 import { fenced } from './fence.js';
 import {
@@ -85,9 +88,109 @@ function indentedHits(file: readonly string[], search: readonly string[], replac
   return hits;
 }
 
+/** Columns a run of leading whitespace takes, with tabs `tab` columns wide. */
+function columns(ws: string, tab: number): number {
+  let c = 0;
+  for (const ch of ws) c = ch === '\t' ? (Math.floor(c / tab) + 1) * tab : c + 1;
+  return c;
+}
+
+/** Tab widths to try; one at which the depths agree as they are beats one that needs a shift. */
+const TAB_TRIALS = [
+  [4, false],
+  [2, false],
+  [8, false],
+  [4, true],
+  [2, true],
+  [8, true],
+] as const;
+
+/**
+ * Hits where SEARCH differs from the file only in how it indents (tabs versus spaces), at one
+ * tab width and a uniform shift. The REPLACE lines keep their depth and take the file's style.
+ */
+function tabHits(file: readonly string[], search: readonly string[], replace: readonly string[]): Hit[] {
+  const searchWs = search.map(leadingWhitespace);
+  if (!searchWs.some((w) => w.length > 0)) return [];
+  for (const [tab, shifted] of TAB_TRIALS) {
+    const hits: Hit[] = [];
+    for (let i = 0; i + search.length <= file.length; i++) {
+      let delta: number | undefined;
+      let tabs = false;
+      let ok = true;
+      for (let k = 0; k < search.length && ok; k++) {
+        const f = file[i + k]!;
+        const s = search[k]!;
+        if (isBlank(f) || isBlank(s)) {
+          ok = isBlank(f) && isBlank(s);
+          continue;
+        }
+        const fi = leadingWhitespace(f);
+        if (f.slice(fi.length).trimEnd() !== s.slice(searchWs[k]!.length).trimEnd()) ok = false;
+        const d = columns(fi, tab) - columns(searchWs[k]!, tab);
+        if (delta === undefined) delta = d;
+        else if (d !== delta) ok = false;
+        if (fi.includes('\t')) tabs = true;
+      }
+      if (!ok || delta === undefined || (!shifted && delta !== 0)) continue;
+      const shift = delta;
+      const lines = replace.map((l) => {
+        if (isBlank(l)) return l;
+        const lw = leadingWhitespace(l);
+        const c = Math.max(0, columns(lw, tab) + shift);
+        const ws = tabs ? '\t'.repeat(Math.floor(c / tab)) + ' '.repeat(c % tab) : ' '.repeat(c);
+        return ws + l.slice(lw.length);
+      });
+      hits.push({ start: i, length: search.length, lines });
+    }
+    if (hits.length > 0) return hits;
+  }
+  return [];
+}
+
 function lineHits(file: readonly string[], search: readonly string[], replace: readonly string[]): Hit[] {
   const exact = exactHits(file, search, replace);
-  return exact.length > 0 ? exact : indentedHits(file, search, replace);
+  if (exact.length > 0) return exact;
+  const shifted = indentedHits(file, search, replace);
+  return shifted.length > 0 ? shifted : tabHits(file, search, replace);
+}
+
+/** "a tab", "4 spaces", "2 tabs and a space", "no indentation". */
+function describeIndent(ws: string): string {
+  if (ws === '') return 'no indentation';
+  const tabs = ws.split('').filter((c) => c === '\t').length;
+  const spaces = ws.length - tabs;
+  const n = (k: number, one: string, many: string) => (k === 1 ? `a ${one}` : `${k} ${many}`);
+  return [tabs ? n(tabs, 'tab', 'tabs') : '', spaces ? n(spaces, 'space', 'spaces') : '']
+    .filter(Boolean)
+    .join(' and ');
+}
+
+const shown = (text: string) => '`' + (text.length > 100 ? `${text.slice(0, 100)}…` : text) + '`';
+
+/** How the closest lines of the file differ from SEARCH, line by line (at most a few notes). */
+function differences(file: readonly string[], start: number, search: readonly string[]): string[] {
+  const notes: string[] = [];
+  for (let k = 0; k < search.length && start + k < file.length && notes.length < 4; k++) {
+    const f = file[start + k]!;
+    const s = search[k]!;
+    if (f === s) continue;
+    const at = `line ${start + k + 1}`;
+    const fi = leadingWhitespace(f);
+    const si = leadingWhitespace(s);
+    if (!isBlank(f) && !isBlank(s) && fi !== si) {
+      notes.push(
+        `${at}: the file indents with ${describeIndent(fi)} where your SEARCH has ${describeIndent(si)}`,
+      );
+    }
+    const fr = f.slice(fi.length);
+    const sr = s.slice(si.length);
+    if (fr === sr) continue;
+    if (fr.trimEnd() === sr.trimEnd()) notes.push(`${at}: the trailing whitespace differs`);
+    else
+      notes.push(`${at}: the file has ${shown(fr.trimEnd())} where your SEARCH has ${shown(sr.trimEnd())}`);
+  }
+  return notes;
 }
 
 /** Replaces whole lines; new lines take the ending of the lines they replace. */
@@ -162,6 +265,9 @@ function missing(
     const range =
       near.length > 1 ? `lines ${near.start + 1}-${near.start + near.length}` : `line ${near.start + 1}`;
     message += ` The closest text in the file (${range}) is:\n${fenced(closest)}\n`;
+    const notes = differences(file, near.start, search);
+    if (notes.length > 0)
+      message += `How it differs from your SEARCH:\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
   } else {
     message += ' Nothing in the file looks like it; read the file to see its current content.\n';
   }
@@ -221,7 +327,8 @@ export function applyReplace(original: string, search: string, replace: string):
     }
   }
 
-  const shifted = indentedHits(file, s, r);
+  let shifted = indentedHits(file, s, r);
+  if (shifted.length === 0) shifted = tabHits(file, s, r);
   if (shifted.length === 1)
     return { ok: true, content: splice(lines, shifted[0]!), line: shifted[0]!.start + 1 };
   if (shifted.length > 1) return many(shifted.map((h) => h.start + 1));
