@@ -128,6 +128,16 @@ describe('the bug suite of factory eval', () => {
     for (const file of spec.verify.match(/\$FACTORY_EVAL_CASE\/([\w./-]+)/g) ?? [])
       expect(existsSync(path.join(dir, file.slice('$FACTORY_EVAL_CASE/'.length))), file).toBe(true);
 
+    // Small: 2 to 6 source files (besides tests and empty package markers), 30 to 150 lines in all.
+    const sources = Object.entries(filesUnder(path.join(dir, 'repo'))).filter(
+      ([file, text]) => /\.(py|js|ts)$/.test(file) && !/^tests?\//.test(file) && text.trim() !== '',
+    );
+    expect(sources.length).toBeGreaterThanOrEqual(2);
+    expect(sources.length).toBeLessThanOrEqual(6);
+    const lines = sources.reduce((n, [, text]) => n + text.trimEnd().split('\n').length, 0);
+    expect(lines).toBeGreaterThanOrEqual(30);
+    expect(lines).toBeLessThanOrEqual(150);
+
     const tasks = await readTaskFile(path.join(dir, 'task.yaml'));
     expect(tasks).toHaveLength(1);
     expect(tasks[0]!.check).toMatch(/\S/);
