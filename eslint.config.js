@@ -4,7 +4,8 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  // The bug suite's repositories hold deliberate bugs that a linter would point at.
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'fixtures/eval/bugs/*/repo/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
