@@ -364,12 +364,19 @@ export async function runLoop(
         if (!result.ok) problems.push(result.output);
       }
       let command = settings.check;
+      let scriptRefused = false;
       if (task.mode === 'script') {
         if (parsed.script) {
           const file = scriptFileName(parsed.script.lang);
           const result = await tools.apply({ kind: 'write', path: file, content: parsed.script.content });
           await record('write_script', result);
-          command = scriptCommand(file);
+          // A refused script (e.g. one with elided code) must not run the last one in its place.
+          if (result.ok) command = scriptCommand(file);
+          else {
+            problems.push(result.output);
+            command = null;
+            scriptRefused = true;
+          }
         } else command = null;
       }
       if (reply.finishReason === 'length')
@@ -401,9 +408,10 @@ export async function runLoop(
         });
         lastCheck = { command, exitCode: exec.exitCode, output: exec.output };
       } else if (task.mode === 'script') {
-        problems.push(
-          'no script found: answer with exactly one fenced code block that contains the whole script',
-        );
+        if (!scriptRefused)
+          problems.push(
+            'no script found: answer with exactly one fenced code block that contains the whole script',
+          );
         lastCheck = undefined;
       }
       const diff = await ws.diffSince(before);
@@ -444,7 +452,11 @@ export async function runLoop(
         }
       }
       const decision = scriptMissing
-        ? { passed: false, verdict: 'NONE' as const, reason: 'the Coder wrote no script' }
+        ? {
+            passed: false,
+            verdict: 'NONE' as const,
+            reason: scriptRefused ? "the Coder's script was refused" : 'the Coder wrote no script',
+          }
         : decide({
             checkExit: exec ? exec.exitCode : null,
             hasCheck: settings.check !== null,
