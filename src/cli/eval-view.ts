@@ -162,7 +162,7 @@ export class EvalProgress {
 
   event(j: EvalJob, e: LoopEvent): void {
     const phase =
-      e.type === 'phase'
+      e.type === 'phase' && e.phase !== 'edits' && e.phase !== 'commit'
         ? `attempt ${e.attempt}: ${e.phase}`
         : e.type === 'verdict'
           ? `attempt ${e.attempt}: ${e.passed ? 'PASS' : 'FAIL'}`
