@@ -91,6 +91,11 @@ async function runSuite(o: EvalFlags): Promise<void> {
   const { config } = await loadConfig({ repoRoot: repo?.root, flags: overrides, flagNames });
   const cases = await loadSuite(packageFile('fixtures/eval'), suite);
   if (cases.length === 0) throw refuse(`the ${suite} suite has no cases in ${packageFile('fixtures/eval')}`);
+  // As `factory task -n/--timeout` do: a limit set for this eval wins over a case's own.
+  for (const c of cases) {
+    if ('agent.maxAttempts' in overrides) c.task.maxAttempts = config.agent.maxAttempts;
+    if ('agent.executionTimeout' in overrides) c.task.timeout = config.agent.executionTimeout;
+  }
   const out = path.resolve(o.out ?? path.join(defaultResultsDir(), defaultResultsName(new Date())));
   // Only the prompts' override paths are read relative to this root; without a repository, the cwd.
   const promptsRoot: Repo = repo ?? {
