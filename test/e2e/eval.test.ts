@@ -6,7 +6,8 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot, tempDir } from '../helpers/git-repo.js';
+import { projectRoot, tempDir, tsxLoader } from '../helpers/git-repo.js';
+import { hasTmux, TmuxSession } from '../helpers/tmux.js';
 import { freePort } from '../helpers/server-env.js';
 import { startScriptedServer, type ScriptedServer } from '../../src/scripted-server/index.js';
 import { resultsSchema, type EvalResults } from '../../src/eval/results.js';
@@ -169,6 +170,31 @@ describe('factory eval --suite seeds against the seeds’ scripts', () => {
     expect(r.stdout).toMatch(/^seeds\s+csv-revenue\s+2\/2\s+3\s/m);
     expect(r.stdout).toContain('figures are medians over 2 runs');
     expect(r.stdout).toMatch(/^total\s+3 cases\s+6\/6\s+12\s/m);
+  });
+});
+
+describe.skipIf(!hasTmux)('factory eval on a terminal (tmux)', () => {
+  const tmux = new TmuxSession();
+  afterAll(() => tmux.kill());
+
+  it('shows a live table redrawn in place, one row per case, then the results table', async () => {
+    const file = path.join(out, 'tty.json');
+    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    const env = `XDG_CONFIG_HOME=${q(path.join(repo.dir, '.no-user-config'))}`;
+    const main = path.join(projectRoot, 'src/cli/main.ts');
+    const command = `env -u CI ${env} ${q(process.execPath)} --import ${q(tsxLoader)} ${q(main)} eval --out ${q(file)}; echo EXITED $?; sleep 60`;
+    tmux.start(command, { cwd: repo.dir, columns: 200, rows: 50 });
+    const screen = await tmux.waitFor(/EXITED \d+/, 150_000);
+    expect(screen).toContain('EXITED 0');
+    // The live rows were redrawn, not appended: each case's row is on the screen once, in its final state.
+    for (const [name, attempts] of Object.entries(SCRIPTED_ATTEMPTS)) {
+      const rows = screen.split('\n').filter((l) => l.startsWith(`seeds/${name} `));
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatch(new RegExp(`passed, ${attempts} attempts?, \\d+\\.\\ds`));
+    }
+    expect(screen).not.toContain('eval seeds/calendar: starting');
+    expect(screen).toMatch(/^seeds\s+calendar\s+yes\s+1\s/m);
+    expect(screen).toContain(`results: ${file}`);
   });
 });
 
