@@ -1,16 +1,19 @@
 /**
  * What the server says about the model it serves, for the results file: its quantisation, when
- * it says (llama-server and LM Studio list it with the model in /v1/models, Ollama in the details
- * of /api/tags). Never guessed from the model's name.
+ * it says. LM Studio lists it with each model (`/api/v0/models`), Ollama in the details of
+ * `/api/show`, some OpenAI-compatible servers in `/v1/models`. Never guessed from the model's name.
+ * Only routes the queue front passes on are asked, so the answer is the same through the front.
  */
 import { serverRoot } from '../llm/server-root.js';
 
 const TIMEOUT_MS = 3000;
 
-async function getJson(url: string, apiKey: string): Promise<unknown> {
+async function getJson(url: string, apiKey: string, body?: unknown): Promise<unknown> {
   try {
     const res = await fetch(url, {
-      headers: { authorization: `Bearer ${apiKey || 'local'}` },
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${apiKey || 'local'}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
     return res.ok ? await res.json() : null;
@@ -33,23 +36,27 @@ export function quantizationIn(entry: unknown): string | null {
   return null;
 }
 
-const listOf = (body: unknown, field: string): unknown[] => {
-  const v = (body as Record<string, unknown> | null)?.[field];
-  return Array.isArray(v) ? v : [];
-};
-
-const named = (list: unknown[], model: string, keys: string[]) =>
-  list.find((m) => keys.some((k) => (m as Record<string, unknown>)?.[k] === model)) ??
-  (list.length === 1 ? list[0] : undefined);
+/** The model's entry in a `{data: [...]}` list: the one with its id, else the only one. */
+function entryOf(body: unknown, model: string): unknown {
+  const list = (body as { data?: unknown } | null)?.data;
+  if (!Array.isArray(list)) return undefined;
+  return list.find((m) => (m as { id?: unknown })?.id === model) ?? (list.length === 1 ? list[0] : undefined);
+}
 
 export async function serverQuantization(server: {
   baseURL: string;
   model: string;
   apiKey: string;
 }): Promise<string | null> {
-  const models = await getJson(`${server.baseURL.replace(/\/+$/, '')}/models`, server.apiKey);
-  const found = quantizationIn(named(listOf(models, 'data'), server.model, ['id']));
-  if (found) return found;
-  const tags = await getJson(`${serverRoot(server.baseURL)}/api/tags`, server.apiKey);
-  return quantizationIn(named(listOf(tags, 'models'), server.model, ['name', 'model']));
+  const root = serverRoot(server.baseURL);
+  const [models, lmstudio, ollama] = await Promise.all([
+    getJson(`${server.baseURL.replace(/\/+$/, '')}/models`, server.apiKey),
+    getJson(`${root}/api/v0/models`, server.apiKey),
+    getJson(`${root}/api/show`, server.apiKey, { model: server.model }),
+  ]);
+  return (
+    quantizationIn(entryOf(models, server.model)) ??
+    quantizationIn(entryOf(lmstudio, server.model)) ??
+    quantizationIn((ollama as { details?: unknown } | null)?.details)
+  );
 }
