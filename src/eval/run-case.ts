@@ -74,11 +74,29 @@ export async function runCase(c: EvalCase, run: number, ctx: CaseRunContext): Pr
     // The user's worktree settings (setup commands, copied files) belong to their own repository.
     const config: Config = { ...ctx.config, worktree: defaultValues().worktree };
     const started = performance.now();
-    const [outcome] = await runTasks(
-      [c.task],
-      { repo, config, inference: ctx.inference, prompts: ctx.prompts, signal: ctx.signal, ...ctx.callbacks },
-      1,
-    );
+    let outcome: TaskOutcome | undefined;
+    try {
+      [outcome] = await runTasks(
+        [c.task],
+        {
+          repo,
+          config,
+          inference: ctx.inference,
+          prompts: ctx.prompts,
+          signal: ctx.signal,
+          ...ctx.callbacks,
+        },
+        1,
+      );
+    } catch (e) {
+      // A case the runner refuses (its task does not fit the model's context, say) is a failed
+      // case; the others still run and the results are still written.
+      return {
+        ...notRunRow(c, run, 'interrupted', ''),
+        status: 'failed',
+        reason: `refused: ${(e as Error).message}`,
+      };
+    }
     const wallMs = Math.round(performance.now() - started);
     if (!outcome) return notRunRow(c, run, 'interrupted', 'the eval was stopped before this case started');
     const figures = figuresFromEvents(await readEvents(repo, outcome.id), wallMs);
@@ -90,7 +108,8 @@ export async function runCase(c: EvalCase, run: number, ctx: CaseRunContext): Pr
     };
     if (outcome.outcome === 'cancelled' || ctx.signal.aborted)
       return { ...base, reason: 'stopped by Ctrl-C while it ran' };
-    const verify = await verifyFinalTree(c, repo.root, outcome, path.join(dir, 'final'), config);
+    const verify = await verifyFinalTree(c, repo.root, outcome, path.join(dir, 'final'), config, ctx.signal);
+    if (ctx.signal.aborted) return { ...base, reason: 'stopped by Ctrl-C while its verify command ran' };
     const passed = outcome.outcome === 'passed' && verify.exitCode === 0;
     return {
       ...base,
@@ -117,6 +136,7 @@ async function verifyFinalTree(
   outcome: TaskOutcome,
   checkout: string,
   config: Config,
+  signal: AbortSignal,
 ): Promise<NonNullable<CaseRun['verify']>> {
   await git(['worktree', 'add', '-q', '--detach', checkout, outcome.branch], { cwd: root });
   const sandbox = new SandboxPlans(config, root).get(c.task.sandbox, 'check');
@@ -126,6 +146,7 @@ async function verifyFinalTree(
     timeoutMs: timeoutS * 1000,
     env: { ...process.env, FACTORY_EVAL_CASE: c.dir },
     sandbox,
+    signal,
   });
   return { exitCode: r.exitCode, output: r.output.slice(-VERIFY_TAIL) };
 }

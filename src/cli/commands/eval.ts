@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
+import { setGracefulCleanup } from 'tmp-promise';
 import { action, emit } from '../action.js';
 import { openRepo, type Repo } from '../../git/repo.js';
 import { loadConfig } from '../../config/load.js';
@@ -106,6 +107,8 @@ async function runSuite(o: EvalFlags): Promise<void> {
   };
   const ctx = await connectForTasks(promptsRoot, config, { json: o.json });
   const quantization = await serverQuantization(config.server);
+  // The cases' temporary repositories go at exit too, even after a second Ctrl-C.
+  setGracefulCleanup();
   const jobs = evalJobs(cases, repeat);
   const progress = o.json ? null : new EvalProgress(jobs, Boolean(process.stderr.isTTY));
   const started = new Date();
