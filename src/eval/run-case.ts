@@ -139,7 +139,9 @@ async function verifyFinalTree(
   signal: AbortSignal,
 ): Promise<NonNullable<CaseRun['verify']>> {
   await git(['worktree', 'add', '-q', '--detach', checkout, outcome.branch], { cwd: root });
-  const sandbox = new SandboxPlans(config, root).get(c.task.sandbox, 'check');
+  const plan = new SandboxPlans(config, root).get(c.task.sandbox, 'check');
+  // The case folder may be where the sandbox hides things (an install under $HOME or /tmp).
+  const sandbox = { ...plan, readable: [...plan.readable, c.dir] };
   const timeoutS = Math.max(60, c.task.timeout ?? config.agent.executionTimeout);
   const r = await runCheck(c.meta.verify, {
     cwd: checkout,

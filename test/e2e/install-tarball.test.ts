@@ -4,7 +4,7 @@
  * only that prefix's bin on PATH, a fresh HOME, a cwd outside the checkout and no NODE_PATH, so
  * nothing can resolve this checkout's node_modules or its dev dependencies.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -250,7 +250,16 @@ describe('the packed package, installed into an empty prefix', () => {
       };
       await writeFile(path.join(repo, '.factoryrc.json'), JSON.stringify(config));
       const out = path.join(root, 'eval.json');
-      const r = await factory(repo, ['eval', '--json', '--out', out], 300_000);
+      // The MLP case runs numpy: the python3 that has it (CI installs it for the system's).
+      const python = spawnSync('python3', ['-c', 'import numpy, sys; print(sys.executable)'], {
+        encoding: 'utf8',
+      });
+      expect(python.status, 'python3 with numpy').toBe(0);
+      const env = {
+        ...userEnv,
+        PATH: `${path.dirname(python.stdout.trim())}${path.delimiter}${userEnv.PATH}`,
+      };
+      const r = await run('factory', ['eval', '--json', '--out', out], repo, env, 300_000);
       expect(r.code, r.stderr).toBe(0);
       const results = JSON.parse(readFileSync(out, 'utf8')) as {
         cases: { case: string; status: string; reason: string }[];
