@@ -70,6 +70,8 @@ export type LoopEvent =
       toolCalls: ToolCall[];
       usage: ChatResponse['usage'];
       finishReason: string | null;
+      /** Where the request's time went (queue, first token, generation), when the client measured it. */
+      timing?: ChatResponse['timing'];
     }
   | {
       type: 'edit';
@@ -229,6 +231,7 @@ export async function runLoop(
       toolCalls: r.toolCalls,
       usage: r.usage,
       finishReason: r.finishReason,
+      ...(r.timing ? { timing: r.timing } : {}),
     });
     return r;
   };

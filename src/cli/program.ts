@@ -19,6 +19,7 @@ const COMMANDS: { words: string[]; load: () => Promise<CommandModule> }[] = [
   { words: ['init'], load: () => import('./commands/init.js') },
   { words: ['config'], load: () => import('./commands/config.js') },
   { words: ['task'], load: () => import('./commands/task.js') },
+  { words: ['eval'], load: () => import('./commands/eval.js') },
   { words: ['resume'], load: () => import('./commands/resume.js') },
   { words: ['log'], load: () => import('./commands/log.js') },
   { words: ['new'], load: () => import('./commands/new.js') },

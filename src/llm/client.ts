@@ -122,6 +122,8 @@ export async function chat(
     },
   );
   const builder = new ResponseBuilder(req, opts.callbacks);
+  const sentAt = performance.now();
+  const pace = { firstAt: 0 };
   try {
     const headers = { ...opts.headers, ...(opts.task ? { 'x-factory-task': opts.task } : {}) };
     const response = await openaiClient(endpoint)
@@ -139,9 +141,15 @@ export async function chat(
       bytes: wireLimitBytes(req.maxTokens),
       maxTokens: req.maxTokens,
     };
-    if (stream) await readStream(response, builder, ctx, clocks, limits);
+    if (stream) await readStream(response, builder, ctx, clocks, limits, pace);
     else await readWhole(response, builder, ctx, limits);
-    return builder.build(endpoint.model);
+    const endAt = performance.now();
+    // An answer read whole has no first piece before its end: all of it counts as first-token time.
+    const firstAt = pace.firstAt || endAt;
+    return {
+      ...builder.build(endpoint.model),
+      timing: { queuedMs: 0, firstTokenMs: ms(firstAt - sentAt), generationMs: ms(endAt - firstAt) },
+    };
   } catch (e) {
     if (e instanceof SseTooLong || e instanceof WireLimitError) {
       controller.abort();
@@ -156,6 +164,8 @@ export async function chat(
     opts.signal?.removeEventListener('abort', onAbort);
   }
 }
+
+const ms = (x: number) => Math.max(0, Math.round(x));
 
 /** What one answer may be: characters of text, bytes on the wire (a line, or a whole JSON body). */
 interface Limits {
@@ -173,6 +183,7 @@ async function readStream(
   ctx: FailureContext,
   clocks: RequestClocks,
   limits: Limits,
+  pace: { firstAt: number },
 ): Promise<void> {
   const contentType = response.headers.get('content-type')?.toLowerCase() ?? '';
   // Some servers ignore `stream: true` and answer with one JSON completion; that is fine.
@@ -193,6 +204,7 @@ async function readStream(
     if (chunk.error) throw inlineError(chunk, response.headers, ctx);
     ctx.chunks++;
     const added = replyChars(chunk);
+    if (added > 0 && !pace.firstAt) pace.firstAt = performance.now();
     clocks.tokens(added / CHARS_PER_TOKEN);
     chars += added;
     if (chars > limits.chars) throw tooLarge(ctx, limits);

@@ -133,9 +133,16 @@ export function queuedChat(
   // Waiting in the front's queue behind other tasks does not count against the first token.
   const front = inf.mode === 'front' ? inf.frontURL : undefined;
   const stillQueued = front ? () => waitingAtFront(front, task, inf.token) : undefined;
+  const askedAt = performance.now();
+  let sentAt = askedAt;
   return inf.queue.run(
     task,
-    (endpoint, signal) => chat(endpoint, req, { stillQueued, ...opts, signal, task }),
+    async (endpoint, signal) => {
+      sentAt = performance.now();
+      const r = await chat(endpoint, req, { stillQueued, ...opts, signal, task });
+      // The wait for a turn in this process's queue (retries included) is no model time.
+      return r.timing ? { ...r, timing: { ...r.timing, queuedMs: Math.round(sentAt - askedAt) } } : r;
+    },
     {
       signal: opts.signal,
       usageOf: (r) => r.usage,

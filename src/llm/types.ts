@@ -51,6 +51,17 @@ export interface ChatResponse {
   finishReason: string | null;
   usage: Usage;
   model: string;
+  /** Where the request's time went, measured where the answer is read (absent from scripted fakes). */
+  timing?: ReplyTiming;
+}
+
+/** Milliseconds of one answered request: waiting in this process's queue, to the first piece, then the rest. */
+export interface ReplyTiming {
+  queuedMs: number;
+  /** From sending the request to the first piece of the answer (prompt processing, and any wait at a shared front). */
+  firstTokenMs: number;
+  /** From the first piece of the answer to its end: what tokens per second divide by. */
+  generationMs: number;
 }
 
 export interface StreamCallbacks {

@@ -9,14 +9,15 @@ import type { Dialect } from './dialects.js';
  * under tsx in a checkout. Serves until SIGTERM or SIGINT.
  */
 const usage =
-  'usage: cli.ts --script <file> [--dialect mlx|llamacpp|ollama|openai] [--host H] [--port N] [--model NAME]\n' +
+  'usage: cli.ts --script <file> [--script <file> ...] [--dialect mlx|llamacpp|ollama|openai] [--host H] [--port N] [--model NAME]\n' +
   '              [--load-ms N] [--prefill-tps N --decode-tps N --slots N]';
 
 const { values } = parseArgs({
   options: {
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '0' },
-    script: { type: 'string' },
+    /** Repeatable: several scripts are served as one, their replies in the order given. */
+    script: { type: 'string', multiple: true },
     dialect: { type: 'string', default: 'mlx' },
     model: { type: 'string' },
     'load-ms': { type: 'string' },
@@ -27,7 +28,7 @@ const { values } = parseArgs({
 });
 
 const dialect = values.dialect as Dialect;
-if (!values.script || !['mlx', 'llamacpp', 'ollama', 'openai'].includes(dialect)) {
+if (!values.script?.length || !['mlx', 'llamacpp', 'ollama', 'openai'].includes(dialect)) {
   process.stderr.write(`${usage}\n`);
   process.exit(2);
 }
@@ -42,7 +43,7 @@ const latency =
     : undefined;
 
 const server = await startScriptedServer({
-  script: values.script,
+  script: values.script.length === 1 ? values.script[0]! : values.script,
   dialect,
   host: values.host,
   port: Number(values.port),

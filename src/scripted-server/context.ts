@@ -135,7 +135,7 @@ export function contextRoute(
         200,
         {
           parameters,
-          details: { family: 'qwen2', format: 'gguf', parameter_size: '494M' },
+          details: { family: 'qwen2', format: 'gguf', parameter_size: '494M', quantization_level: 'Q4_0' },
           model_info: { 'general.architecture': 'qwen2', 'qwen2.context_length': c.trained },
         },
         o.headers,

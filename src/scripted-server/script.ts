@@ -135,6 +135,17 @@ export function loadScript(script: Script | string): z.output<typeof scriptSchem
   return parsed.data;
 }
 
+/**
+ * Several script files served as one: their replies in the order given, the first file's model,
+ * default, fault and context. The eval serves every case's script at once this way, so each
+ * case's replies must be told apart by what the request holds (never by `once`).
+ */
+export function loadScripts(files: readonly string[]): z.output<typeof scriptSchema> {
+  const [first, ...rest] = files.map((f) => loadScript(f));
+  if (!first) throw new Error('no script given');
+  return { ...first, replies: [first, ...rest].flatMap((s) => s.replies) };
+}
+
 export function asFault(f: FaultKind | Fault | undefined): Fault | undefined {
   return typeof f === 'string' ? { kind: f } : f;
 }

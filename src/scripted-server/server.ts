@@ -7,13 +7,13 @@ import { jsonParseErrorMessage } from './llama-wire.js';
 import { now, sleep, Slots, type Latency } from './latency.js';
 import { planReply } from './render.js';
 import { bytesSent, fileAnswer, fileReplyChars } from './file-reply.js';
-import { loadScript, ReplyPicker, type Fault, type FaultKind, type Script } from './script.js';
+import { loadScript, loadScripts, ReplyPicker, type Fault, type FaultKind, type Script } from './script.js';
 import { contextOverflow, contextRoute, modelFields } from './context.js';
 import { CostModel, type CostModelOptions, type CostStats } from './cost-model.js';
 
 export interface ScriptedServerOptions {
-  /** The script itself, or the path of a JSON script file. */
-  script: Script | string;
+  /** The script itself, or the path of a JSON script file, or several files served as one (loadScripts). */
+  script: Script | string | readonly string[];
   dialect: Dialect;
   host?: string;
   /** 0 (the default) picks any free port. */
@@ -88,7 +88,9 @@ function readBody(req: IncomingMessage): Promise<string> {
  * place of a model.
  */
 export async function startScriptedServer(opts: ScriptedServerOptions): Promise<ScriptedServer> {
-  const script = loadScript(opts.script);
+  const script = Array.isArray(opts.script)
+    ? loadScripts(opts.script)
+    : loadScript(opts.script as Script | string);
   const picker = new ReplyPicker(script);
   const traits = dialects[opts.dialect];
   // llama-server names the model file it loaded, whatever the request asked for.

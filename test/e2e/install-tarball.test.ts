@@ -4,7 +4,7 @@
  * only that prefix's bin on PATH, a fresh HOME, a cwd outside the checkout and no NODE_PATH, so
  * nothing can resolve this checkout's node_modules or its dev dependencies.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/built-cli.js';
 import { cleanupTemps, projectRoot, sh, tempDir, type CliResult } from '../helpers/git-repo.js';
+import { startScriptedServer } from '../../src/scripted-server/index.js';
 
 const pkg = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
   name: string;
@@ -106,11 +107,13 @@ beforeAll(async () => {
     'schema.json',
     'fixtures/demo-repo/src/pager.js',
     'fixtures/scripts/demo.json',
+    'fixtures/eval/seeds/calendar/case.json',
+    'fixtures/eval/seeds/mlp/verify/check.py',
   ])
     expect(files, f).toContain(f);
-  // Only what the demo needs from fixtures/, and nothing of the tests or the sources.
+  // Only what the demo and `factory eval` need from fixtures/, and nothing of the tests or the sources.
   expect(
-    files.filter((f) => /^(fixtures\/(?!demo-repo\/|scripts\/demo\.json$)|test\/|src\/)/.test(f)),
+    files.filter((f) => /^(fixtures\/(?!demo-repo\/|eval\/|scripts\/demo\.json$)|test\/|src\/)/.test(f)),
   ).toEqual([]);
 
   tarball = path.join(root, info!.filename);
@@ -228,5 +231,45 @@ describe('the packed package, installed into an empty prefix', () => {
     expect(
       (JSON.parse(readFileSync(path.join(repo, '.factoryrc.json'), 'utf8')) as { check: string }).check,
     ).toBe('python3 -m pytest -q');
+  });
+
+  it('factory eval runs the seed suite shipped in the package', async () => {
+    const server = await startScriptedServer({
+      script: ['calendar', 'csv-revenue', 'mlp'].map((c) =>
+        path.join(projectRoot, 'fixtures/eval/seeds', c, 'script.json'),
+      ),
+      dialect: 'mlx',
+    });
+    try {
+      const repo = path.join(root, 'eval-here');
+      await mkdir(repo);
+      sh(repo, 'init', '-q');
+      const config = {
+        server: { baseURL: server.baseURL, model: 'scripted-model', command: null },
+        agent: { tools: 'text' },
+      };
+      await writeFile(path.join(repo, '.factoryrc.json'), JSON.stringify(config));
+      const out = path.join(root, 'eval.json');
+      // The MLP case runs numpy: the python3 that has it (CI installs it for the system's).
+      const python = spawnSync('python3', ['-c', 'import numpy, sys; print(sys.executable)'], {
+        encoding: 'utf8',
+      });
+      expect(python.status, 'python3 with numpy').toBe(0);
+      const env = {
+        ...userEnv,
+        PATH: `${path.dirname(python.stdout.trim())}${path.delimiter}${userEnv.PATH}`,
+      };
+      const r = await run('factory', ['eval', '--json', '--out', out], repo, env, 300_000);
+      expect(r.code, r.stderr).toBe(0);
+      const results = JSON.parse(readFileSync(out, 'utf8')) as {
+        cases: { case: string; status: string; reason: string }[];
+      };
+      expect(
+        results.cases.map((c) => `${c.case}:${c.status}`),
+        results.cases.map((c) => `${c.case}: ${c.reason}`).join('\n'),
+      ).toEqual(['calendar:passed', 'csv-revenue:passed', 'mlp:passed']);
+    } finally {
+      await server.close();
+    }
   });
 });
