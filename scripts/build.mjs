@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const dist = path.join(root, 'dist');
@@ -67,45 +67,152 @@ const yogaNativeBase64 = {
 
 /**
  * Ink measures and tokenizes every line of every frame (string-width, @alcalzone/ansi-tokenize).
- * Two of their costs fall on the first frame of `factory review` and buy nothing for it:
- * - string-width tests each non-ASCII character (the list's `›`) against `^\p{RGI_Emoji}$`, and
- *   compiling that regex alone took about as long as drawing the frame. No single character
- *   below U+231A is an RGI emoji (the build checks it), so such a character skips the test.
- * - ansi-tokenize splits every line into graphemes with Intl.Segmenter. In a line of printable
- *   ASCII and escape codes each character is a grapheme, so it is split by a plain loop.
+ * Their costs on the first frame of `factory review` buy nothing for it:
+ * - string-width tests each non-ASCII grapheme against `^\p{RGI_Emoji}$`: building that regex
+ *   takes ~10 ms at load and its first test ~40 ms more (the list's `│` was enough). A one-character
+ *   grapheme is an RGI emoji only if it is one of the few BMP characters the build finds that
+ *   match it, so only longer graphemes still need the regex, built on its first use.
+ * - Both split their text into graphemes with Intl.Segmenter (and creating the first one costs
+ *   ~15 ms). In a line of printable ASCII and the characters `narrowAlone()` lists (`·│…›─`,
+ *   arrows, box drawing, Latin and Greek letters...) each character is a grapheme of its own and
+ *   one column wide: string-width's width is the length, and ansi-tokenize splits it with a loop.
+ *   The segmenters are created on first use, so a frame of such text never creates one.
  * As with Yoga, a changed file is left as it is, and the build says so.
  */
-const FIRST_EMOJI = 0x231a;
-function checkFirstEmoji() {
+const segmenterSeen = new Intl.Segmenter();
+const graphemes = (s) => [...segmenterSeen.segment(s)].length;
+
+/** The BMP characters that alone match `^\p{RGI_Emoji}$` (about 60, all above U+2319). */
+function rgiSingles() {
   const rgi = new RegExp('^\\p{RGI_Emoji}$', 'v');
-  for (let c = 0; c < FIRST_EMOJI; c++) if (rgi.test(String.fromCharCode(c))) return false;
-  return true;
+  const out = [];
+  for (let c = 0; c < 0x10000; c++) if (rgi.test(String.fromCharCode(c))) out.push(c);
+  return out;
 }
+
+/**
+ * A regex character class of the BMP characters (Latin, Greek, Cyrillic, punctuation, symbols,
+ * arrows, box drawing) that are a grapheme of their own next to anything (no mark, joiner,
+ * prepended or Hangul character, no emoji) and that the given string-width and slice-ansi measure
+ * as one column: a string of them and printable ASCII is as wide as it is long.
+ */
+const narrowAloneMemo = new Map();
+function narrowAlone(stringWidthFile) {
+  if (!narrowAloneMemo.has(stringWidthFile))
+    narrowAloneMemo.set(
+      stringWidthFile,
+      Promise.all([import(pathToFileURL(stringWidthFile).href), import('slice-ansi')]).then(([sw, sa]) => {
+        const [stringWidth, sliceAnsi] = [sw.default, sa.default];
+        const special =
+          /[\p{M}\p{Default_Ignorable_Code_Point}\p{Cc}\p{Cf}\p{Cs}\p{Extended_Pictographic}\p{Emoji_Presentation}\p{Regional_Indicator}]/u;
+        const ranges = [];
+        for (const [lo, hi] of [
+          [0xa0, 0x52f],
+          [0x2000, 0x2bff],
+        ])
+          for (let c = lo; c <= hi; c++) {
+            const ch = String.fromCharCode(c);
+            if (special.test(ch) || stringWidth(ch) !== 1) continue;
+            // slice-ansi (Ink's clipping) counts it as one column too.
+            if (sliceAnsi(`a${ch}b`, 1, 2) !== ch) continue;
+            if (graphemes('a' + ch) !== 2 || graphemes(ch + 'a') !== 2 || graphemes(ch + ch) !== 2) continue;
+            const last = ranges.at(-1);
+            if (last && last[1] === c - 1) last[1] = c;
+            else ranges.push([c, c]);
+          }
+        const hex = (c) => `\\u${c.toString(16).padStart(4, '0')}`;
+        return ranges.map(([a, b]) => (a === b ? hex(a) : `${hex(a)}-${hex(b)}`)).join('');
+      }),
+    );
+  return narrowAloneMemo.get(stringWidthFile);
+}
+const stringWidthFile = () => fileURLToPath(import.meta.resolve('string-width'));
+
+/** `const name = new Intl.Segmenter(...)` becomes an object whose segment() creates it on first use. */
+const SEGMENTER = /^(const|var|let) (\w+) = new Intl\.Segmenter\(([^)]*)\);$/m;
+function lazySegmenter(text) {
+  const m = SEGMENTER.exec(text);
+  if (!m) return null;
+  const [line, , name, args] = m;
+  // Every other use must be name.segment(...), the one method the stand-in has (or in a comment).
+  const code = text
+    .split('\n')
+    .filter((l) => l !== line && !/^\s*(\/\/|\*|\/\*)/.test(l))
+    .join('\n');
+  const uses = code.match(new RegExp(`\\b${name}\\b(\\.\\w+\\()?`, 'g')) ?? [];
+  if (!uses.every((u) => u === `${name}.segment(`)) return null;
+  return [
+    line,
+    `let ${name}Created;\nconst ${name} = { segment: (s) => (${name}Created ??= new Intl.Segmenter(${args})).segment(s) };`,
+  ];
+}
+
 const INK_TEXT_PATCHES = [
   {
     file: /[\\/]node_modules[\\/]string-width[\\/]index\.js$/,
-    // Older string-width (wrap-ansi's own copy) has no such regex: nothing to do there.
+    // Older string-width (wrap-ansi's own copy) has no such regex: only its segmenter is lazy.
     marker: 'rgiEmojiRegex',
-    ok: checkFirstEmoji,
-    patches: [
+    patches: async (file, text) => [
+      lazySegmenter(text),
+      [
+        'const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;',
+        'let rgiEmojiRegexBuilt;\n' +
+          "const rgiEmojiRegex = { test: (s) => (rgiEmojiRegexBuilt ??= new RegExp('^\\\\p{RGI_Emoji}$', 'v')).test(s) };\n" +
+          `const RGI_EMOJI_SINGLES = new Set(${JSON.stringify(rgiSingles())});\n` +
+          `const NARROW_ALONE = /^[\\u0020-\\u007e${await narrowAlone(file)}]*$/;`,
+      ],
+      [
+        'if (/^[\\u0020-\\u007E]*$/.test(string)) {',
+        'if (/^[\\u0020-\\u007E]*$/.test(string) || (ambiguousIsNarrow && NARROW_ALONE.test(string))) {',
+      ],
       [
         'if (rgiEmojiRegex.test(segment) || isDoubleWidthNonRgiEmojiSequence(segment)) {',
-        `if (((segment.length > 1 || segment.charCodeAt(0) >= ${FIRST_EMOJI}) && rgiEmojiRegex.test(segment)) || isDoubleWidthNonRgiEmojiSequence(segment)) {`,
+        'if ((segment.length === 1 ? RGI_EMOJI_SINGLES.has(segment.charCodeAt(0)) : rgiEmojiRegex.test(segment)) || isDoubleWidthNonRgiEmojiSequence(segment)) {',
+      ],
+    ],
+  },
+  {
+    file: /[\\/]node_modules[\\/]string-width[\\/]index\.js$/,
+    marker: 'emoji-regex',
+    patches: async (file, text) => [lazySegmenter(text)],
+  },
+  {
+    // Ink clips each line of a box with slice-ansi, which splits it into graphemes too.
+    file: /[\\/]node_modules[\\/]slice-ansi[\\/]tokenize-ansi\.js$/,
+    marker: 'GRAPHEME_SEGMENTER',
+    patches: async (file, text) => [
+      lazySegmenter(text),
+      [
+        'function parseCharacterTokenWithRawSegmentation(',
+        `const PLAIN_TEXT = /^[\\x1b\\x20-\\x7e${await narrowAlone(stringWidthFile())}]*$/;\n` +
+          '// Stands in for Intl.Segmenter().segment(string) where each character is a grapheme.\n' +
+          'function eachCharAlone(string) {\n' +
+          '  return { containing: (index) => (index >= 0 && index < string.length ? { segment: string[index], index, input: string } : undefined) };\n' +
+          '}\n' +
+          'function parseCharacterTokenWithRawSegmentation(',
+      ],
+      [
+        'const graphemeSegments = GRAPHEME_SEGMENTER.segment(string);',
+        'const graphemeSegments = PLAIN_TEXT.test(string) ? eachCharAlone(string) : GRAPHEME_SEGMENTER.segment(string);',
+      ],
+      [
+        'function areValuesInSameGrapheme(leftValue, rightValue) {\n\tconst pair = `${leftValue}${rightValue}`;',
+        'function areValuesInSameGrapheme(leftValue, rightValue) {\n\tconst pair = `${leftValue}${rightValue}`;\n\tif (PLAIN_TEXT.test(pair)) return false;',
       ],
     ],
   },
   {
     file: /[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]tokenize\.js$/,
     marker: 'segmenter',
-    ok: () => true,
-    patches: [
+    patches: async (file, text) => [
+      lazySegmenter(text),
       [
         'for (const { segment, index } of segmenter.segment(str)) {',
         'for (const { segment, index } of graphemesOf(str)) {',
       ],
       [
         'export function tokenize(',
-        'const PLAIN_TEXT = /^[\\x1b\\x20-\\x7e]*$/;\n' +
+        `const PLAIN_TEXT = /^[\\x1b\\x20-\\x7e${await narrowAlone(stringWidthFile())}]*$/;\n` +
           'function graphemesOf(str) {\n' +
           '  if (!PLAIN_TEXT.test(str)) return segmenter.segment(str);\n' +
           '  const out = new Array(str.length);\n' +
@@ -117,14 +224,33 @@ const INK_TEXT_PATCHES = [
     ],
   },
 ];
+// Ink clips every line of a box with `overflow="hidden"` (the review's body and footer) through
+// slice-ansi, even a line that fits whole. A line of printable ASCII, `narrowAlone()` characters
+// and SGR colour codes is one column per character to both string-width and slice-ansi, so a
+// slice from 0 to its width is the line itself (a tab, a zero-width or an unknown character
+// still goes through slice-ansi, which may differ from string-width there).
+INK_TEXT_PATCHES.push({
+  file: /[\\/]node_modules[\\/]ink[\\/]build[\\/]output\.js$/,
+  marker: 'sliceAnsi',
+  patches: async () => [
+    [
+      "import sliceAnsi from 'slice-ansi';",
+      "import sliceAnsi from 'slice-ansi';\n" +
+        `const WHOLE_LINE = /^(?:[\\x20-\\x7e${await narrowAlone(stringWidthFile())}]|\\x1b\\[[0-9;]*m)*$/;`,
+    ],
+    [
+      'return sliceAnsi(line, from, to);',
+      'return from === 0 && to === width && WHOLE_LINE.test(line) ? line : sliceAnsi(line, from, to);',
+    ],
+  ],
+});
 // Ink's frame is a grid of cells, most of them unstyled blanks, and every cell's styles go
 // through these two: with no style at all they build Sets and arrays to say "nothing".
 INK_TEXT_PATCHES.push(
   {
     file: /[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]diff\.js$/,
     marker: 'diffAnsiCodes',
-    ok: () => true,
-    patches: [
+    patches: async () => [
       [
         'export function diffAnsiCodes(from, to) {',
         'export function diffAnsiCodes(from, to) {\n    if (from.length === 0 && to.length === 0) return [];',
@@ -134,8 +260,7 @@ INK_TEXT_PATCHES.push(
   {
     file: /[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]ansiCodes\.js$/,
     marker: 'ansiCodesToString',
-    ok: () => true,
-    patches: [
+    patches: async () => [
       [
         'export function ansiCodesToString(codes) {',
         'export function ansiCodesToString(codes) {\n    if (codes.length === 0) return "";',
@@ -146,16 +271,21 @@ INK_TEXT_PATCHES.push(
 const inkTextFast = {
   name: 'ink-text-fast',
   setup(b) {
-    for (const { file, marker, ok, patches } of INK_TEXT_PATCHES)
-      b.onLoad({ filter: file }, async (args) => {
-        const text = await readFile(args.path, 'utf8');
-        if (!text.includes(marker)) return undefined;
-        if (!patches.every(([from]) => text.includes(from)) || !ok()) {
-          process.stderr.write(`build: ${args.path} changed; Ink measures its text the slow way\n`);
-          return undefined;
-        }
-        return { contents: patches.reduce((t, [from, to]) => t.replace(from, to), text), loader: 'js' };
-      });
+    // Two entries may match one file (both string-widths): the one whose marker it has applies.
+    b.onLoad({ filter: /[\\/]node_modules[\\/].*\.js$/ }, async (args) => {
+      const entry = INK_TEXT_PATCHES.find((e) => e.file.test(args.path));
+      if (!entry) return undefined;
+      const text = await readFile(args.path, 'utf8');
+      const own = INK_TEXT_PATCHES.find((e) => e.file.test(args.path) && text.includes(e.marker));
+      if (!own) return undefined;
+      const patches = await own.patches(args.path, text);
+      if (!patches.every((p) => p && text.includes(p[0]))) {
+        process.stderr.write(`build: ${args.path} changed; Ink measures its text the slow way\n`);
+        return undefined;
+      }
+      // A function, so that a `$'` in the new text is not read as a replacement pattern.
+      return { contents: patches.reduce((t, [from, to]) => t.replace(from, () => to), text), loader: 'js' };
+    });
   },
 };
 

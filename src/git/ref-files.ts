@@ -37,22 +37,25 @@ async function readLoose(commonDir: string, prefix: string, out: Map<string, str
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT';
   }
-  for (const e of entries) {
-    // A `.lock` file is a ref being written; git skips it too (no ref name ends in .lock).
-    if (e.name.endsWith('.lock')) continue;
-    const ref = `${prefix}${e.name}`;
-    if (e.isDirectory()) {
-      if (!(await readLoose(commonDir, `${ref}/`, out))) return false;
-    } else if (e.isFile()) {
+  // All entries at once: read one after another, the few dozen ref files of 20 tasks took tens of
+  // milliseconds of `factory list` and of the review's first frame. The caller sorts the refs.
+  const plain = await Promise.all(
+    entries.map(async (e) => {
+      // A `.lock` file is a ref being written; git skips it too (no ref name ends in .lock).
+      if (e.name.endsWith('.lock')) return true;
+      const ref = `${prefix}${e.name}`;
+      if (e.isDirectory()) return readLoose(commonDir, `${ref}/`, out);
+      if (!e.isFile()) return false;
       const text = await readFile(path.join(dir, e.name), 'utf8').catch(() => null);
       // Gone since the listing: packed meanwhile (read below), or deleted.
-      if (text === null) continue;
+      if (text === null) return true;
       const oid = looseOid(text);
       if (!oid) return false;
       out.set(ref, oid);
-    } else return false;
-  }
-  return true;
+      return true;
+    }),
+  );
+  return plain.every(Boolean);
 }
 
 /** The refs of `packed-refs` that start with one of `prefixes`; undefined when a line is unknown. */

@@ -63,15 +63,14 @@ export async function lineStatsMany(
 ): Promise<Map<number, LineStats>> {
   const out = new Map<number, LineStats>();
   const stale: { rec: TaskRecord; tip: string }[] = [];
-  for (const { rec, tip } of items) {
-    if (!tip) {
-      out.set(rec.id, { added: 0, removed: 0 });
-      continue;
-    }
-    const cached = await readCache(repo, rec, tip);
-    if (cached) out.set(rec.id, cached);
+  // The cache files are read all at once (one after another, 20 of them were ~15 ms of the review's
+  // first frame), then taken in the tasks' order.
+  const cached = await Promise.all(items.map(({ rec, tip }) => (tip ? readCache(repo, rec, tip) : null)));
+  items.forEach(({ rec, tip }, i) => {
+    if (!tip) out.set(rec.id, { added: 0, removed: 0 });
+    else if (cached[i]) out.set(rec.id, cached[i]);
     else stale.push({ rec, tip });
-  }
+  });
   // diff-tree reports by tip; two tasks on the same tip are computed one by one.
   const byTip = new Map<string, { rec: TaskRecord; tip: string }>();
   for (const s of stale) {

@@ -153,9 +153,50 @@ describe('the bundle', () => {
     );
     const has = (text: string) => chunks.some((c) => c.includes(text));
     expect(has('function graphemesOf(str)')).toBe(true);
-    expect(has('segment.charCodeAt(0) >= 8986) && rgiEmojiRegex.test(segment)')).toBe(true);
+    expect(has('RGI_EMOJI_SINGLES.has(segment.charCodeAt(0)) : rgiEmojiRegex.test(segment)')).toBe(true);
+    expect(has('ambiguousIsNarrow && NARROW_ALONE.test(string)')).toBe(true);
+    expect(has('PLAIN_TEXT.test(string) ? eachCharAlone(string)')).toBe(true);
+    expect(has('WHOLE_LINE.test(line) ? line : sliceAnsi(line, from, to)')).toBe(true);
     expect(has('if (codes.length === 0) return "";')).toBe(true);
     expect(has('if (from.length === 0 && to.length === 0) return [];')).toBe(true);
+    // Every Intl.Segmenter is created on first use, none while the TUI loads.
+    expect(chunks.filter((c) => /^var \w+ = new Intl\.Segmenter\(/m.test(c))).toEqual([]);
+  });
+
+  it("the build's one-column characters measure and clip as the unpatched string-width and slice-ansi do", async () => {
+    const chunk = readdirSync(path.join(dist, 'chunks'))
+      .map((f) => readFileSync(path.join(dist, 'chunks', f), 'utf8'))
+      .find((c) => c.includes('var NARROW_ALONE = '))!;
+    const narrow = new RegExp(/^var NARROW_ALONE = \/(.*)\/;$/m.exec(chunk)![1]!);
+    const whole = new RegExp(/^var WHOLE_LINE = \/(.*)\/;$/m.exec(chunk)![1]!);
+    const stringWidth = (await import('string-width')).default;
+    const sliceAnsi = (await import('slice-ansi')).default;
+    const { tokenize, styledCharsFromTokens } = await import('@alcalzone/ansi-tokenize');
+    const cells = (s: string) => JSON.stringify(styledCharsFromTokens(tokenize(s)));
+    // The characters it lists, a few at a time between ASCII and colour codes, as a frame has them.
+    const listed = [...narrow.source.matchAll(/\\u(\w{4})(?:-\\u(\w{4}))?/g)].flatMap(([, a, b]) => {
+      const out: string[] = [];
+      for (let c = parseInt(a!, 16); c <= parseInt(b ?? a!, 16); c++) out.push(String.fromCharCode(c));
+      return out;
+    });
+    expect(listed.length).toBeGreaterThan(1000);
+    for (const ch of ['·', '│', '…', '›', '─', 'é', '→']) expect(listed).toContain(ch);
+    for (const ch of ['\u200b', '\u00ad', '\u0301', '\t', '漢', '⌚', '\u2764'])
+      expect(listed).not.toContain(ch);
+    const colours = ['\x1b[1m', '\x1b[22m', '\x1b[32m', '\x1b[39m', '\x1b[7m', '\x1b[38;2;1;2;3m', '\x1b[0m'];
+    for (let i = 0; i < listed.length; i += 7) {
+      const chars = listed.slice(i, i + 7);
+      const line = `${colours[i % colours.length]}a${chars.join('x')}${colours[(i + 3) % colours.length]} ${chars.reverse().join('')}`;
+      const width = 1 + 2 * chars.length - 1 + 1 + chars.length;
+      // eslint-disable-next-line no-control-regex -- the colour codes are what is stripped
+      expect(narrow.test(line.replace(/\x1b\[[0-9;]*m/g, '')), line).toBe(true);
+      expect(whole.test(line), line).toBe(true);
+      expect(stringWidth(line), line).toBe(width);
+      expect(cells(sliceAnsi(line, 0, width)), line).toBe(cells(line));
+    }
+    // Lines it must leave to slice-ansi: a zero-width character, a tab, a hyperlink.
+    for (const line of ['a\u200bb', 'a\tb', '\x1b]8;;http://x\x07link\x1b]8;;\x07'])
+      expect(whole.test(line)).toBe(false);
   });
 
   it('an unknown command still gets a suggestion from every command', async () => {
