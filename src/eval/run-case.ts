@@ -18,7 +18,8 @@ import { readEvents } from '../tasks/record.js';
 import { SandboxPlans } from '../tasks/sandbox-plans.js';
 import { figuresFromEvents } from './metrics.js';
 import type { CaseRun } from './results.js';
-import { missingNeeds, type EvalCase } from './suite.js';
+import type { EvalCase } from './suite.js';
+import { missingNeeds } from './needs.js';
 
 export interface CaseRunContext {
   config: Config;
@@ -56,8 +57,8 @@ export function notRunRow(
 }
 
 export async function runCase(c: EvalCase, run: number, ctx: CaseRunContext): Promise<CaseRun> {
-  const missing = missingNeeds(c.meta);
-  if (missing.length) return notRunRow(c, run, 'skipped', `needs ${missing.join(', ')} on PATH`);
+  const missing = await missingNeeds(c.meta);
+  if (missing.length) return notRunRow(c, run, 'skipped', `needs ${missing.join(', ')}`);
   if (ctx.signal.aborted)
     return notRunRow(c, run, 'interrupted', 'the eval was stopped before this case started');
   const tmp = await tempDir({ prefix: `factory-eval-${c.name}-`, unsafeCleanup: true });

@@ -23,8 +23,13 @@ export const caseSchema = z.strictObject({
   verify: z.string().min(1),
   /** The figures the design factory follows published for this scenario (seeds only). */
   published: z.strictObject({ attempts: z.number().int().min(1), seconds: z.number().positive() }).optional(),
-  /** Commands that must be on PATH; a case missing one is skipped, never failed. */
-  needs: z.array(z.string().min(1)).optional(),
+  /**
+   * Commands that must be on PATH, or `python3:<module>` for a module python3 must import; a case
+   * missing one is skipped, never failed (see needs.ts).
+   */
+  needs: z
+    .array(z.string().regex(/^[\w.+-]+(?::[A-Za-z_][\w.]*)?$/, 'a command name, or python3:<module>'))
+    .optional(),
 });
 export type CaseMeta = z.output<typeof caseSchema>;
 
@@ -85,10 +90,4 @@ export async function loadSuite(root: string, choice: SuiteChoice): Promise<Eval
 export function parseSuite(value: string): SuiteChoice {
   if (value === 'all' || (SUITES as readonly string[]).includes(value)) return value as SuiteChoice;
   throw refuse(`unknown suite "${value}"`, `choose one of ${[...SUITES, 'all'].join(', ')}`);
-}
-
-/** The commands a case needs that are not on PATH. */
-export function missingNeeds(meta: CaseMeta, env: NodeJS.ProcessEnv = process.env): string[] {
-  const dirs = (env.PATH ?? '').split(path.delimiter).filter(Boolean);
-  return (meta.needs ?? []).filter((cmd) => !dirs.some((d) => existsSync(path.join(d, cmd))));
 }

@@ -1,7 +1,8 @@
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSuite, missingNeeds, parseSuite } from '../../src/eval/suite.js';
+import { loadSuite, parseSuite } from '../../src/eval/suite.js';
+import { missingNeeds } from '../../src/eval/needs.js';
 import { projectRoot, tempDir } from '../helpers/git-repo.js';
 
 const EVAL = path.join(projectRoot, 'fixtures/eval');
@@ -50,7 +51,7 @@ describe('loadSuite', () => {
 });
 
 describe('parseSuite and missingNeeds', () => {
-  it('knows seeds, bugs and all; a case needing a command not on PATH says which', () => {
+  it('knows seeds, bugs and all; a case needing a command not on PATH, or a Python module, says which', async () => {
     expect(parseSuite('all')).toBe('all');
     expect(() => parseSuite('nope')).toThrow('unknown suite "nope"');
     const meta = {
@@ -58,8 +59,18 @@ describe('parseSuite and missingNeeds', () => {
       language: 'python' as const,
       kind: 'k',
       verify: 'true',
-      needs: ['sh', 'no-such-command-here'],
+      needs: [
+        'sh',
+        'no-such-command-here',
+        'python3:json',
+        'python3:no_such_module_here',
+        'no-such-python:json',
+      ],
     };
-    expect(missingNeeds(meta)).toEqual(['no-such-command-here']);
+    expect(await missingNeeds(meta)).toEqual([
+      'no-such-command-here on PATH',
+      'the python3 module no_such_module_here',
+      'no-such-python on PATH',
+    ]);
   });
 });
