@@ -11,8 +11,8 @@ import { scriptCommand, scriptFileName } from './script-task.js';
 import type { ContextLimit } from '../llm/context-size.js';
 import { ContextWindow } from './context-window.js';
 import { fittedTurn, thinkingOnly } from './fitted-turn.js';
-import { fitConversation } from './context-convo.js';
-import { brokenCallsNotice, notRunOutput, splitCalls } from './tool-calls.js';
+import { brokenCallsNotice, splitCalls } from './tool-calls.js';
+import { coderTurn } from './coder-turn.js';
 import type { ToolFallback } from './tool-fallback.js';
 import { LlmError } from '../llm/errors.js';
 
@@ -268,87 +268,35 @@ export async function runLoop(
     };
 
     try {
-      // 1. Coder, then 2. its tool calls round by round; "auto" may fall back to text edits. Every
-      // turn is fitted to the server's context (fitted-turn.ts).
-      let native = settings.tools === 'native' || (settings.tools === 'auto' && !deps.toolFallback?.textOnly);
-      const sendCoder = (req: ChatRequest) => call('coder', attempt, req, { onContent: cb.onCoderText });
-      const coderTurn = async (withTools: boolean): Promise<ChatResponse> => {
-        const turn = {
-          role: 'coder' as const,
-          temperature: settings.temperature,
-          ...(withTools ? { tools: tools.specs() } : {}),
-        };
-        const first = await fittedTurn(
-          window,
-          {
-            ...turn,
-            build: (budgetTokens) =>
-              buildCoderMessages({
-                task,
-                repoRoot: ws.worktree,
-                prompts: deps.prompts,
-                budgetTokens,
-                attempt,
-                listUntracked: i === 0,
-                lastCheck,
-                sheriff,
-                feedback,
-                changedFiles: [...changed],
-                tools: withTools ? 'native' : 'text',
-                problems,
-              }),
-          },
-          sendCoder,
-          say,
-        );
-        let reply = first.reply;
-        emit({ type: 'phase', attempt, phase: 'edits' });
-        const convo = [...first.messages];
-        for (let round = 0; reply.toolCalls.length && round < (settings.maxToolRounds ?? 8); round++) {
-          // A call whose arguments do not parse (cut by max_tokens) is never run nor replayed.
-          const { runnable, broken } = splitCalls(reply.toolCalls);
-          const cut = reply.finishReason === 'length';
-          convo.push({
-            role: 'assistant',
-            content: reply.content,
-            ...(runnable.length ? { toolCalls: runnable } : {}),
-          });
-          for (const tc of runnable) {
-            const result = await tools.call(tc.name, tc.arguments);
-            await record(tc.name, result);
-            convo.push({ role: 'tool', toolCallId: tc.id, content: result.output });
-          }
-          for (const b of broken)
-            await record(b.call.name, { ok: false, output: notRunOutput(cut), changed: [] });
-          if (broken.length) {
-            convo.push({ role: 'user', content: brokenCallsNotice(broken, cut, settings.maxTokensPerTurn) });
-          }
-          const next = await fittedTurn(
-            window,
-            { ...turn, build: (budgetTokens) => fitConversation(convo, budgetTokens) },
-            sendCoder,
-            say,
-          );
-          reply = next.reply;
-        }
-        return reply;
-      };
+      // 1. Coder, then 2. its tool calls round by round; "auto" may fall back to text edits.
       // One coder phase per attempt, even when a fallback asks again (it starts the attempt's events).
       emit({ type: 'phase', attempt, phase: 'coder' });
-      let reply: ChatResponse | undefined;
-      while (!reply) {
-        try {
-          reply = await coderTurn(native);
-        } catch (e) {
-          const step =
-            native && settings.tools === 'auto' && deps.toolFallback ? deps.toolFallback.judge(e) : 'fail';
-          if (step === 'fail') throw e;
-          if (step === 'text') {
-            native = false;
-            emit({ type: 'notice', attempt, text: deps.toolFallback!.why ?? 'switched to text edits' });
-          }
-        }
-      }
+      const reply = await coderTurn({
+        window,
+        tools,
+        send: (req) => call('coder', attempt, req, { onContent: cb.onCoderText }),
+        say,
+        record,
+        build: (budgetTokens, mode) =>
+          buildCoderMessages({
+            task,
+            repoRoot: ws.worktree,
+            prompts: deps.prompts,
+            budgetTokens,
+            attempt,
+            listUntracked: i === 0,
+            lastCheck,
+            sheriff,
+            feedback,
+            changedFiles: [...changed],
+            tools: mode,
+            problems,
+          }),
+        onAnswer: () => emit({ type: 'phase', attempt, phase: 'edits' }),
+        onTextMode: (text) => emit({ type: 'notice', attempt, text }),
+        settings,
+        fallback: deps.toolFallback,
+      });
       feedback = undefined;
       problems = [];
       // Calls still broken in the last answer (no rounds left): the next attempt hears of them.
