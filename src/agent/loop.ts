@@ -12,7 +12,7 @@ import type { ContextLimit } from '../llm/context-size.js';
 import { ContextWindow } from './context-window.js';
 import { fittedTurn, thinkingOnly } from './fitted-turn.js';
 import { brokenCallsNotice, splitCalls } from './tool-calls.js';
-import { coderTurn } from './coder-turn.js';
+import { coderTurn } from './phases/coder-turn.js';
 import type { ToolFallback } from './tool-fallback.js';
 import { LlmError } from '../llm/errors.js';
 

@@ -3,14 +3,14 @@
  * stops calling (or the rounds run out), each turn fitted to the server's context. With
  * `tools: "auto"` a server that cannot do tools makes the turn start again in text mode.
  */
-import type { ChatMessage, ChatRequest, ChatResponse } from '../llm/types.js';
-import type { ToolResult } from './types.js';
-import type { FileTools } from './tools/index.js';
-import type { ContextWindow } from './context-window.js';
-import type { ToolFallback } from './tool-fallback.js';
-import { fittedTurn } from './fitted-turn.js';
-import { fitConversation } from './context-convo.js';
-import { brokenCallsNotice, notRunOutput, splitCalls } from './tool-calls.js';
+import type { ChatMessage, ChatRequest, ChatResponse } from '../../llm/types.js';
+import type { ToolResult } from '../types.js';
+import type { FileTools } from '../tools/index.js';
+import type { ContextWindow } from '../context-window.js';
+import type { ToolFallback } from '../tool-fallback.js';
+import { fittedTurn } from '../fitted-turn.js';
+import { fitConversation } from '../context-convo.js';
+import { brokenCallsNotice, notRunOutput, splitCalls } from '../tool-calls.js';
 
 export interface CoderTurnDeps {
   window: ContextWindow;
