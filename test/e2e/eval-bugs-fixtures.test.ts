@@ -237,7 +237,12 @@ describe('the scripted solutions of the bug suite, all in one server script', ()
     it.skipIf(missing.length > 0)(
       `factory task solves it in the attempts its script is written for, and verify passes${missing.length ? ` (needs ${missing.join(', ')})` : ''}`,
       async () => {
-        const repo = await e2eRepo(filesUnder(path.join(dir, 'repo')), { server: inProcessServer(server) });
+        const repo = await e2eRepo(filesUnder(path.join(dir, 'repo')), {
+          server: inProcessServer(server),
+          // The checkout's own tsc (node_modules/.bin on PATH) must be visible in the check's
+          // sandbox, whose private /tmp hides a checkout under /tmp (as in a CI clone).
+          sandbox: { readable: [path.join(projectRoot, 'node_modules')] },
+        });
         const state = await tempDir('factory-e2e-state-');
         const result = await runJson(repo.dir, ['task', '-t', path.join(dir, 'task.yaml')], {
           PATH,
