@@ -133,6 +133,17 @@ describe('a snippet sent as a whole file', () => {
     // A tool call's content is the file by definition.
     expect(wholeFile('notes.txt', file, 'line 3\n').ok).toBe(true);
   });
+
+  it('writes the short resolution of a file in conflict whole: the markers and both sides made it long', () => {
+    const conflicted = '<<<<<<< HEAD\n41\nchecked by main\n=======\n42\n>>>>>>> factory/1\n';
+    expect(wholeFile('answer.txt', conflicted, '42\nchecked by main\n', {})).toEqual({
+      ok: true,
+      content: '42\nchecked by main\n',
+    });
+    // A line that only looks like a marker (no space after it) does not make a file "in conflict".
+    const file = `<<<<<<<<\n${Array.from({ length: 12 }, (_, i) => `line ${i}`).join('\n')}\n`;
+    expect(wholeFile('notes.txt', file, 'line 3\n', {}).ok).toBe(false);
+  });
 });
 
 describe('tabs versus spaces', () => {

@@ -16,8 +16,15 @@ const nonBlank = (text: string) => text.split(/\r?\n/).filter((l) => l.trim() !=
 /** Non-blank lines of a file below which any block may replace it whole. */
 const SMALL_FILE = 6;
 
-/** True when `content` is far shorter than the file it would replace. */
+/** Git's conflict markers: a file holding them is rewritten whole to resolve it. */
+const CONFLICT = /^(?:<{7}|>{7})(?: |$)/m;
+
+/**
+ * True when `content` is far shorter than the file it would replace. Never for a file in
+ * conflict: both sides and the markers make it long, and the whole resolved file is the answer.
+ */
 export function farShorter(previous: string, content: string): boolean {
+  if (CONFLICT.test(previous)) return false;
   const before = nonBlank(previous);
   return before >= SMALL_FILE && nonBlank(content) * 2 < before;
 }
