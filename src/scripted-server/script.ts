@@ -91,6 +91,8 @@ const replySchema = z.object({
   fault: z.union([faultKind, faultSchema]).optional(),
   /** Decode rate of this reply in tokens/s: a slow model, whatever the server's latency model. */
   tps: z.number().positive().optional(),
+  /** Held until this many requests of `together` replies are in flight at once (together.ts). */
+  together: z.number().int().min(2).optional(),
   chunkChars: z.number().int().positive().optional(),
   /** false: answer with one JSON completion even when asked to stream, as some servers do. */
   stream: z.boolean().optional(),

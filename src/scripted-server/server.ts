@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HTML_PAGE, streamAnswer, wholeAnswer } from './answer.js';
+import { Together } from './together.js';
 import { dialects, LOADING_MESSAGE, unknownModelMessage, type Dialect } from './dialects.js';
 import { sendError, sendJson } from './http-error.js';
 import { jsonParseErrorMessage } from './llama-wire.js';
@@ -92,6 +93,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     ? loadScripts(opts.script)
     : loadScript(opts.script as Script | string);
   const picker = new ReplyPicker(script);
+  const together = new Together();
   const traits = dialects[opts.dialect];
   // llama-server names the model file it loaded, whatever the request asked for.
   const served = opts.model ?? script.model ?? traits.llama?.modelPath;
@@ -206,6 +208,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       holdsSlot = await slots.acquire(life.signal);
       if (!holdsSlot) return;
     }
+    if (reply.together && !(await together.gather(reply.together, life.signal))) return;
     rec.startedAt = now();
     const answer = {
       res,
