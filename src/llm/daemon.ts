@@ -258,6 +258,7 @@ async function restartModel(note: string, r: Recovery): Promise<void> {
   recovering = true;
   const name = describeServer(r.model.baseURL, r.flavor);
   let why = note;
+  let recovered = false;
   try {
     for (;;) {
       r.health.up = false;
@@ -300,9 +301,14 @@ async function restartModel(note: string, r: Recovery): Promise<void> {
     r.health.error = null;
     r.front.modelUp();
     await r.update({ modelPid: r.process.pid, error: undefined });
+    recovered = true;
   } finally {
     recovering = false;
   }
+  // A death after the readiness wait but before `recovering` was cleared found it set and was
+  // dropped: that model server would never be restarted. Seen under load in front-recovery.
+  const died = r.process.pid === null ? r.process.exitNote : null;
+  if (recovered && died && !r.stopping()) await restartModel(died, r);
 }
 
 /** Stops an auto-started server after `idleMs` with nothing waiting or running. */
