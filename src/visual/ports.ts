@@ -35,7 +35,9 @@ export async function reservePort(): Promise<PortReservation> {
       },
     };
   }
-  throw new FactoryError('no free port for the visual check: every one the OS offered is held by another task');
+  throw new FactoryError(
+    'no free port for the visual check: every one the OS offered is held by another task',
+  );
 }
 
 /** The ports held right now, for tests and diagnostics. */
