@@ -51,7 +51,7 @@ describe('factory task --visual', () => {
           { match: { system: 'You are the Coder' }, content: 'Nothing to change.' },
           {
             match: { system: 'You are the Sheriff' },
-            content: '{"verdict":"PASS","analysis":"ok","fix":""}',
+            content: '{"verdict":"FAIL","analysis":"not styled yet","fix":"style it"}',
           },
         ],
       }),
@@ -82,5 +82,14 @@ describe('factory task --visual', () => {
     expect(show.code, show.stderr).toBe(0);
     expect(show.stdout).toContain('  visual   yes (the task asks)\n');
     expect(show.stdout).toContain('  spec     Desktop: two columns.\n           Phone: one column.\n');
+
+    // The record keeps asking: a resume after the visual section is gone is refused the same way.
+    await writeFile(
+      path.join(repo.dir, '.factoryrc.json'),
+      JSON.stringify({ server: inProcessServer(server), check: 'true', sandbox: 'none' }),
+    );
+    const resume = await cli(repo.dir, ['resume', String(id)]);
+    expect(resume.code, resume.stderr).toBe(2);
+    expect(resume.stderr).toContain('the task "Style the page" asks for the visual check');
   });
 });
