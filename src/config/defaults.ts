@@ -42,6 +42,7 @@ const DEFAULTS_JSON = JSON.stringify({
     envAllow: [],
     envDeny: [],
   },
+  visual: null,
 } satisfies Config);
 
 /** A fresh copy of the default configuration. */

@@ -11,7 +11,22 @@ import { shorthandJsonSchema } from './shorthand.js';
 export function buildJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(configSchema, { io: 'input' });
   shorthandJsonSchema(schema as Record<string, unknown>);
+  hoistNullableSections(schema as Record<string, unknown>);
   return { $schema: schema.$schema, title: 'factory configuration (.factoryrc.json)', ...schema };
+}
+
+/**
+ * A section that may be null (`visual`) comes out as `anyOf: [object, null]`; its `properties`
+ * are copied to the top as well (they only apply to objects), so tools that walk `properties`
+ * still find every field and its description, as with the `sandbox` shorthand.
+ */
+function hoistNullableSections(schema: Record<string, unknown>): void {
+  const props = schema.properties as Record<string, Record<string, unknown>> | undefined;
+  for (const section of Object.values(props ?? {})) {
+    const options = section.anyOf as Record<string, unknown>[] | undefined;
+    const object = options?.find((o) => o.type === 'object');
+    if (object && !section.properties) section.properties = object.properties;
+  }
 }
 
 /** schema.json at the package root. */

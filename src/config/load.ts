@@ -9,6 +9,7 @@ import { configSchema, type Config } from './schema.js';
 import { expandShorthands } from './shorthand.js';
 import { REPO_CONFIG_FILE, userConfigPath } from './files.js';
 import { worktreePathProblems } from './worktree-paths.js';
+import { visualProblems } from './visual-checks.js';
 import { isObject, setPath, type Data } from './set-path.js';
 
 export { REPO_CONFIG_FILE, userConfigPath };
@@ -121,6 +122,8 @@ function merge(target: Data, source: Data): Data {
 function has(data: Data, keys: readonly string[]): boolean {
   let v: unknown = data;
   for (const k of keys) {
+    // A section set to null (`"visual": null`) sets every field in it.
+    if (v === null) return true;
     if (!isObject(v) || !Object.hasOwn(v, k)) return false;
     v = v[k];
   }
@@ -151,8 +154,19 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   if (!result.success)
     throw new FactoryError(`invalid configuration: ${result.error.message}`, { exitCode: 2 });
 
-  const sources: Record<string, string> = {};
   const topFirst = [...layers].reverse();
+  const visual = visualProblems(result.data.visual);
+  if (visual.length)
+    throw refuse(
+      visual
+        .map((p) => {
+          const from =
+            topFirst.find((l) => has(l.data, p.path)) ?? topFirst.find((l) => has(l.data, ['visual']));
+          return `${from ? from.origin(p.path) : 'default'}: ${formatPath(p.path)}: ${p.message}`;
+        })
+        .join('\n'),
+    );
+  const sources: Record<string, string> = {};
   for (const leaf of leaves()) {
     const layer = topFirst.find((l) => has(l.data, leaf.path));
     sources[leaf.key] = layer ? layer.origin(leaf.path) : 'default';

@@ -31,6 +31,8 @@ export interface CreateTaskRequest {
   maxAttempts?: number;
   timeout?: number;
   sandbox?: 'auto' | 'bwrap' | 'seatbelt' | 'none';
+  visual?: boolean;
+  spec?: string;
   /** The OS sandbox worktree.setup runs in; absent: unsandboxed (`factory new`, tests of the engine). */
   setupSandbox?: SandboxPlan;
 }
@@ -85,6 +87,8 @@ export async function createTask(
         ...(req.maxAttempts !== undefined ? { maxAttempts: req.maxAttempts } : {}),
         ...(req.timeout !== undefined ? { timeout: req.timeout } : {}),
         ...(req.sandbox !== undefined ? { sandbox: req.sandbox } : {}),
+        ...(req.visual !== undefined ? { visual: req.visual } : {}),
+        ...(req.spec !== undefined ? { spec: req.spec } : {}),
       };
       await writeRecord(repo, rec);
       await appendEvent(repo, id, 'created', { base, branch, recycled: pool.length > 0 });

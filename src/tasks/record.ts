@@ -25,6 +25,10 @@ export interface TaskRecord {
   timeout?: number;
   /** The task file's sandbox mode, over the configuration's. */
   sandbox?: 'auto' | 'bwrap' | 'seatbelt' | 'none';
+  /** The task asked for the visual check (true) or refused it (false); absent: `visual.paths` decides. */
+  visual?: boolean;
+  /** What the result must look like, from the task file or the design-spec step; the judge reads it. */
+  spec?: string;
 }
 
 export type TaskEvent = { t: string; type: string } & Record<string, unknown>;

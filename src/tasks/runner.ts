@@ -282,6 +282,8 @@ export async function runTasks(
             maxAttempts: input.maxAttempts,
             timeout: input.timeout,
             ...(input.sandbox !== undefined ? { sandbox: input.sandbox } : {}),
+            ...(input.visual !== undefined ? { visual: input.visual } : {}),
+            ...(input.spec !== undefined ? { spec: input.spec } : {}),
             setupSandbox: plans.get(input.sandbox, 'setup'),
           }).then((made) => {
             opts.onCreated?.(made.record);

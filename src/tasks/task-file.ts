@@ -20,6 +20,10 @@ export interface TaskInput {
   base?: string;
   /** The OS sandbox for this task's commands, over `sandbox.mode` of the configuration. */
   sandbox?: 'auto' | 'bwrap' | 'seatbelt' | 'none';
+  /** true: the visual check runs whatever the change touches; false: never (visual.paths ignored). */
+  visual?: boolean;
+  /** What the result must look like (desktop and phone), for the visual check's judge. */
+  spec?: string;
   /** Where it came from, for messages. */
   source: string;
 }
@@ -50,6 +54,12 @@ const taskSchema = z.strictObject({
     .enum(['auto', 'bwrap', 'seatbelt', 'none'], {
       error: 'expected one of "auto", "bwrap", "seatbelt", "none"',
     })
+    .optional(),
+  visual: z.boolean({ error: 'expected true or false' }).optional(),
+  spec: z
+    .string({ error: 'expected a text (what the result must look like)' })
+    .trim()
+    .min(1, { error: 'expected a non-empty text (what the result must look like)' })
     .optional(),
 });
 
@@ -135,7 +145,7 @@ export async function readTaskFile(file: string): Promise<TaskInput[]> {
       fileIssues(data, parsed.error.issues)
         .flatMap((i) => problemLines(file, i))
         .join('; '),
-      'fields: name, description, constraints, max_attempts, timeout, check, base, sandbox',
+      'fields: name, description, constraints, max_attempts, timeout, check, base, sandbox, visual, spec',
     );
   }
   const list = Array.isArray(parsed.data)
@@ -154,6 +164,8 @@ export async function readTaskFile(file: string): Promise<TaskInput[]> {
     ...(t.check !== undefined ? { check: t.check } : {}),
     ...(t.base !== undefined ? { base: t.base } : {}),
     ...(t.sandbox !== undefined ? { sandbox: t.sandbox } : {}),
+    ...(t.visual !== undefined ? { visual: t.visual } : {}),
+    ...(t.spec !== undefined ? { spec: t.spec } : {}),
     source: file,
   }));
 }

@@ -40,6 +40,7 @@ describe('configSchema', () => {
         envAllow: [],
         envDeny: [],
       },
+      visual: null,
     });
   });
 
@@ -130,6 +131,16 @@ describe('configSchema', () => {
       'sandbox.setupNetwork',
       'sandbox.envAllow',
       'sandbox.envDeny',
+      'visual.start',
+      'visual.url',
+      'visual.ready',
+      'visual.readyTimeout',
+      'visual.viewports',
+      'visual.describer.baseURL',
+      'visual.describer.model',
+      'visual.describer.apiKey',
+      'visual.paths',
+      'visual.browser',
     ]);
   });
 });

@@ -34,10 +34,15 @@ async function showConfig(opts: ConfigOptions): Promise<void> {
   const repoRoot = await repoRootOf(process.cwd());
   const { config, sources } = await loadConfig({ repoRoot });
   emit(opts.json, { config, sources }, () => {
-    const rows = leaves().map((l) => [
-      `${l.key} = ${JSON.stringify(valueAt(config, l.path))}`,
-      sources[l.key],
-    ]);
+    const rows: string[][] = [];
+    for (const l of leaves()) {
+      // A section that is null (`visual`, off by default) is one row, not a row per field it lacks.
+      const section = l.path.length > 1 ? valueAt(config, l.path.slice(0, 1)) : undefined;
+      if (section === null) {
+        if (!rows.some(([left]) => left === `${l.path[0]} = null`))
+          rows.push([`${l.path[0]} = null`, sources[l.key]!]);
+      } else rows.push([`${l.key} = ${JSON.stringify(valueAt(config, l.path))}`, sources[l.key]!]);
+    }
     // Align the sources, but let one long value (server.command) overflow instead of pushing all of them right.
     const width = Math.min(48, Math.max(...rows.map(([left]) => left!.length)));
     return rows.map(([left, source]) => `${left!.padEnd(width)}   (${source})`).join('\n');

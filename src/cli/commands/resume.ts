@@ -11,6 +11,7 @@ import { resumableTask } from '../../tasks/resumable.js';
 import { connectForTasks, type RunFlags, runnerCallbacks, withCtrlC } from '../run-support.js';
 import { recoverFirst } from '../context.js';
 import { checkEventsFlag, writeSummary } from '../run-events.js';
+import { refuseVisualWithoutConfig } from '../../visual/when.js';
 
 export function register(program: Command): void {
   program
@@ -39,7 +40,8 @@ export function register(program: Command): void {
         const addr = await parseAddress(repo, task);
         if (addr.attempt !== undefined) throw refuse(`resume takes a task id, not ${task}`);
         // A task that does not exist or cannot be resumed is refused before any server is contacted.
-        await resumableTask(repo, addr.task, o.rebase);
+        const { rec } = await resumableTask(repo, addr.task, o.rebase);
+        refuseVisualWithoutConfig([rec], config);
         const ctx = await connectForTasks(repo, config, o);
         const view = await runnerCallbacks(o, ctx);
         const outcome = await view.settle(

@@ -36,6 +36,11 @@ export function register(program: Command): void {
             `  worktree ${r.worktree}`,
             `  sandbox  ${sandbox}`,
           ];
+          if (r.visual !== undefined)
+            out.push(`  visual   ${r.visual ? 'yes (the task asks)' : 'no (the task says so)'}`);
+          // The spec may hold several lines: the later ones line up under the first.
+          if (r.spec !== undefined)
+            out.push(`  spec     ${visible(r.spec, { multiline: true }).replace(/\n/g, '\n           ')}`);
           if (view.history.attempts.length === 0) out.push('', 'no attempts yet');
           for (const a of view.history.attempts) {
             out.push(

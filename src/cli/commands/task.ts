@@ -10,6 +10,7 @@ import { summaryText } from '../progress.js';
 import { count, positiveSeconds } from '../numeric.js';
 import { connectForTasks, type RunFlags, runnerCallbacks, withCtrlC } from '../run-support.js';
 import { recoverFirst } from '../context.js';
+import { refuseVisualWithoutConfig } from '../../visual/when.js';
 import { checkEventsFlag, writeSummary } from '../run-events.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -31,6 +32,10 @@ export function register(program: Command): void {
       'the check command; "" for a script task (the Coder writes a script that is run)',
     )
     .option('--base <ref>', 'start the tasks from this ref instead of HEAD')
+    .option(
+      '--visual',
+      'give every task the visual check (screenshots judged by the Sheriff); needs `visual` in the config',
+    )
     .option('--no-server', 'never start a model server')
     .option('--json', 'print the summary as JSON')
     .option('--events', 'with --json: one JSON line per event as it happens, the summary last (NDJSON)')
@@ -38,7 +43,7 @@ export function register(program: Command): void {
       action(
         async (
           descriptions: string[],
-          o: RunFlags & { taskFile: string[]; parallel?: number; base?: string },
+          o: RunFlags & { taskFile: string[]; parallel?: number; base?: string; visual?: boolean },
         ) => {
           checkEventsFlag(o);
           const inputs: TaskInput[] = descriptions.filter((d) => d.trim()).map(taskFromText);
@@ -56,12 +61,18 @@ export function register(program: Command): void {
           const repo = await openRepo(process.cwd());
           const flagNames = { 'agent.executionTimeout': '--timeout', 'agent.maxAttempts': '--max-attempts' };
           const { config } = await loadConfig({ repoRoot: repo.root, flags, flagNames });
+          // Before anything is recovered, created or contacted.
+          refuseVisualWithoutConfig(
+            inputs.map((t) => ({ title: t.title, visual: o.visual ? true : t.visual })),
+            config,
+          );
           await recoverFirst(repo, config);
           for (const t of inputs) {
             if (o.check !== undefined) t.check = o.check.trim() === '' ? null : o.check;
             if (o.maxAttempts) t.maxAttempts = config.agent.maxAttempts;
             if (o.timeout) t.timeout = config.agent.executionTimeout;
             if (o.base) t.base = o.base;
+            if (o.visual) t.visual = true;
           }
           // Every base must be a commit that exists before any task is created or a model server
           // contacted: a bad one changes nothing.
