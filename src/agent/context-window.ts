@@ -22,7 +22,9 @@ const MAX_RATIO = 6;
 const chars = (messages: ChatMessage[]): number =>
   messages.reduce(
     (n, m) =>
-      n + contentChars(m.content) + (m.toolCalls ?? []).reduce((k, c) => k + c.name.length + c.arguments.length, 0),
+      n +
+      contentChars(m.content) +
+      (m.toolCalls ?? []).reduce((k, c) => k + c.name.length + c.arguments.length, 0),
     0,
   );
 
