@@ -5,7 +5,8 @@ import {
   type Script,
   type ScriptedServer,
 } from '../../src/scripted-server/index.js';
-import { IMAGE_TOKENS } from '../../src/scripted-server/images.js';
+import { IMAGE_TOKENS, promptText } from '../../src/scripted-server/images.js';
+import { cachedTokens, renderPrompt } from '../../src/scripted-server/prefix-cache.js';
 import { solidPng } from '../helpers/png.js';
 
 const servers: ScriptedServer[] = [];
@@ -115,5 +116,20 @@ describe('the describer mode', () => {
     expect(remote.status).toBe(400);
     expect(remote.body.error).toMatch(/^image 1: not a base64 data URL/);
     expect(server.requests.map((r) => r.imagesRefused !== undefined)).toEqual([true, true, true, true]);
+  });
+});
+
+describe('images in the prompt cache', () => {
+  it('are opaque: the same image is a shared prefix, another image ends it at the marker', () => {
+    const text = { type: 'text', text: 'describe the viewport "phone"' };
+    const a = shot(dataURL(solidPng(390, 844)));
+    const b = shot(dataURL(solidPng(390, 844, [0, 0, 0])));
+    expect(promptText([text, a])).toHaveLength(text.text.length + IMAGE_TOKENS * 4);
+    const prompt = (img: unknown) => renderPrompt({ messages: [{ role: 'user', content: [text, img] }] });
+    const same = cachedTokens(prompt(a), prompt(a));
+    const other = cachedTokens(prompt(a), prompt(b));
+    expect(same).toBeGreaterThan(IMAGE_TOKENS);
+    // Only the text before the image and the start of the marker are shared.
+    expect(other).toBeLessThan(20);
   });
 });

@@ -8,6 +8,7 @@ import {
   type Screenshot,
 } from '../../src/visual/describe.js';
 import { RequestQueue } from '../../src/llm/queue.js';
+import { startFront } from '../../src/llm/front.js';
 import type { Inference } from '../../src/llm/inference.js';
 import { BUILT_IN_PROMPTS, loadPrompts } from '../../src/agent/prompts/index.js';
 import { startScriptedServer, type Script, type ScriptedServer } from '../../src/scripted-server/index.js';
@@ -192,6 +193,24 @@ describe('describeScreenshots', () => {
       role: 'system',
       content: 'List the colours you see.',
     });
+  });
+
+  it('passes through the shared queue front (a factory server) with the images intact', async () => {
+    const server = await serve(describerScript);
+    const upstream = new RequestQueue([scriptedEndpoint(server)], { retries: 0 });
+    cleanups.push(() => upstream.close());
+    const front = await startFront({ host: '127.0.0.1', port: 0, queue: upstream, token: 'tok' });
+    cleanups.push(() => front.close());
+    const endpoint = { baseURL: `${front.url}/v1`, apiKey: 'tok', model: 'scripted-model', concurrency: 64 };
+    const queue = new RequestQueue([endpoint], { retries: 0 });
+    cleanups.push(() => queue.close());
+    const inf: Inference = { mode: 'front', queue, note: '', token: 'tok', frontURL: endpoint.baseURL };
+    const got = await describeScreenshots({ inference: inf, task: 'task-9', images: shots });
+    expect(got.map((d) => d.error)).toEqual([undefined, undefined]);
+    expect(server.requests.map((r) => [r.images.map((i) => `${i.width}x${i.height}`), r.task])).toEqual([
+      [['1280x800'], 'task-9'],
+      [['390x844'], 'task-9'],
+    ]);
   });
 
   it('stops when its signal is aborted, instead of reporting an error', async () => {
