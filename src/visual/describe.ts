@@ -32,7 +32,8 @@ export interface DescriberEndpoint {
 }
 
 export interface DescribeOptions {
-  inference: Pick<Inference, 'mode' | 'queue' | 'frontURL' | 'token'>;
+  /** How the task reaches the model (connectInference): the describer's requests queue there too. */
+  inference: Inference;
   /** The task the requests are queued for (fairness, and `x-factory-task`). */
   task: string;
   images: Screenshot[];
