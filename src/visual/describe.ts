@@ -121,17 +121,12 @@ export async function describeScreenshots(opts: DescribeOptions): Promise<Descri
   for (const shot of opts.images) {
     const where = `the describer's answer for the ${shot.viewport.name} screenshot`;
     try {
-      const r = await queuedChat(
-        opts.inference as Inference,
-        opts.task,
-        describeRequest(shot, prompts, maxTokens),
-        {
-          signal: opts.signal,
-          route,
-          ...(opts.firstTokenMs !== undefined ? { firstTokenMs: opts.firstTokenMs } : {}),
-          ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
-        },
-      );
+      const r = await queuedChat(opts.inference, opts.task, describeRequest(shot, prompts, maxTokens), {
+        signal: opts.signal,
+        route,
+        ...(opts.firstTokenMs !== undefined ? { firstTokenMs: opts.firstTokenMs } : {}),
+        ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+      });
       const said = r.content.trim();
       if (!said) {
         out.push({
