@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../llm/types.js';
+import type { TextMessage } from '../llm/types.js';
 import type { TaskSpec } from './types.js';
 import { sheriffSystemPrompt, type Prompts } from './prompts/index.js';
 import { CHARS_PER_TOKEN } from './tokens.js';
@@ -25,7 +25,7 @@ export interface SheriffContextInput {
  * and tail) and the task's whole change with this attempt's part marked, trimmed to the budget.
  * The output's tail comes before its head and the diffs get what the output leaves.
  */
-export function buildSheriffMessages(input: SheriffContextInput): ChatMessage[] {
+export function buildSheriffMessages(input: SheriffContextInput): TextMessage[] {
   const total = Math.floor(input.budgetTokens * CHARS_PER_TOKEN);
   const system = sheriffSystemPrompt(input.prompts);
   const closing = 'Answer with the JSON object.';

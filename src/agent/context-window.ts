@@ -2,6 +2,7 @@ import type { ChatMessage, ToolSpec, Usage } from '../llm/types.js';
 import { describeLimit, SETTINGS, type ContextLimit } from '../llm/context-size.js';
 import { refuse, type FactoryError } from '../errors.js';
 import { CHARS_PER_TOKEN } from './tokens.js';
+import { contentChars } from '../llm/content.js';
 
 /** The shortest answer worth asking for: a few edits, or a verdict with its reason. */
 export const MIN_ANSWER_TOKENS = 512;
@@ -21,7 +22,9 @@ const MAX_RATIO = 6;
 const chars = (messages: ChatMessage[]): number =>
   messages.reduce(
     (n, m) =>
-      n + m.content.length + (m.toolCalls ?? []).reduce((k, c) => k + c.name.length + c.arguments.length, 0),
+      n +
+      contentChars(m.content) +
+      (m.toolCalls ?? []).reduce((k, c) => k + c.name.length + c.arguments.length, 0),
     0,
   );
 

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../llm/types.js';
+import type { TextMessage } from '../llm/types.js';
 import type { SheriffReport, TaskSpec } from './types.js';
 import { coderSystemPrompt, type Prompts } from './prompts/index.js';
 import { CHARS_PER_TOKEN } from './tokens.js';
@@ -44,7 +44,7 @@ const SHARE = { feedback: 0.2, problems: 0.2, check: 0.25, sheriff: 0.15 };
  * report, the problems with the last reply and the user's feedback, within `budgetTokens`.
  * Nothing of earlier turns is carried over but what is listed here.
  */
-export async function buildCoderMessages(input: CoderContextInput): Promise<ChatMessage[]> {
+export async function buildCoderMessages(input: CoderContextInput): Promise<TextMessage[]> {
   const total = Math.floor(input.budgetTokens * CHARS_PER_TOKEN);
   const system = coderSystemPrompt(input.prompts, input.task.mode, input.tools);
   const closing = closingLine(input);

@@ -128,8 +128,16 @@ export function queuedChat(
   inf: Inference,
   task: string,
   req: ChatRequest,
-  opts: Omit<ChatOptions, 'signal' | 'task'> & { signal?: AbortSignal } = {},
+  opts: Omit<ChatOptions, 'signal' | 'task'> & {
+    signal?: AbortSignal;
+    /**
+     * Where the request goes once it has its turn, instead of the queue's endpoint: another model
+     * or another server (the visual check's describer). It still waits its turn with the tasks.
+     */
+    route?: (endpoint: EndpointConfig) => EndpointConfig;
+  } = {},
 ): Promise<ChatResponse> {
+  const { route, ...chatOpts } = opts;
   // Waiting in the front's queue behind other tasks does not count against the first token.
   const front = inf.mode === 'front' ? inf.frontURL : undefined;
   const stillQueued = front ? () => waitingAtFront(front, task, inf.token) : undefined;
@@ -139,7 +147,10 @@ export function queuedChat(
     task,
     async (endpoint, signal) => {
       sentAt = performance.now();
-      const r = await chat(endpoint, req, { stillQueued, ...opts, signal, task });
+      const target = route ? route(endpoint) : endpoint;
+      // Another server than the front: the front's queue says nothing about this request.
+      const waiting = target.baseURL === endpoint.baseURL ? stillQueued : undefined;
+      const r = await chat(target, req, { stillQueued: waiting, ...chatOpts, signal, task });
       // The wait for a turn in this process's queue (retries included) is no model time.
       return r.timing ? { ...r, timing: { ...r.timing, queuedMs: Math.round(sentAt - askedAt) } } : r;
     },

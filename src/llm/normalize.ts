@@ -1,6 +1,7 @@
 import { extractTextToolCalls } from './text-tool-calls.js';
 import { ThinkSplitter } from './think.js';
 import { ToolCallAssembler } from './normalize-tool-calls.js';
+import { contentChars } from './content.js';
 import type { ChatRequest, ChatResponse, StreamCallbacks, ToolCall, Usage } from './types.js';
 import type { WireCompletion, WireMessage, WireUsage } from './normalize-wire.js';
 
@@ -120,7 +121,7 @@ export class ResponseBuilder {
 export function promptChars(req: ChatRequest): number {
   let chars = req.tools ? JSON.stringify(req.tools).length : 0;
   for (const m of req.messages) {
-    chars += m.content.length;
+    chars += contentChars(m.content);
     for (const c of m.toolCalls ?? []) chars += c.name.length + c.arguments.length;
   }
   return chars;

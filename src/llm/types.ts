@@ -10,11 +10,29 @@ export interface ToolCall {
   arguments: string;
 }
 
+/** A picture in a message (the visual check's screenshots); only user messages send it as an image. */
+export interface ImagePart {
+  type: 'image';
+  mime: 'image/png';
+  /** The PNG's bytes, or the same as base64 text. */
+  data: Buffer | string;
+}
+
+export type ContentPart = { type: 'text'; text: string } | ImagePart;
+
+/** Plain text, or parts (text and images, see content.ts for reading either safely). */
+export type MessageContent = string | ContentPart[];
+
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant' | 'tool';
-  content: string;
+  content: MessageContent;
   toolCallId?: string;
   toolCalls?: ToolCall[];
+}
+
+/** A message known to hold text only (what the context builders make). */
+export interface TextMessage extends ChatMessage {
+  content: string;
 }
 
 export interface ToolSpec {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Dialect } from './dialects.js';
+import { promptText } from './images.js';
 
 /**
  * The model's context as each server family reports it, on its own route, and the overflow
@@ -150,7 +151,7 @@ export function contextRoute(
 function promptTokens(body: Record<string, unknown>, c: Context): number {
   let chars = body.tools ? JSON.stringify(body.tools).length : 0;
   const messages = Array.isArray(body.messages) ? (body.messages as { content?: unknown }[]) : [];
-  for (const m of messages) chars += typeof m.content === 'string' ? m.content.length : 0;
+  for (const m of messages) chars += promptText(m.content).length;
   return Math.ceil(chars / c.charsPerToken) + 8 * messages.length;
 }
 

@@ -5,6 +5,8 @@
  * prompt with what is kept, and computes the rest.
  */
 
+import { promptText } from './images.js';
+
 interface PromptMessage {
   role?: unknown;
   content?: unknown;
@@ -28,7 +30,7 @@ const callText = (calls: unknown): string =>
 
 /** One message as the model reads it: its role, its text and its tool calls (ids are not tokens). */
 export function renderMessage(m: PromptMessage): string {
-  const content = typeof m.content === 'string' ? m.content : '';
+  const content = promptText(m.content);
   return `<|${String(m.role ?? '')}|>${content}${callText(m.tool_calls)}\n`;
 }
 

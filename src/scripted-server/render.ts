@@ -1,6 +1,7 @@
 import { dialects, type Dialect } from './dialects.js';
 import { cutToTokens, maxTokensOf } from './max-tokens.js';
 import type { Reply } from './script.js';
+import { promptText } from './images.js';
 
 /** The scripted tokenizer: about four characters per token, like the client's estimate. */
 export const tokensOf = (chars: number): number => chars / 4;
@@ -50,7 +51,7 @@ const tokensIn = (text: string): number => tokensOf(Array.from(text).length);
 
 export function promptTokensOf(body: RequestBody): number {
   let chars = body.tools ? JSON.stringify(body.tools).length : 0;
-  for (const m of body.messages ?? []) chars += typeof m.content === 'string' ? m.content.length : 0;
+  for (const m of body.messages ?? []) chars += promptText(m.content).length;
   return Math.ceil(tokensOf(chars));
 }
 

@@ -54,6 +54,8 @@ const matchSchema = z.union([
     task: z.string().optional(),
     /** Whether the request offers tools (a server started without tool support refuses those). */
     tools: z.boolean().optional(),
+    /** Whether the request carries images (`image_url` parts): a describer's request does. */
+    images: z.boolean().optional(),
   }),
 ]);
 
@@ -64,6 +66,18 @@ const toolCallSchema = z.object({
 });
 
 const text = z.union([z.string(), z.array(z.string())]);
+
+const size = z.tuple([z.number().int().positive(), z.number().int().positive()]);
+
+/**
+ * What the request's images must be once this reply is chosen: `count` of them (default: as many
+ * as `sizes`), PNGs of `sizes` ([width, height], in order). A request that breaks it is refused
+ * with a 400 in the dialect's error format, as a vision server refuses what it cannot read.
+ */
+const imagesSchema = z.object({
+  count: z.number().int().min(0).optional(),
+  sizes: z.array(size).optional(),
+});
 
 const replySchema = z.object({
   /** A string is a substring of the last user message; no match fits every request. */
@@ -102,6 +116,8 @@ const replySchema = z.object({
   bodyFile: z.string().optional(),
   /** contentFile or bodyFile sent this many times over: a huge reply from a small file. */
   repeat: z.number().int().min(1).optional(),
+  /** The images this reply requires of the request (see imagesSchema). */
+  images: imagesSchema.optional(),
 });
 
 export const scriptSchema = z.object({
@@ -158,6 +174,8 @@ export interface Conversation {
   task?: string;
   /** The request offers tools. */
   tools?: boolean;
+  /** How many images the request carries. */
+  images?: number;
 }
 
 const textOf = (content: unknown): string =>
@@ -178,6 +196,7 @@ function fits(match: Reply['match'], conv: Conversation): boolean {
   if (match.last !== undefined && conv.messages.at(-1)?.role !== match.last) return false;
   if (match.task !== undefined && !(conv.task ?? '').includes(match.task)) return false;
   if (match.tools !== undefined && match.tools !== (conv.tools ?? false)) return false;
+  if (match.images !== undefined && match.images !== (conv.images ?? 0) > 0) return false;
   return true;
 }
 

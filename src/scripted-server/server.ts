@@ -11,6 +11,7 @@ import { bytesSent, fileAnswer, fileReplyChars } from './file-reply.js';
 import { loadScript, loadScripts, ReplyPicker, type Fault, type FaultKind, type Script } from './script.js';
 import { contextOverflow, contextRoute, modelFields } from './context.js';
 import { CostModel, type CostModelOptions, type CostStats } from './cost-model.js';
+import { imagesProblem, requestImages, type SeenImage } from './images.js';
 
 export interface ScriptedServerOptions {
   /** The script itself, or the path of a JSON script file, or several files served as one (loadScripts). */
@@ -54,6 +55,10 @@ export interface RecordedRequest {
   clientClosed: boolean;
   /** For a reply from a file: the bytes of body written before the answer ended or the client left. */
   bytesSent?: number;
+  /** The request's images (`image_url` parts) in order: their PNG sizes, never their bytes. */
+  images: SeenImage[];
+  /** Why the request was refused for its images (a 400), when it was. */
+  imagesRefused?: string;
 }
 
 export interface ScriptedServer {
@@ -120,6 +125,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       completionTokens: 0,
       arrivedAt: now(),
       clientClosed: false,
+      images: [],
     };
     requests.push(rec);
     const life = new AbortController();
@@ -158,6 +164,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       return error(res, 400, 'request body is not JSON');
     }
     rec.stream = body.stream === true;
+    rec.images = requestImages(body.messages);
 
     let fault = picker.fault(optionFault, opts.fault) ?? picker.serverFault();
     if (fault && immediate(fault, res, rec)) return;
@@ -174,12 +181,24 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     }
     if (contextOverflow(res, opts.dialect, script.context, body, traits.headers)) return;
 
+    // A vision server cannot read an image that is not one, whatever the reply.
+    const unreadable = imagesProblem({}, rec.images);
+    if (unreadable) {
+      rec.imagesRefused = unreadable;
+      return error(res, 400, unreadable);
+    }
     const { reply, index } = picker.pick({
       messages: Array.isArray(body.messages) ? body.messages : [],
       task: rec.task,
       tools: Array.isArray(body.tools) && body.tools.length > 0,
+      images: rec.images.length,
     });
     rec.replyIndex = index;
+    const wrongImages = reply.images && imagesProblem(reply.images, rec.images);
+    if (wrongImages) {
+      rec.imagesRefused = wrongImages;
+      return error(res, 400, wrongImages);
+    }
     fault ??= picker.fault(reply, reply.fault);
     if (fault && immediate(fault, res, rec)) return;
     if (fault) rec.fault = fault.kind;

@@ -3,6 +3,7 @@ import { mkdir, readFile, readdir, rename, writeFile, appendFile } from 'node:fs
 import { FactoryError, refuse } from '../errors.js';
 import type { Repo } from '../git/repo.js';
 import { eventsFile, recordFile, taskDir, tasksDir } from './paths.js';
+import { imageLabel, looksLikeImagePart } from '../llm/content.js';
 
 /** What factory knows about a task that git cannot tell by itself. */
 export interface TaskRecord {
@@ -82,6 +83,19 @@ function clip(text: string, max: number): string {
   return `${text.slice(0, head)}\n… [factory: ${text.length - head - tail} characters cut] …\n${text.slice(-tail)}`;
 }
 
+/**
+ * The event with every image part (a screenshot sent to the describer) replaced by a text part
+ * naming it, `[image 1280x800 png, 12 KiB]`: the log never holds an image's bytes or base64.
+ */
+export function redactImages(value: unknown): unknown {
+  if (looksLikeImagePart(value)) return { type: 'text', text: imageLabel(value) };
+  if (Buffer.isBuffer(value)) return `[${value.length} bytes]`;
+  if (Array.isArray(value)) return value.map(redactImages);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactImages(v)]));
+  return value;
+}
+
 function clipAll(value: unknown, max: number): unknown {
   if (typeof value === 'string') return clip(value, max);
   if (Array.isArray(value)) return value.map((v) => clipAll(v, max));
@@ -94,7 +108,8 @@ function clipAll(value: unknown, max: number): unknown {
  * One event as a log line within MAX_EVENT_CHARS: texts (a model's reply, a prompt, a check's
  * output) are cut ever shorter until the line fits, so the log grows by a bounded amount per event.
  */
-export function eventLine(ev: TaskEvent): string {
+export function eventLine(event: TaskEvent): string {
+  const ev = redactImages(event) as TaskEvent;
   let line = JSON.stringify(ev);
   for (let max = MAX_EVENT_CHARS / 2; line.length > MAX_EVENT_CHARS && max >= 256; max = Math.floor(max / 4))
     line = JSON.stringify(clipAll(ev, max));

@@ -19,6 +19,12 @@ function indent(t: string, prefix = '  '): string {
     .join('\n');
 }
 
+/** A logged message's content: its text, or its parts' texts (images were logged as their labels). */
+const partsText = (content: unknown): unknown =>
+  Array.isArray(content)
+    ? content.map((p: { text?: unknown }) => (typeof p?.text === 'string' ? p.text : '[image]')).join('\n')
+    : content;
+
 const attemptTag = (e: TaskEvent) => (e.attempt !== undefined ? `[${e.attempt}] ` : '');
 
 /** One event of the log as transcript text (several lines), or null for events it leaves out. */
@@ -35,8 +41,8 @@ export function transcriptOf(e: TaskEvent): string | null {
     case 'feedback':
       return `feedback from you:\n${indent(text(e.text))}`;
     case 'prompt': {
-      const messages = (e.messages as { role: string; content: string }[]) ?? [];
-      return `${at}prompt to the ${one(e.role)}:\n${messages.map((m) => `  --- ${one(m.role)}\n${indent(text(m.content), '  ')}`).join('\n')}`;
+      const messages = (e.messages as { role: string; content: unknown }[]) ?? [];
+      return `${at}prompt to the ${one(e.role)}:\n${messages.map((m) => `  --- ${one(m.role)}\n${indent(text(partsText(m.content)), '  ')}`).join('\n')}`;
     }
     case 'reply': {
       const parts = [`${at}${one(e.role)} replied (finish ${one(e.finishReason ?? '-')}):`];

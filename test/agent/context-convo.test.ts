@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { fitConversation } from '../../src/agent/context-convo.js';
-import type { ChatMessage } from '../../src/llm/types.js';
+import type { TextMessage } from '../../src/llm/types.js';
 
-const convo = (results: string[]): ChatMessage[] => [
+const convo = (results: string[]): TextMessage[] => [
   { role: 'system', content: 'S'.repeat(400) },
   { role: 'user', content: 'U'.repeat(800) },
-  ...results.flatMap((r, i): ChatMessage[] => [
+  ...results.flatMap((r, i): TextMessage[] => [
     {
       role: 'assistant',
       content: '',
@@ -14,7 +14,7 @@ const convo = (results: string[]): ChatMessage[] => [
     { role: 'tool', toolCallId: `c${i}`, content: r },
   ]),
 ];
-const chars = (ms: ChatMessage[]) =>
+const chars = (ms: TextMessage[]) =>
   ms.reduce(
     (n, m) =>
       n + m.content.length + (m.toolCalls ?? []).reduce((k, c) => k + c.name.length + c.arguments.length, 0),

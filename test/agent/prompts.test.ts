@@ -52,7 +52,12 @@ describe('built-in prompts', () => {
 
   it('records where each prompt came from', async () => {
     const p = await loadPrompts();
-    expect(p.sources).toEqual({ coder: 'built-in', coderScript: 'built-in', sheriff: 'built-in' });
+    expect(p.sources).toEqual({
+      coder: 'built-in',
+      coderScript: 'built-in',
+      sheriff: 'built-in',
+      describer: 'built-in',
+    });
     expect(p.coder).toBe(BUILT_IN_PROMPTS.coder);
   });
 });

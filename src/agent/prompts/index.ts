@@ -4,6 +4,7 @@ import { FactoryError } from '../../errors.js';
 import coder from './coder.md.js';
 import coderScript from './coder-script.md.js';
 import sheriff from './sheriff.md.js';
+import describer from './describer.md.js';
 
 /**
  * The personas' system prompts. The built-in ones are markdown kept in `*.md.ts` modules (one
@@ -14,11 +15,13 @@ export interface Prompts {
   coder: string;
   coderScript: string;
   sheriff: string;
+  /** The visual check's describer: says what a screenshot shows, never whether it is right. */
+  describer: string;
   /** Where each prompt came from: 'built-in' or the absolute path of the user's file. */
   sources?: Record<PromptName, string>;
 }
 
-export type PromptName = 'coder' | 'coderScript' | 'sheriff';
+export type PromptName = 'coder' | 'coderScript' | 'sheriff' | 'describer';
 
 /** Config keys (`agent.prompts.*`): paths of the user's prompt files, relative to the repo root. */
 export type PromptOverrides = Partial<Record<PromptName, string>>;
@@ -27,16 +30,17 @@ export const BUILT_IN_PROMPTS: Readonly<Record<PromptName, string>> = Object.fre
   coder,
   coderScript,
   sheriff,
+  describer,
 });
 
-const NAMES: PromptName[] = ['coder', 'coderScript', 'sheriff'];
+const NAMES: PromptName[] = ['coder', 'coderScript', 'sheriff', 'describer'];
 
 export async function loadPrompts(
   overrides: PromptOverrides = {},
   repoRoot = process.cwd(),
 ): Promise<Prompts> {
   const prompts = { ...BUILT_IN_PROMPTS } as Record<PromptName, string>;
-  const sources = { coder: 'built-in', coderScript: 'built-in', sheriff: 'built-in' };
+  const sources = { coder: 'built-in', coderScript: 'built-in', sheriff: 'built-in', describer: 'built-in' };
   for (const name of NAMES) {
     const file = overrides[name];
     if (!file) continue;
@@ -104,4 +108,8 @@ export function coderSystemPrompt(
 
 export function sheriffSystemPrompt(prompts: Prompts): string {
   return renderPrompt(prompts.sheriff, {});
+}
+
+export function describerSystemPrompt(prompts: Pick<Prompts, 'describer'>): string {
+  return renderPrompt(prompts.describer, {});
 }
