@@ -5,6 +5,7 @@
 import type { Browser } from 'playwright-core';
 import { FactoryError } from '../errors.js';
 import { chromiumSandbox, type SandboxDecision } from './browser-sandbox.js';
+import { launchMarker, sweepMarked } from './browser-sweep.js';
 
 /**
  * Nothing the capture needs reaches the network on its own: no GPU (headless servers have none),
@@ -35,6 +36,8 @@ export interface LaunchOptions {
 
 export interface LaunchedBrowser {
   browser: Browser;
+  /** Closes the browser, then kills whatever of it is still alive. Always call it. */
+  close: () => Promise<void>;
   sandbox: SandboxDecision;
   version: string;
   launchMs: number;
@@ -47,13 +50,13 @@ export function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error('the visual capture was cancelled');
 }
 
-async function launchOnce(o: LaunchOptions, sandbox: boolean): Promise<Browser> {
+async function launchOnce(o: LaunchOptions, sandbox: boolean, marker: string): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: o.executablePath,
     headless: true,
     chromiumSandbox: sandbox,
-    args: CHROMIUM_FLAGS,
+    args: [...CHROMIUM_FLAGS, marker],
     timeout: o.timeoutMs ?? DEFAULT_LAUNCH_TIMEOUT_MS,
     // factory handles Ctrl-C and termination itself (they abort the capture, which closes the
     // browser); Playwright's handlers would exit the process or keep it alive on SIGTERM. The
@@ -78,14 +81,14 @@ function launchFailure(e: unknown, o: LaunchOptions): FactoryError {
   return new FactoryError(`the browser failed to start: ${o.executablePath}\n${firstLines}`, { cause: e });
 }
 
-async function launchWithSandboxFallback(o: LaunchOptions, decision: SandboxDecision) {
+async function launchWithSandboxFallback(o: LaunchOptions, decision: SandboxDecision, marker: string) {
   try {
-    return { browser: await launchOnce(o, decision.sandbox), sandbox: decision };
+    return { browser: await launchOnce(o, decision.sandbox, marker), sandbox: decision };
   } catch (e) {
     // The sysctls can say yes while a container's seccomp filter still forbids namespaces.
     if (!decision.sandbox || !(e instanceof Error) || !SANDBOX_FAILED.test(e.message)) throw e;
     const sandbox = { sandbox: false, reason: "Chromium's sandbox failed to start here" };
-    return { browser: await launchOnce(o, false), sandbox };
+    return { browser: await launchOnce(o, false, marker), sandbox };
   }
 }
 
@@ -96,21 +99,27 @@ async function launchWithSandboxFallback(o: LaunchOptions, decision: SandboxDeci
 export async function launchBrowser(o: LaunchOptions): Promise<LaunchedBrowser> {
   o.signal?.throwIfAborted();
   const t0 = performance.now();
-  const launching = launchWithSandboxFallback(o, o.sandbox ?? chromiumSandbox());
-  let launched: Awaited<typeof launching>;
+  const marker = launchMarker();
+  let launched: Awaited<ReturnType<typeof launchWithSandboxFallback>>;
   try {
-    launched = await launching;
+    launched = await launchWithSandboxFallback(o, o.sandbox ?? chromiumSandbox(), marker);
   } catch (e) {
+    // Playwright kills a browser that timed out only after a grace period of its own.
+    await sweepMarked(marker);
     if (o.signal?.aborted) throw abortError(o.signal);
     throw launchFailure(e, o);
   }
+  const { browser } = launched;
+  const close = async () => {
+    try {
+      await browser.close();
+    } finally {
+      await sweepMarked(marker);
+    }
+  };
   if (o.signal?.aborted) {
-    await launched.browser.close();
+    await close();
     throw abortError(o.signal);
   }
-  return {
-    ...launched,
-    version: launched.browser.version(),
-    launchMs: performance.now() - t0,
-  };
+  return { ...launched, close, version: browser.version(), launchMs: performance.now() - t0 };
 }

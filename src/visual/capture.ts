@@ -103,7 +103,7 @@ export async function capture(o: CaptureOptions): Promise<VisualCapture> {
     shots = await Promise.race([work, abort.promise]);
   } finally {
     abort.dispose();
-    await launched.browser.close();
+    await launched.close();
   }
   o.signal?.throwIfAborted();
   return writeCapture(
