@@ -14,7 +14,8 @@ import { findBrowser } from '../../src/visual/browser.js';
 import { launchBrowser } from '../../src/visual/browser-launch.js';
 import { MAX_ENTRIES } from '../../src/visual/capture-bounds.js';
 import type { VisualCapture } from '../../src/visual/visual-json.js';
-import { cleanupTemps, projectRoot, tempDir } from '../helpers/git-repo.js';
+import { spawn } from 'node:child_process';
+import { cleanupTemps, projectRoot, tempDir, tsxLoader } from '../helpers/git-repo.js';
 import { liveGroupMember } from '../helpers/live-group.js';
 import { serveFolder } from '../helpers/static-site.js';
 import { waitFor } from './support.js';
@@ -283,6 +284,43 @@ describe('the browser never outlives the capture', () => {
     expect(liveGroupMember(pid)).toBe(false);
     expect(existsSync(path.join(dir, 'out'))).toBe(false);
   }, 60_000);
+  it('dies with the process that captures, even one killed with SIGKILL', async () => {
+    const site = await serveFolder(BUGGY, { gate: '/app.js' });
+    const dir = await tempDir();
+    const script = path.join(dir, 'capture.mts');
+    const captureModule = pathToFileURL(path.join(projectRoot, 'src/visual/capture.ts')).href;
+    await writeFile(
+      script,
+      `import { capture } from ${JSON.stringify(captureModule)};\n` +
+        `await capture(${JSON.stringify({ url: site.url, viewports: VIEWPORTS, outDir: path.join(dir, 'out'), browser: chromium })});\n`,
+    );
+    // Nobody is left to remove Playwright's profile and artifacts folders: they go in `dir`.
+    const child = spawn(process.execPath, ['--import', tsxLoader, script], {
+      stdio: 'ignore',
+      env: { ...process.env, TMPDIR: dir },
+    });
+    try {
+      await waitFor('a page to ask for app.js', 60_000, () => site.requested.includes('/app.js'));
+      const marked = (pid: number) =>
+        readdirSync('/proc').find((n) => {
+          try {
+            const args = readFileSync(`/proc/${n}/cmdline`, 'utf8').split('\0');
+            const ppid = readFileSync(`/proc/${n}/stat`, 'utf8').split(') ')[1]!.split(' ')[1];
+            return Number(ppid) === pid && args.includes('--remote-debugging-pipe');
+          } catch {
+            return false;
+          }
+        });
+      const browserPid = Number(await waitFor('the browser process', 10_000, () => marked(child.pid!)));
+      child.kill('SIGKILL');
+      // Its end of the pipe Playwright drives it through closes with it: Chromium exits.
+      await waitFor('the browser to exit', 30_000, () => !liveGroupMember(browserPid));
+    } finally {
+      child.kill('SIGKILL');
+      site.release();
+      await site.close();
+    }
+  }, 120_000);
 });
 
 describe("Chromium's sandbox", () => {
