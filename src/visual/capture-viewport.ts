@@ -100,8 +100,10 @@ const OVERFLOW = `(() => {
   };
 })()`;
 
+/** null when the page cannot say: it is busy, or it navigated away while asked (a fact lost, not an error). */
 async function measureOverflow(page: Page, timeoutMs: number): Promise<ViewportResult['overflow']> {
-  return (await within(page.evaluate<NonNullable<ViewportResult['overflow']>>(OVERFLOW), timeoutMs)) ?? null;
+  const asked = page.evaluate<NonNullable<ViewportResult['overflow']>>(OVERFLOW).catch(() => null);
+  return (await within(asked, timeoutMs)) ?? null;
 }
 
 export async function captureViewport(
@@ -125,7 +127,9 @@ export async function captureViewport(
     const t0 = performance.now();
     const loaded = await load(page, url, timeoutMs);
     const loadMs = performance.now() - t0;
-    const overflow = await measureOverflow(page, timeoutMs);
+    // A page that did not load shows the browser's error page, whose width says nothing.
+    if (loaded.error) await page.waitForLoadState('load', { timeout: timeoutMs }).catch(() => {});
+    const overflow = loaded.error ? null : await measureOverflow(page, timeoutMs);
     const t1 = performance.now();
     const png = await page.screenshot({ type: 'png', fullPage: false, timeout: timeoutMs });
     const screenshotMs = performance.now() - t1;

@@ -52,8 +52,8 @@ export interface ViewportResult extends Required<Viewport> {
   };
   /**
    * `horizontal`: the page is wider than the viewport, it scrolls sideways (scrollWidth >
-   * clientWidth of the root element). null when the page did not answer in time (its own script
-   * kept it busy).
+   * clientWidth of the root element). null when the page did not load, or did not answer (its
+   * own script kept it busy, or it navigated away).
    */
   overflow: { horizontal: boolean; scrollWidth: number; clientWidth: number; innerWidth: number } | null;
   console: BoundedList<ConsoleEntry>;

@@ -238,6 +238,22 @@ describe('waiting for the page', () => {
   }, 120_000);
 });
 
+describe('a page that cannot load', () => {
+  it('records the error (no app listening) and still saves what the browser shows', async () => {
+    const outDir = await tempDir();
+    // A port that was just free: a site served and closed again.
+    const gone = await serveFolder(FIXED);
+    await gone.close();
+    const r = await capture({ url: gone.url, viewports: VIEWPORTS, outDir, browser: chromium });
+    for (const v of r.viewports) {
+      expect(v.load.error).toContain('net::ERR_CONNECTION_REFUSED');
+      expect(v.load.status).toBeUndefined();
+      expect(v.overflow).toBeNull();
+    }
+    expect(pngSize(path.join(outDir, 'phone.png'))).toEqual({ width: 390, height: 844 });
+  }, 120_000);
+});
+
 describe('the browser never outlives the capture', () => {
   it('an abort mid-load closes it, rejects with the reason and writes nothing', async () => {
     const site = await serveFolder(BUGGY, { gate: '/app.js' });
