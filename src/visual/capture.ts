@@ -64,7 +64,9 @@ function whenAborted(signal: AbortSignal | undefined): { promise: Promise<never>
   let onAbort = () => {};
   const promise = new Promise<never>((_, reject) => {
     onAbort = () => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
+    // Aborted already (between the launch and here): the event has fired.
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
   return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
 }
