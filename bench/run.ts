@@ -18,6 +18,7 @@ import { sandboxSuite } from './sandbox/suite.js';
 import { startupSuite } from './startup/suite.js';
 import { modelTimeSuite } from './model-time/suite.js';
 import { editsSuite } from './edits/suite.js';
+import { visualSuite } from './visual/suite.js';
 
 /** Every suite `npm run bench` runs, in order. Add new suites here. */
 const SUITES: Suite[] = [
@@ -29,6 +30,7 @@ const SUITES: Suite[] = [
   startupSuite,
   modelTimeSuite,
   editsSuite,
+  visualSuite,
 ];
 
 /**

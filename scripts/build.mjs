@@ -2,8 +2,9 @@
 // dist/scripted-server/cli.js, the demo model), with each command and everything only some
 // commands need (Ink, React, openai, yaml, the agent loop) in chunks under dist/chunks/, loaded
 // by dynamic import(). Dependencies are bundled too, so an installed factory reads a few files,
-// not hundreds, and the package has no runtime dependency: installing it fetches nothing and runs
-// no script. Plain JS, so it runs without tsx (`npm run build`; `prepack` before `npm pack`).
+// not hundreds; the one runtime dependency is playwright-core (see `external` below), which
+// installs no browser and runs no script. Plain JS, so it runs without tsx (`npm run build`;
+// `prepack` before `npm pack`).
 // Usage: node scripts/build.mjs [--metafile]   (--metafile writes dist/meta.json for analysis)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -302,7 +303,10 @@ const common = {
   // Ink imports react-devtools-core only when DEV=true. It is an optional peer dependency that
   // factory does not install, so it stays an import that fails as it would unbundled (splitting
   // keeps Ink's devtools module, which imports it, in a chunk of its own that nothing else loads).
-  external: ['react-devtools-core'],
+  // playwright-core (the visual check's browser driver, 7 MB of code) stays a dependency, loaded
+  // by a dynamic import only when a capture runs; bundled, its requires of files next to it
+  // (`./bootstrap`, a wasm codec) would break.
+  external: ['react-devtools-core', 'playwright-core'],
   plugins: [zodShakable, yogaNativeBase64, inkTextFast],
   legalComments: 'none',
   logLevel: 'warning',
