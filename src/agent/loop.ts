@@ -56,7 +56,25 @@ export interface LoopSettings {
   context?: ContextLimit | null;
 }
 
-export type Phase = 'coder' | 'edits' | 'check' | 'sheriff' | 'commit';
+export type Phase = 'spec' | 'coder' | 'edits' | 'check' | 'visual' | 'sheriff' | 'commit';
+
+/** One viewport of an attempt's visual check, as the event log keeps it. */
+export interface VisualViewportEvent {
+  name: string;
+  width: number;
+  height: number;
+  mobile: boolean;
+  /** The screenshot's file name in the event's `dir`. */
+  screenshot: string;
+  /** The describer's words, verbatim; null when it gave none (`describeError` says why). */
+  description: string | null;
+  describeError?: string;
+  /** The page scrolls sideways at this viewport; null when it could not be measured. */
+  overflow: boolean | null;
+  console: number;
+  pageErrors: number;
+  network: number;
+}
 
 export type LoopEvent =
   | { type: 'phase'; attempt: number; phase: Phase }
@@ -102,6 +120,24 @@ export type LoopEvent =
       sheriff: SheriffReport | null;
     }
   | { type: 'attempt'; attempt: number; outcome: string; commit: string; durationMs: number }
+  /** The design spec a visual task is judged against: the user's (task file) or the Coder model's. */
+  | { type: 'spec'; attempt: number; spec: string; source: 'user' | 'model' }
+  /**
+   * An attempt's visual check (after a passing check): where its screenshots and visual.json are,
+   * what the describer said per viewport, and the browser's errors. `error`: it could not look
+   * (the app did not start, the capture failed), said to the next attempt as its problem.
+   */
+  | {
+      type: 'visual';
+      attempt: number;
+      dir: string;
+      url: string;
+      viewports: VisualViewportEvent[];
+      /** Console errors and warnings, page errors, failed requests: one line each, capped. */
+      errors: string[];
+      error?: string;
+      durationMs: number;
+    }
   /** Something the run changed about how it works (e.g. text edits instead of tool calls). */
   | { type: 'notice'; attempt: number; text: string }
   /** A model request failed after the model had written something: that text, and why. */

@@ -128,6 +128,26 @@ export function loopEvents(task: number, e: LoopEvent): (Record<string, unknown>
       return [{ type: 'notice', ...base, text: e.text }];
     case 'failed-reply':
       return [{ type: 'failed-reply', ...base, role: e.role, error: e.error, chars: e.content.length }];
+    case 'spec':
+      return [{ type: 'spec', ...base, source: e.source, spec: e.spec }];
+    case 'visual':
+      return [
+        {
+          type: 'visual',
+          ...base,
+          dir: e.dir,
+          url: e.url,
+          durationMs: e.durationMs,
+          ...(e.error ? { error: e.error.slice(0, TAIL) } : {}),
+          errors: e.errors.length,
+          viewports: e.viewports.map((v) => ({
+            name: v.name,
+            screenshot: v.screenshot,
+            overflow: v.overflow,
+            described: v.description !== null,
+          })),
+        },
+      ];
   }
 }
 
