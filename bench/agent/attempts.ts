@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { runLoop, type LoopEvent } from '../../src/agent/loop.js';
+import { runLoop, type LoopEvent, type Role } from '../../src/agent/loop.js';
 import { runCheck } from '../../src/agent/executor.js';
 import { queuedChat } from '../../src/llm/inference.js';
 import { appendEvent } from '../../src/tasks/record.js';
@@ -25,7 +25,7 @@ export interface AttemptTrace {
   /** The check's own run time, as the executor reports it (ExecResult.durationMs). */
   checkMs: number;
   /** Index in the server's `requests` of each model call, by role. */
-  requests: Partial<Record<'coder' | 'sheriff', number>>;
+  requests: Partial<Record<Role, number>>;
   /** What went wrong with the scripted exchange, if anything (the attempt is then not what is measured). */
   faults: string[];
 }

@@ -64,5 +64,7 @@ export function renderTask(task: TaskSpec): string {
   if (desc && desc !== title) lines.push(desc);
   if (task.constraints.length)
     lines.push('', 'Constraints:', ...task.constraints.map((c) => `- ${c.trim()}`));
+  if (task.designSpec?.trim())
+    lines.push('', 'Design spec (what the result must look like):', task.designSpec.trim());
   return lines.join('\n');
 }

@@ -1,5 +1,6 @@
 import type { TextMessage } from '../llm/types.js';
-import type { TaskSpec } from './types.js';
+import type { TaskSpec, VisualLook } from './types.js';
+import { renderVisual } from './context-visual.js';
 import { sheriffSystemPrompt, type Prompts } from './prompts/index.js';
 import { CHARS_PER_TOKEN } from './tokens.js';
 import { fenced, stripAnsi } from './context-text.js';
@@ -18,7 +19,12 @@ export interface SheriffContextInput {
   wholeDiff?: string;
   check: { command: string; exitCode: number | null; head: string; tail: string; timedOut?: boolean };
   budgetTokens: number;
+  /** The attempt's visual check, when it had one (after a passing check). */
+  visual?: VisualLook;
 }
+
+/** The visual section's share of what the task and the check's meta leave. */
+const VISUAL_SHARE = 0.4;
 
 /**
  * The Sheriff's context: its prompt, then the task, the check (command, exit code, output head
@@ -32,6 +38,7 @@ export function buildSheriffMessages(input: SheriffContextInput): TextMessage[] 
   const room = new Room(total - system.length - closing.length - 2);
   const task = room.take(fit((b) => b, renderTask(input.task), Math.max(room.left * 0.3, 400), 'head'));
   const meta = room.take(checkMeta(input));
+  const visual = input.visual ? room.take(visualSection(input.visual, room.left * VISUAL_SHARE)) : '';
 
   const c = input.check;
   let head = stripAnsi(c.head).trimEnd();
@@ -68,11 +75,23 @@ export function buildSheriffMessages(input: SheriffContextInput): TextMessage[] 
   const output =
     headPart || tailPart ? [headPart, tailPart].filter(Boolean).join('\n\n') : '## Output\n(none)';
 
-  const user = [task, meta, output, diffPart, closing].filter(Boolean).join('\n\n');
+  const user = [task, meta, visual, output, diffPart, closing].filter(Boolean).join('\n\n');
   return [
     { role: 'system', content: system },
     { role: 'user', content: user },
   ];
+}
+
+/** The visual section within `max` characters: the descriptions shrink until it fits. */
+function visualSection(look: VisualLook, max: number): string {
+  let per = 3000;
+  let text = renderVisual(look, per);
+  while (text.length > max && per > 100) {
+    per = Math.floor(per / 2);
+    text = renderVisual(look, per);
+  }
+  // Still too long (very many errors or viewports): its head, where the viewports are.
+  return text.length <= max ? text : text.slice(0, Math.max(0, Math.floor(max)));
 }
 
 function checkMeta(input: SheriffContextInput): string {

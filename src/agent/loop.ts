@@ -1,5 +1,5 @@
 import type { ChatMessage, ChatRequest, ChatResponse, StreamCallbacks, ToolCall } from '../llm/types.js';
-import type { ExecResult, SheriffReport, TaskSpec, ToolResult } from './types.js';
+import type { ExecResult, SheriffReport, TaskSpec, ToolResult, VisualLook } from './types.js';
 import { buildCoderMessages, buildSheriffMessages } from './context.js';
 import type { Prompts } from './prompts/index.js';
 import { parseReply } from './edits/index.js';
@@ -13,6 +13,8 @@ import { ContextWindow } from './context-window.js';
 import { fittedTurn, thinkingOnly } from './fitted-turn.js';
 import { brokenCallsNotice, splitCalls } from './tool-calls.js';
 import { coderTurn } from './phases/coder-turn.js';
+import { askSpec, type VisualDeps } from './phases/visual.js';
+import { visualProblem } from './context-visual.js';
 import type { ToolFallback } from './tool-fallback.js';
 import { LlmError } from '../llm/errors.js';
 
@@ -33,6 +35,8 @@ export interface LoopWorkspace {
   tip(): string;
   /** The commit the task's whole change is measured from (moves when a resume rebases it). */
   base(): string;
+  /** The paths the branch changed since `from`, relative to the worktree. */
+  changedPaths(from: string): Promise<string[]>;
 }
 
 export interface LoopSettings {
@@ -58,31 +62,16 @@ export interface LoopSettings {
 
 export type Phase = 'spec' | 'coder' | 'edits' | 'check' | 'visual' | 'sheriff' | 'commit';
 
-/** One viewport of an attempt's visual check, as the event log keeps it. */
-export interface VisualViewportEvent {
-  name: string;
-  width: number;
-  height: number;
-  mobile: boolean;
-  /** The screenshot's file name in the event's `dir`. */
-  screenshot: string;
-  /** The describer's words, verbatim; null when it gave none (`describeError` says why). */
-  description: string | null;
-  describeError?: string;
-  /** The page scrolls sideways at this viewport; null when it could not be measured. */
-  overflow: boolean | null;
-  console: number;
-  pageErrors: number;
-  network: number;
-}
+/** Who a model request is for: the Coder, the Sheriff, or the Coder model writing a design spec. */
+export type Role = 'coder' | 'sheriff' | 'spec';
 
 export type LoopEvent =
   | { type: 'phase'; attempt: number; phase: Phase }
-  | { type: 'prompt'; attempt: number; role: 'coder' | 'sheriff'; messages: ChatMessage[] }
+  | { type: 'prompt'; attempt: number; role: Role; messages: ChatMessage[] }
   | {
       type: 'reply';
       attempt: number;
-      role: 'coder' | 'sheriff';
+      role: Role;
       content: string;
       reasoning: string;
       toolCalls: ToolCall[];
@@ -127,24 +116,14 @@ export type LoopEvent =
    * what the describer said per viewport, and the browser's errors. `error`: it could not look
    * (the app did not start, the capture failed), said to the next attempt as its problem.
    */
-  | {
-      type: 'visual';
-      attempt: number;
-      dir: string;
-      url: string;
-      viewports: VisualViewportEvent[];
-      /** Console errors and warnings, page errors, failed requests: one line each, capped. */
-      errors: string[];
-      error?: string;
-      durationMs: number;
-    }
+  | ({ type: 'visual'; attempt: number } & VisualLook)
   /** Something the run changed about how it works (e.g. text edits instead of tool calls). */
   | { type: 'notice'; attempt: number; text: string }
   /** A model request failed after the model had written something: that text, and why. */
   | {
       type: 'failed-reply';
       attempt: number;
-      role: 'coder' | 'sheriff';
+      role: Role;
       content: string;
       reasoning: string;
       error: string;
@@ -171,6 +150,8 @@ export interface LoopDeps {
   ) => Promise<ExecResult>;
   /** With agent.tools "auto": the run's switch to text edits, shared by its tasks. */
   toolFallback?: ToolFallback;
+  /** The visual check; absent when the repository has none configured. */
+  visual?: VisualDeps;
 }
 
 export type Outcome = 'passed' | 'failed' | 'stagnated' | 'budget' | 'cancelled';
@@ -190,7 +171,12 @@ export interface LoopStart {
   sheriff?: SheriffReport | null;
   /** What the first Coder turn must fix that no reply of its own caused (resume --rebase). */
   problems?: string[];
+  /** The design spec already settled (the task file's, or one the model wrote in an earlier run). */
+  spec?: string;
 }
+
+/** The name the review and the event log were first written against. */
+export type { VisualViewport as VisualViewportEvent } from './types.js';
 
 class Cancelled extends Error {}
 
@@ -232,13 +218,10 @@ export async function runLoop(
   let problems: string[] = [...(start.problems ?? [])];
   const changed = new Set<string>();
   let attempts = 0;
+  let spec = start.spec?.trim() || undefined;
+  const taskNow = (): TaskSpec => (spec ? { ...task, designSpec: spec } : task);
 
-  const call = async (
-    role: 'coder' | 'sheriff',
-    attempt: number,
-    req: ChatRequest,
-    stream?: StreamCallbacks,
-  ) => {
+  const call = async (role: Role, attempt: number, req: ChatRequest, stream?: StreamCallbacks) => {
     if (signal.aborted) throw new Cancelled();
     emit({ type: 'prompt', attempt, role, messages: req.messages });
     let r: ChatResponse;
@@ -270,6 +253,28 @@ export async function runLoop(
       ...(r.timing ? { timing: r.timing } : {}),
     });
     return r;
+  };
+
+  /** The design spec, asked of the Coder model once per task and kept in its record. */
+  const ensureSpec = async (attempt: number): Promise<string | undefined> => {
+    const v = deps.visual!;
+    emit({ type: 'phase', attempt, phase: 'spec' });
+    const text = await askSpec(
+      window,
+      task,
+      v.viewports,
+      deps.prompts,
+      settings.temperature,
+      (req) => call('spec', attempt, req),
+      say,
+    );
+    if (!text) {
+      say('the model wrote no design spec; the visual check is judged against the task alone');
+      return undefined;
+    }
+    emit({ type: 'spec', attempt, spec: text, source: 'model' });
+    await v.saveSpec(text);
+    return text;
   };
 
   for (let i = 0; i < settings.maxAttempts; i++) {
@@ -304,6 +309,9 @@ export async function runLoop(
     };
 
     try {
+      // 0. A visual task's first step: what the result must look like, before any code exists.
+      if (deps.visual?.asked && spec === undefined) spec = await ensureSpec(attempt);
+
       // 1. Coder, then 2. its tool calls round by round; "auto" may fall back to text edits.
       // One coder phase per attempt, even when a fallback asks again (it starts the attempt's events).
       emit({ type: 'phase', attempt, phase: 'coder' });
@@ -315,7 +323,7 @@ export async function runLoop(
         record,
         build: (budgetTokens, mode) =>
           buildCoderMessages({
-            task,
+            task: taskNow(),
             repoRoot: ws.worktree,
             prompts: deps.prompts,
             budgetTokens,
@@ -405,12 +413,26 @@ export async function runLoop(
       // The Sheriff judges the task's whole change: earlier attempts' edits are part of it.
       const wholeDiff = before === ws.base() ? diff : await ws.diffSince(ws.base());
 
+      // 3b. The visual check, after a passing check only: a page that fails its tests is not looked at.
+      let look: VisualLook | undefined;
+      if (deps.visual && exec && exec.exitCode === 0 && !exec.timedOut) {
+        const v = deps.visual;
+        if (v.asked || v.applies(await ws.changedPaths(ws.base()))) {
+          if (spec === undefined) spec = await ensureSpec(attempt);
+          emit({ type: 'phase', attempt, phase: 'visual' });
+          look = await v.look(attempt, signal);
+          if (signal.aborted) throw new Cancelled();
+          emit({ type: 'visual', attempt, ...look });
+        }
+      }
+
       // 4. Sheriff; the check's exit code stays the gate.
       emit({ type: 'phase', attempt, phase: 'sheriff' });
       let report: SheriffReport | null = null;
       let sheriffError: string | undefined;
       const scriptMissing = task.mode === 'script' && !command;
-      if (!scriptMissing) {
+      // A page that could not be looked at fails like a failing check: nothing to judge.
+      if (!scriptMissing && !look?.error) {
         try {
           const check = exec
             ? {
@@ -427,7 +449,15 @@ export async function runLoop(
               role: 'sheriff',
               temperature: settings.temperature,
               build: (budgetTokens) =>
-                buildSheriffMessages({ task, prompts: deps.prompts, diff, wholeDiff, check, budgetTokens }),
+                buildSheriffMessages({
+                  task: taskNow(),
+                  prompts: deps.prompts,
+                  diff,
+                  wholeDiff,
+                  check,
+                  budgetTokens,
+                  ...(look ? { visual: look } : {}),
+                }),
             },
             (req) => call('sheriff', attempt, req),
             say,
@@ -444,12 +474,18 @@ export async function runLoop(
             verdict: 'NONE' as const,
             reason: scriptRefused ? "the Coder's script was refused" : 'the Coder wrote no script',
           }
-        : decide({
-            checkExit: exec ? exec.exitCode : null,
-            hasCheck: settings.check !== null,
-            sheriff: report,
-            sheriffError,
-          });
+        : look?.error
+          ? {
+              passed: false,
+              verdict: 'NONE' as const,
+              reason: `the visual check could not look: ${look.error}`,
+            }
+          : decide({
+              checkExit: exec ? exec.exitCode : null,
+              hasCheck: settings.check !== null,
+              sheriff: report,
+              sheriffError,
+            });
       emit({
         type: 'verdict',
         attempt,
@@ -459,6 +495,8 @@ export async function runLoop(
         sheriff: report,
       });
       sheriff = report;
+      // What the browser showed goes to the next attempt as its problem (the Sheriff's fix too).
+      if (look && !decision.passed) problems.push(visualProblem(look));
       if (decision.passed) {
         await finish('passed', exec?.exitCode ?? null, decision.verdict);
         return { outcome: 'passed', attempts, reason: decision.reason, tokens: budget.used };

@@ -67,4 +67,42 @@ export interface TaskSpec {
   constraints: string[];
   /** 'script': the Coder writes one script that the orchestrator runs (no check command). */
   mode: 'repo' | 'script';
+  /** A visual task's design spec: what the result must look like on each screen size. */
+  designSpec?: string;
+}
+
+/** One viewport of an attempt's visual check, as the event log keeps it. */
+export interface VisualViewport {
+  name: string;
+  width: number;
+  height: number;
+  mobile: boolean;
+  /** The screenshot's file name in the event's `dir`. */
+  screenshot: string;
+  /** The describer's words, verbatim; null when it gave none (`describeError` says why). */
+  description: string | null;
+  describeError?: string;
+  /** The page scrolls sideways at this viewport; null when it could not be measured. */
+  overflow: boolean | null;
+  /** The page's width in CSS pixels where it overflows. */
+  scrollWidth?: number;
+  console: number;
+  pageErrors: number;
+  network: number;
+}
+
+/**
+ * What an attempt's visual check saw (after a passing check): where its screenshots and
+ * visual.json are, what the describer said per viewport, and the browser's errors. `error`: it
+ * could not look (the app did not start, the capture failed).
+ */
+export interface VisualLook {
+  /** The folder of the attempt's screenshots and visual.json (in the task's folder, never committed). */
+  dir: string;
+  url: string;
+  viewports: VisualViewport[];
+  /** Console errors and warnings, page errors, failed requests: one line each, capped. */
+  errors: string[];
+  error?: string;
+  durationMs: number;
 }

@@ -189,8 +189,19 @@ const agentSchema = z
               .nullable()
               .default(null)
               .describe('Prompt file for the Sheriff; null: the built-in one.'),
+            describer: nonEmptyString('expected a path to a prompt file, or null')
+              .nullable()
+              .default(null)
+              .describe("Prompt file for the visual check's describer; null: the built-in one."),
+            spec: nonEmptyString('expected a path to a prompt file, or null')
+              .nullable()
+              .default(null)
+              .describe("Prompt file for a visual task's design spec; null: the built-in one."),
           },
-          { error: 'expected an object with "coder", "coderScript" and/or "sheriff" file paths' },
+          {
+            error:
+              'expected an object with "coder", "coderScript", "sheriff", "describer" and/or "spec" file paths',
+          },
         )
         .prefault({})
         .describe(

@@ -22,6 +22,7 @@ import { rebaseTask } from './rebase.js';
 import { serverContextLimit } from '../llm/context-size.js';
 import { checkContextFits } from '../agent/context-fits.js';
 import { ToolFallback } from '../agent/tool-fallback.js';
+import { refuseVisualWithoutBrowser, visualDeps } from './visual-deps.js';
 
 /** One switch to text edits per run (per runner options), shared by all of its tasks. */
 const fallbacks = new WeakMap<RunnerOptions, ToolFallback>();
@@ -126,6 +127,8 @@ async function drive(
   }
   // The workspace's record is the one kept up to date (a rebase moves the base).
   rec = ws.record;
+  // A spec from the task file, or one the model wrote in an earlier run, is not asked for again.
+  if (rec.spec !== undefined && start.spec === undefined) start = { ...start, spec: rec.spec };
   const key = `task-${rec.id}`;
   let result: { outcome: Outcome | 'error'; attempts: number; reason: string; tokens: number };
   let inferenceDown = false;
@@ -133,6 +136,10 @@ async function drive(
   let total = 0;
   const cancel = watchCancel(repo, rec.id, opts.signal);
   const stream = coderStreamWriter(repo, rec.id);
+  const notice = (line: string) => {
+    opts.onNotice?.(`task ${rec.id}: ${line}`);
+    written = written.then(() => appendEvent(repo, rec.id, 'notice', { text: line }));
+  };
   try {
     await appendEvent(repo, rec.id, 'status', { status: 'running' });
     // What `factory show` reports: the sandbox this run really used, not the one configured.
@@ -156,9 +163,23 @@ async function drive(
             return ws.commitAttempt(r);
           },
           diffSince: (from) => ws.diffSince(from),
+          changedPaths: (from) => ws.changedPaths(from),
           tip: () => ws.tip(),
           base: () => ws.base(),
         },
+        visual: visualDeps({
+          repo,
+          record: rec,
+          worktree: ws.worktree,
+          config: opts.config,
+          inference: opts.inference,
+          prompts: opts.prompts,
+          key,
+          sandbox,
+          trackGroup: (pid) => ws.trackGroup(pid),
+          clocks: { firstTokenMs: settings.firstTokenTimeoutMs, idleTimeoutMs: settings.llmTimeoutMs },
+          onNotice: notice,
+        }),
         prompts: opts.prompts,
         toolFallback: toolFallbackOf(opts),
         chat: (req, o) =>
@@ -205,10 +226,7 @@ async function drive(
           stream.write(d);
           opts.onCoderText?.(rec, d);
         },
-        onNotice: (line) => {
-          opts.onNotice?.(`task ${rec.id}: ${line}`);
-          written = written.then(() => appendEvent(repo, rec.id, 'notice', { text: line }));
-        },
+        onNotice: notice,
       },
       start,
     );
@@ -249,6 +267,7 @@ export async function runTasks(
   parallel: number,
 ): Promise<TaskOutcome[]> {
   const results: TaskOutcome[] = new Array(inputs.length);
+  refuseVisualWithoutBrowser(inputs, opts.config);
   const plans = new SandboxPlans(opts.config, opts.repo.root, opts.onNotice);
   for (const input of inputs) {
     plans.get(input.sandbox, 'check');
@@ -318,6 +337,7 @@ export async function resumeTask(
   opts: RunnerOptions,
 ): Promise<TaskOutcome> {
   const { rec, events } = await resumableTask(opts.repo, id, resume.rebase);
+  refuseVisualWithoutBrowser([rec], opts.config);
   // Before anything is written: a sandbox named explicitly that cannot run here is refused.
   const sandbox = new SandboxPlans(opts.config, opts.repo.root, opts.onNotice).get(rec.sandbox, 'check');
   const lastCheck = [...events].reverse().find((e) => e.type === 'check');

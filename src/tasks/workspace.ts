@@ -104,12 +104,20 @@ export class TaskWorkspace {
     return this.branch.tip;
   }
 
-  /** What the branch changed since `from`: the diff an attempt's Sheriff reads. */
   /** The commit the task's change is measured from; a rebase moves it. */
   base(): string {
     return this.record.base;
   }
 
+  /** The paths the branch changed since `from` (renames by both names), relative to the worktree. */
+  async changedPaths(from: string): Promise<string[]> {
+    const out = (
+      await git(['diff', '--name-only', '-z', '--no-renames', from, this.branch.tip], { cwd: this.worktree })
+    ).stdout;
+    return out.split('\0').filter(Boolean);
+  }
+
+  /** What the branch changed since `from`: the diff an attempt's Sheriff reads. */
   async diffSince(from: string): Promise<string> {
     return (await git(['diff', '--no-color', '--no-ext-diff', from, this.branch.tip], { cwd: this.worktree }))
       .stdout;

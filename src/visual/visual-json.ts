@@ -70,6 +70,14 @@ export interface VisualCapture {
   viewports: ViewportResult[];
   /** launch: start to a browser that answers; total: start to the screenshots written (visual.json is next). */
   timings: { launchMs: number; totalMs: number };
+  /** What the describer said of each screenshot (added after the capture); never a verdict. */
+  descriptions?: {
+    viewport: string;
+    text?: string;
+    error?: string;
+    cut: boolean;
+    model?: string;
+  }[];
 }
 
 export const VISUAL_JSON = 'visual.json';
@@ -92,4 +100,30 @@ export async function writeCapture(
   const rec = record();
   await writeWhole(path.join(dir, VISUAL_JSON), `${JSON.stringify(rec, null, 2)}\n`);
   return rec;
+}
+
+/** visual.json again, with what the describer said of each screenshot. */
+export async function addDescriptions(
+  dir: string,
+  rec: VisualCapture,
+  said: readonly {
+    viewport: { name: string };
+    text?: string;
+    error?: string;
+    cut: boolean;
+    model?: string;
+  }[],
+): Promise<VisualCapture> {
+  const withText: VisualCapture = {
+    ...rec,
+    descriptions: said.map((d) => ({
+      viewport: d.viewport.name,
+      ...(d.text !== undefined ? { text: d.text } : {}),
+      ...(d.error !== undefined ? { error: d.error } : {}),
+      cut: d.cut,
+      ...(d.model !== undefined ? { model: d.model } : {}),
+    })),
+  };
+  await writeWhole(path.join(dir, VISUAL_JSON), `${JSON.stringify(withText, null, 2)}\n`);
+  return withText;
 }

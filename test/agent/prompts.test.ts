@@ -57,6 +57,7 @@ describe('built-in prompts', () => {
       coderScript: 'built-in',
       sheriff: 'built-in',
       describer: 'built-in',
+      spec: 'built-in',
     });
     expect(p.coder).toBe(BUILT_IN_PROMPTS.coder);
   });

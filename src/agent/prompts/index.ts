@@ -5,6 +5,7 @@ import coder from './coder.md.js';
 import coderScript from './coder-script.md.js';
 import sheriff from './sheriff.md.js';
 import describer from './describer.md.js';
+import spec from './spec.md.js';
 
 /**
  * The personas' system prompts. The built-in ones are markdown kept in `*.md.ts` modules (one
@@ -17,11 +18,13 @@ export interface Prompts {
   sheriff: string;
   /** The visual check's describer: says what a screenshot shows, never whether it is right. */
   describer: string;
+  /** The design spec a visual task asks for first: what the result must look like. */
+  spec: string;
   /** Where each prompt came from: 'built-in' or the absolute path of the user's file. */
   sources?: Record<PromptName, string>;
 }
 
-export type PromptName = 'coder' | 'coderScript' | 'sheriff' | 'describer';
+export type PromptName = 'coder' | 'coderScript' | 'sheriff' | 'describer' | 'spec';
 
 /** Config keys (`agent.prompts.*`): paths of the user's prompt files, relative to the repo root. */
 export type PromptOverrides = Partial<Record<PromptName, string>>;
@@ -31,16 +34,23 @@ export const BUILT_IN_PROMPTS: Readonly<Record<PromptName, string>> = Object.fre
   coderScript,
   sheriff,
   describer,
+  spec,
 });
 
-const NAMES: PromptName[] = ['coder', 'coderScript', 'sheriff', 'describer'];
+const NAMES: PromptName[] = ['coder', 'coderScript', 'sheriff', 'describer', 'spec'];
 
 export async function loadPrompts(
   overrides: PromptOverrides = {},
   repoRoot = process.cwd(),
 ): Promise<Prompts> {
   const prompts = { ...BUILT_IN_PROMPTS } as Record<PromptName, string>;
-  const sources = { coder: 'built-in', coderScript: 'built-in', sheriff: 'built-in', describer: 'built-in' };
+  const sources = {
+    coder: 'built-in',
+    coderScript: 'built-in',
+    sheriff: 'built-in',
+    describer: 'built-in',
+    spec: 'built-in',
+  };
   for (const name of NAMES) {
     const file = overrides[name];
     if (!file) continue;
