@@ -427,7 +427,7 @@ export async function runLoop(
       }
 
       // 4. Sheriff; the check's exit code stays the gate.
-      emit({ type: 'phase', attempt, phase: 'sheriff' });
+      if (!look?.error) emit({ type: 'phase', attempt, phase: 'sheriff' });
       let report: SheriffReport | null = null;
       let sheriffError: string | undefined;
       const scriptMissing = task.mode === 'script' && !command;

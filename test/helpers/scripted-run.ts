@@ -1,5 +1,5 @@
 import { openRepo } from '../../src/git/repo.js';
-import { DEFAULT_CONFIG, type Config } from '../../src/config/schema.js';
+import { configSchema, DEFAULT_CONFIG, type Config } from '../../src/config/schema.js';
 import { RequestQueue } from '../../src/llm/queue.js';
 import { loadPrompts } from '../../src/agent/prompts/index.js';
 import { runTasks, type TaskOutcome } from '../../src/tasks/runner.js';
@@ -16,6 +16,10 @@ export async function scriptedRun(opts: {
   task: Partial<TaskInput> & { title: string };
   agent?: Partial<Config['agent']>;
   check?: string | null;
+  /** A `visual` section as a user writes it (defaults filled in by the schema). */
+  visual?: Record<string, unknown>;
+  /** The repo's files (default: a README). */
+  files?: Record<string, string>;
 }): Promise<{
   server: ScriptedServer;
   dir: string;
@@ -23,13 +27,14 @@ export async function scriptedRun(opts: {
   prompts: (role: 'Coder' | 'Sheriff') => string[];
 }> {
   const server = await startScriptedServer({ dialect: 'mlx', script: opts.script });
-  const dir = await makeRepo({ 'README.md': '# demo\n' });
+  const dir = await makeRepo(opts.files ?? { 'README.md': '# demo\n' });
   const config: Config = {
     ...DEFAULT_CONFIG,
     server: { ...DEFAULT_CONFIG.server, baseURL: server.baseURL, model: 'scripted-model', command: null },
     agent: { ...DEFAULT_CONFIG.agent, ...opts.agent },
     check: opts.check ?? null,
     sandbox: { ...DEFAULT_CONFIG.sandbox, mode: 'none' },
+    visual: opts.visual ? configSchema.parse({ visual: opts.visual }).visual : null,
   };
   const queue = new RequestQueue(
     [{ baseURL: server.baseURL, apiKey: 'local', model: 'scripted-model', concurrency: 1 }],
