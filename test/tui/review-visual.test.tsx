@@ -166,7 +166,7 @@ describe('review: the visual check in the task detail', () => {
     expect(shown).toEqual([
       [
         t.phone,
-        `factory · task 1 attempt 1.2 · phone 390x844 · ${t.phone} · any key returns`,
+        `factory · any key returns · task 1 attempt 1.2 · phone 390x844 · ${t.phone}`,
         { width: 390, height: 844 },
       ],
     ]);

@@ -159,7 +159,7 @@ export function TaskDetail({ id, active }: { id: number; active: boolean }) {
           const s = screenshot();
           if (!s) return;
           const caption = visible(
-            `factory · task ${id} attempt ${item!.attempt.address} · ${s.name} ${s.width}x${s.height} · ${s.file} · any key returns`,
+            `factory · any key returns · task ${id} attempt ${item!.attempt.address} · ${s.name} ${s.width}x${s.height} · ${s.file}`,
           );
           return api.act(`showing ${s.file}…`, async () => {
             await show(s.file, caption, { width: s.width, height: s.height });
