@@ -9,6 +9,9 @@ import { duration } from '../format.js';
 import { refuse } from '../../errors.js';
 import { checkWords } from '../../tasks/check-words.js';
 import { visible } from '../../visible.js';
+import { attemptVisuals, taskSpec } from '../../tasks/visual-results.js';
+import { visualBlock } from '../visual-view.js';
+import { specSource } from '../../tasks/visual-words.js';
 
 export function register(program: Command): void {
   program
@@ -26,7 +29,9 @@ export function register(program: Command): void {
         const events = await readEvents(repo, addr.task);
         const status = await taskStatus(repo, addr.task, events);
         const sandbox = sandboxLine(events, view.record.sandbox ?? config.sandbox.mode);
-        emit(o.json, { ...view, status, sandbox }, () => {
+        const spec = taskSpec(events, view.record);
+        const visualChecks = await attemptVisuals(events);
+        emit(o.json, { ...view, status, sandbox, spec, visualChecks }, () => {
           const r = view.record;
           const out = [
             `task ${r.id}: ${visible(r.title)}`,
@@ -39,8 +44,10 @@ export function register(program: Command): void {
           if (r.visual !== undefined)
             out.push(`  visual   ${r.visual ? 'yes (the task asks)' : 'no (the task says so)'}`);
           // The spec may hold several lines: the later ones line up under the first.
-          if (r.spec !== undefined)
-            out.push(`  spec     ${visible(r.spec, { multiline: true }).replace(/\n/g, '\n           ')}`);
+          if (spec)
+            out.push(
+              `  spec     ${visible(spec.text, { multiline: true }).replace(/\n/g, '\n           ')}${specSource(spec)}`,
+            );
           if (view.history.attempts.length === 0) out.push('', 'no attempts yet');
           for (const a of view.history.attempts) {
             out.push(
@@ -51,6 +58,8 @@ export function register(program: Command): void {
               out.push(
                 `  ${s.address}  ${visible(s.tool)}  ${visible(s.files.join(', '))}  +${s.added} -${s.removed}`,
               );
+            const seen = visualChecks.find((v) => v.attempt === a.n);
+            if (seen) out.push(...visualBlock(seen));
           }
           for (const c of view.history.foreign)
             out.push('', `commit ${c.sha.slice(0, 10)} (not made by factory): ${visible(c.subject)}`);

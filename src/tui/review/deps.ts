@@ -24,6 +24,11 @@ export interface ReviewDeps {
   resume(id: number, feedback: string): BackgroundRun | Promise<BackgroundRun>;
   /** Hands the terminal to a shell in `cwd` and returns when it exits. */
   openShell(cwd: string): void | Promise<void>;
+  /**
+   * Draws a screenshot on the terminal itself until a key is pressed (see image-view.ts); absent
+   * when the terminal draws no images (only kitty and iTerm2 do).
+   */
+  showImage?(file: string, caption: string, size: { width: number; height: number }): void | Promise<void>;
   /** Puts text on the clipboard. */
   copy(text: string): void;
   /** Whether colours are wanted (NO_COLOR turns them off). */

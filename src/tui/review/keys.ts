@@ -35,6 +35,9 @@ export type Action =
   | 'pane'
   | 'paneUp'
   | 'paneDown'
+  | 'openShot'
+  | 'nextShot'
+  | 'viewShot'
   | 'nextFile'
   | 'prevFile'
   | 'nextHunk'
@@ -272,6 +275,27 @@ export const BINDINGS: Binding[] = [
     keys: 'PgDn J',
     help: 'scroll the lower pane down',
     match: any(special('pageDown'), char('J')),
+  },
+  {
+    action: 'openShot',
+    contexts: ['detail'],
+    keys: 'o',
+    help: "open the marked screenshot of the selected attempt's visual check in the system viewer",
+    match: char('o'),
+  },
+  {
+    action: 'nextShot',
+    contexts: ['detail'],
+    keys: 'v',
+    help: 'mark the next screenshot (viewport) of the selected attempt',
+    match: char('v'),
+  },
+  {
+    action: 'viewShot',
+    contexts: ['detail'],
+    keys: 'i',
+    help: 'show the marked screenshot in the terminal, any key returns (kitty, iTerm2)',
+    match: char('i'),
   },
 
   // Diff view.

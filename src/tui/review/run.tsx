@@ -6,6 +6,7 @@ import { ReviewApp } from './app.js';
 import type { ReviewDeps } from './deps.js';
 import { enterFullScreen, osc52 } from './terminal.js';
 import { colorWanted } from './theme.js';
+import { imageProtocol } from './terminal-image.js';
 
 export interface RunReviewOptions {
   repo: Repo;
@@ -20,6 +21,7 @@ export interface RunReviewOptions {
 export async function runReview(opts: RunReviewOptions): Promise<void> {
   const { stdin, stdout } = process;
   let instance: Instance | undefined;
+  const protocol = imageProtocol(process.env);
   const deps: ReviewDeps = {
     repo: opts.repo,
     worktree: opts.config.worktree,
@@ -33,6 +35,12 @@ export async function runReview(opts: RunReviewOptions): Promise<void> {
       const { runShell } = await import('./shell.js');
       runShell(cwd, { stdin, stdout, clearFrame: () => instance?.clear() });
     },
+    ...(protocol && {
+      showImage: async (file, caption, size) => {
+        const { showImage } = await import('./image-view.js');
+        showImage(protocol, file, caption, size, { stdout, clearFrame: () => instance?.clear() });
+      },
+    }),
   };
   const leave = enterFullScreen(stdout);
   try {

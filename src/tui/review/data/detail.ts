@@ -7,6 +7,12 @@ import { taskStatus, type StatusInfo } from '../../../tasks/status.js';
 import { readCoderStream } from '../../../tasks/coder-stream.js';
 import { useLoader, type Loaded } from './loader.js';
 import type { LoopEvent } from '../../../agent/loop.js';
+import {
+  attemptVisuals,
+  taskSpec,
+  type AttemptVisual,
+  type TaskSpec,
+} from '../../../tasks/visual-results.js';
 
 /** A check as the loop logged it (its `check` event), without the event's own fields. */
 export type CheckRun = Omit<Extract<LoopEvent, { type: 'check' }>, 'type' | 'attempt'>;
@@ -25,6 +31,10 @@ export interface TaskDetail {
   worktreeExists: boolean;
   checks: Map<number, CheckRun>;
   verdicts: Map<number, VerdictInfo>;
+  /** Each attempt's visual check (its last one), by attempt number. */
+  visuals: Map<number, AttemptVisual>;
+  /** The design spec the task is judged against, when it has one. */
+  spec: TaskSpec | null;
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
@@ -60,8 +70,15 @@ export function attemptFacts(events: TaskEvent[]): Pick<TaskDetail, 'checks' | '
 
 async function loadDetail(repo: Repo, id: number): Promise<TaskDetail> {
   const [view, events] = await Promise.all([loadTask(repo, id), readEvents(repo, id)]);
-  const status = await taskStatus(repo, id, events);
-  return { view, status, worktreeExists: existsSync(view.record.worktree), ...attemptFacts(events) };
+  const [status, visuals] = await Promise.all([taskStatus(repo, id, events), attemptVisuals(events)]);
+  return {
+    view,
+    status,
+    worktreeExists: existsSync(view.record.worktree),
+    ...attemptFacts(events),
+    visuals: new Map(visuals.map((v) => [v.attempt, v])),
+    spec: taskSpec(events, view.record),
+  };
 }
 
 export function useTaskDetail(repo: Repo, id: number, tick: number): Loaded<TaskDetail> {

@@ -33,6 +33,8 @@ export function paneContent(
   mode: PaneMode,
   coderText: string,
   width: number,
+  /** The attempt's visual check in lines (visual-pane.ts), shown between the Sheriff and the output. */
+  visual: string[] = [],
 ): PaneContent {
   if (mode === 'coder') {
     // The Coder writes prose as one long line per paragraph: wrapped, or most of it would be cut.
@@ -52,6 +54,7 @@ export function paneContent(
     if (verdict.fix) lines.push(...wrap(`fix: ${verdict.fix}`, width, '  '));
     lines.push('');
   }
+  if (visual.length) lines.push(...visual, '');
   if (!check) {
     lines.push(`(no check output for attempt ${attempt})`);
     return { title: `check output of attempt ${attempt}`, lines, followTail: false };
@@ -59,6 +62,7 @@ export function paneContent(
   const exit = check.timedOut ? 'timed out' : `exit ${check.exitCode ?? '-'}`;
   const cutNote = check.truncatedBytes ? `, ${check.truncatedBytes} bytes cut from the middle` : '';
   const output = cleanLines(check.output);
+  if (visual.length) lines.push('check output:');
   lines.push(...(output.length ? output : ['(the check printed nothing)']));
   return {
     title: `check of attempt ${attempt}: ${exit} in ${duration(check.durationMs)} (${clean(check.command) || 'script'})${cutNote}`,

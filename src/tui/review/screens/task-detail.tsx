@@ -10,6 +10,8 @@ import { clamp, follow } from '../components/scroll.js';
 import { askRollback, taskAction } from '../task-actions.js';
 import { itemAddress, taskWarnings, timelineItems } from './timeline.js';
 import { paneContent, type PaneMode } from './pane.js';
+import { markedViewport, visualLines } from './visual-pane.js';
+import { visible } from '../../../visible.js';
 
 /** One task: its attempts and steps, and below them the check output or the Coder's live text. */
 export function TaskDetail({ id, active }: { id: number; active: boolean }) {
@@ -26,6 +28,8 @@ export function TaskDetail({ id, active }: { id: number; active: boolean }) {
   const [top, setTop] = useState(0);
   const [mode, setMode] = useState<PaneMode | null>(null);
   const [paneTop, setPaneTop] = useState<number | null>(null);
+  // Which screenshot of the selected attempt o and i act on (v moves it on).
+  const [mark, setMark] = useState(0);
 
   const tipIndex = items.findIndex((it) => it.tip);
   const index = clamp(
@@ -44,7 +48,12 @@ export function TaskDetail({ id, active }: { id: number; active: boolean }) {
   const visibleTop = follow(top, index, timelineHeight, items.length);
 
   const width = api.size.columns;
-  const pane = d ? paneContent(d, item?.attempt.n, paneMode, coderText, width - 2) : null;
+  const visual = item ? d?.visuals.get(item.attempt.n) : undefined;
+  const shot = markedViewport(visual, mark);
+  const canShow = Boolean(api.deps.showImage);
+  const visualText =
+    d && visual && paneMode === 'check' ? visualLines(visual, d.spec, mark, width - 2, canShow) : [];
+  const pane = d ? paneContent(d, item?.attempt.n, paneMode, coderText, width - 2, visualText) : null;
   const paneMax = Math.max(0, (pane?.lines.length ?? 0) - paneHeight);
   const paneAt = paneTop === null ? (pane?.followTail ? paneMax : 0) : clamp(paneTop, 0, paneMax);
 
@@ -53,6 +62,26 @@ export function TaskDetail({ id, active }: { id: number; active: boolean }) {
     setChosen(next);
     setTop(follow(visibleTop, next, timelineHeight, items.length));
     setPaneTop(null);
+    setMark(0);
+  };
+
+  /** The marked screenshot, or undefined after saying why there is none to act on. */
+  const screenshot = () => {
+    const where = item ? `attempt ${item.attempt.address}` : `task ${id}`;
+    if (!shot) {
+      api.say({
+        tone: 'error',
+        text: visual
+          ? `the visual check of ${where} took no screenshot${visual.error ? ` (${visual.error})` : ''}`
+          : `${where} has no visual check (it runs after a passing check, on visual tasks)`,
+      });
+      return undefined;
+    }
+    if (!shot.found) {
+      api.say({ tone: 'error', text: `the screenshot ${shot.file} is gone (its folder was deleted)` });
+      return undefined;
+    }
+    return shot;
   };
 
   useKeys(
@@ -101,6 +130,42 @@ export function TaskDetail({ id, active }: { id: number; active: boolean }) {
           return setPaneTop(Math.max(0, paneAt - Math.max(1, paneHeight - 1)));
         case 'paneDown':
           return setPaneTop(Math.min(paneMax, paneAt + Math.max(1, paneHeight - 1)));
+        case 'nextShot': {
+          if (!visual?.viewports.length) return screenshot();
+          const next = markedViewport(visual, mark + 1)!;
+          setMark(mark + 1);
+          // The mark is shown in the check pane.
+          setMode('check');
+          return api.say({ tone: 'info', text: `marked the ${next.name} screenshot: o opens it` });
+        }
+        case 'openShot': {
+          const s = screenshot();
+          if (!s) return;
+          return api.act(`opening ${s.file}…`, async () => {
+            const { openInViewer } = await import('../viewer.js');
+            const opened = await openInViewer(s.file);
+            // The viewer command may still fail on its own (no program for PNG files): said when it does.
+            void opened.outcome.then((problem) => problem && api.say({ tone: 'error', text: problem }));
+            return `opened ${s.file} with ${opened.command}`;
+          });
+        }
+        case 'viewShot': {
+          const show = api.deps.showImage;
+          if (!show)
+            return api.say({
+              tone: 'error',
+              text: 'this terminal draws no images (kitty and iTerm2 do); o opens the screenshot in the image viewer',
+            });
+          const s = screenshot();
+          if (!s) return;
+          const caption = visible(
+            `factory · any key returns · task ${id} attempt ${item!.attempt.address} · ${s.name} ${s.width}x${s.height} · ${s.file}`,
+          );
+          return api.act(`showing ${s.file}…`, async () => {
+            await show(s.file, caption, { width: s.width, height: s.height });
+            return `back from the ${s.name} screenshot of attempt ${item!.attempt.address}`;
+          });
+        }
         default:
           taskAction(api, action, ref);
       }
