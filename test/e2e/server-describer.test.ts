@@ -9,6 +9,7 @@ import path from 'node:path';
 import { cleanupTemps, runCli } from '../helpers/git-repo.js';
 import { freePort, scriptedCommand, serverSandbox } from '../helpers/server-env.js';
 import { chat } from '../../src/llm/client.js';
+import { keyFor } from '../../src/llm/front-key.js';
 import { pidAlive, readState, serverHome } from '../../src/llm/state.js';
 
 const started: { dir: string; env: NodeJS.ProcessEnv }[] = [];
@@ -29,7 +30,7 @@ async function pair(opts: { main?: Record<string, unknown>; describer?: Record<s
   };
   await writeFile(rc, JSON.stringify(config));
   // No model files anywhere: only what the configuration says counts.
-  const env = { ...s.env, HF_HUB_CACHE: path.join(s.dir, 'no-hub') };
+  const env: NodeJS.ProcessEnv = { ...s.env, HF_HUB_CACHE: path.join(s.dir, 'no-hub') };
   const r = { ...s, env, describerURL, rc };
   started.push(r);
   return r;
@@ -84,6 +85,8 @@ describe('factory server start with a describer', { timeout: 180_000 }, () => {
 
     // The describer answers through its own front, with the token in its state file.
     const token = (await readState(homes(p).describer))!.token!;
+    // What the describer's client shows it: the token, not the configured "local".
+    expect(await keyFor(p.describerURL, 'local', p.env.FACTORY_STATE_DIR!)).toBe(token);
     const answer = await chat(
       { baseURL: p.describerURL, apiKey: token, model: 'scripted-vl', concurrency: 1 },
       { messages: [{ role: 'user', content: 'hello there' }], maxTokens: 50 },
@@ -119,6 +122,7 @@ describe('factory server start with a describer', { timeout: 180_000 }, () => {
       `stopped the factory server at ${p.baseURL} (scripted-model)\nstopped the describer server at ${p.describerURL} (scripted-vl)\n`,
     );
     expect(pids.some(pidAlive)).toBe(false);
+    expect(await keyFor(p.describerURL, 'local', p.env.FACTORY_STATE_DIR!)).toBe('local');
     const after = await runCli(p.dir, ['server', 'status'], p.env);
     expect(after.code).toBe(3);
     expect(after.stdout).toContain(
