@@ -11,6 +11,10 @@ import {
 import { visible } from '../visible.js';
 import { describeServer } from '../llm/errors.js';
 import { age } from './format.js';
+import { gb } from '../llm/model-memory.js';
+import { describerServer } from '../config/describer.js';
+import { managedDescriber } from '../config/managed-describer.js';
+import type { Config } from '../config/schema.js';
 
 interface QueueTotal {
   waiting: number;
@@ -24,6 +28,8 @@ export interface ServerView {
   baseURL: string;
   /** This repository's configuration points at this server. */
   current: boolean;
+  /** Set on the server of this repository's describer (visual.describer.baseURL). */
+  describer?: true;
   /** Without the token: a status is printed and shared, the token is not. */
   state: Omit<ServerState, 'token'>;
   health: string;
@@ -41,6 +47,32 @@ export interface StatusReport {
   /** Every running factory server of this user, this repository's first. */
   servers: ServerView[];
   staleCleaned: boolean;
+  /** This repository's describer, when it has a server of its own (absent otherwise). */
+  describer?: DescriberStatus;
+}
+
+/** The describer's server as `server status` reports it. */
+export interface DescriberStatus {
+  baseURL: string;
+  model: string;
+  /** factory starts it (visual.describer.command); otherwise it is someone else's server. */
+  managed: boolean;
+  /** A factory server runs at its baseURL. */
+  running: boolean;
+  pid?: number;
+  modelPid?: number | null;
+  health?: string;
+  /** The memory estimate made when it was started, if it was. */
+  memory?: { bytes: number | null; from: string };
+}
+
+/** The describer of this repository's configuration, when it is not the main server. */
+export function describerOf(
+  config: Pick<Config, 'server' | 'visual'>,
+): { baseURL: string; model: string; managed: boolean } | undefined {
+  const d = describerServer(config);
+  if (!d || d.shared) return undefined;
+  return { baseURL: d.baseURL, model: d.model, managed: managedDescriber(config) !== null };
 }
 
 const urlOf = (s: ServerState) =>
@@ -62,24 +94,53 @@ async function view(state: ServerState, current: boolean): Promise<ServerView> {
   return { baseURL, current, state: publicState(state), health, front };
 }
 
-/** Every factory server of this user (servers run side by side, one per baseURL). */
-export async function serverStatus(baseURL: string, root = stateDir()): Promise<StatusReport> {
+/**
+ * Every factory server of this user (servers run side by side, one per baseURL), this
+ * repository's first and its describer's second.
+ */
+export async function serverStatus(
+  baseURL: string,
+  root = stateDir(),
+  describer?: { baseURL: string; model: string; managed: boolean },
+): Promise<StatusReport> {
   const mine = serverHome(baseURL, root);
+  const theirs = describer ? serverHome(describer.baseURL, root) : undefined;
   let staleCleaned = false;
   const servers: ServerView[] = [];
   for (const home of await serverHomes(root)) {
     if (await cleanStale(home)) staleCleaned = true;
     const state = await readState(home);
-    if (state) servers.push(await view(state, home === mine));
+    if (state) {
+      const v = await view(state, home === mine);
+      servers.push(home === theirs ? { ...v, describer: true } : v);
+    }
   }
-  servers.sort((a, b) => Number(b.current) - Number(a.current));
+  const rank = (v: ServerView) => (v.current ? 2 : v.describer ? 1 : 0);
+  servers.sort((a, b) => rank(b) - rank(a));
   const own = servers.find((s) => s.current);
+  const desc = servers.find((s) => s.describer);
   return {
     running: Boolean(own),
     baseURL,
     ...(own ? { state: own.state, health: own.health, front: own.front } : {}),
     servers,
     staleCleaned,
+    ...(describer
+      ? {
+          describer: {
+            ...describer,
+            running: Boolean(desc),
+            ...(desc
+              ? {
+                  pid: desc.state.daemonPid,
+                  modelPid: desc.state.modelPid,
+                  health: desc.health,
+                  ...(desc.state.memory ? { memory: desc.state.memory } : {}),
+                }
+              : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -90,8 +151,9 @@ function block(v: ServerView): string[] {
   const s = v.state;
   const q = (v.front?.queue as { total?: QueueTotal } | undefined)?.total;
   const restarts = (v.front?.modelServer as { restarts?: number } | undefined)?.restarts ?? 0;
+  const mark = v.current ? '   [this repository]' : v.describer ? "   [this repository's describer]" : '';
   return [
-    `factory server: ${visible(s.model)}${v.current ? '   [this repository]' : ''}`,
+    `factory server: ${visible(s.model)}${mark}`,
     `  url      ${v.baseURL}`,
     `  health   ${visible(v.health)}`,
     `  uptime   ${age(s.startedAt)} (started by ${s.startedBy})`,
@@ -100,13 +162,28 @@ function block(v: ServerView): string[] {
     q
       ? `  queue    ${q.waiting} waiting, ${q.running} running, ${q.completed} done, ${q.failed ?? 0} failed, ${q.tokensPerSecond.toFixed(1)} tok/s`
       : '  queue    (front not answering)',
+    ...(s.memory ? [`  memory   ${visible(memoryText(s.memory))}`] : []),
     `  log      ${s.logFile}`,
   ];
+}
+
+const memoryText = (m: { bytes: number | null; from: string }) =>
+  m.bytes === null ? `unknown (${m.from})` : `about ${gb(m.bytes)} (estimate: ${m.from})`;
+
+/** The describer's line when no factory server runs for it (its block is shown when one does). */
+function describerLine(d: DescriberStatus): string | null {
+  if (d.running) return null;
+  const what = `describer ${visible(d.model)} at ${d.baseURL}`;
+  return d.managed
+    ? `${what} is not running; start it with \`factory server start\``
+    : `${what} is not started by factory (visual.describer.command is null)`;
 }
 
 export function statusText(r: StatusReport): string {
   const out: string[] = [];
   for (const v of r.servers) out.push(...block(v), '');
+  const describer = r.describer ? describerLine(r.describer) : null;
+  if (describer) out.push(describer);
   if (!r.running)
     out.push(
       `no factory server is running for ${r.baseURL}${r.staleCleaned ? ' (cleaned up the state of one that died)' : ''}; start one with \`factory server start\``,

@@ -16,6 +16,7 @@ const DEFAULTS_JSON = JSON.stringify({
     idleShutdown: 10,
     contextSize: null,
     endpoints: [],
+    memory: null,
   },
   agent: {
     maxAttempts: 5,

@@ -10,6 +10,7 @@ import { expandShorthands } from './shorthand.js';
 import { REPO_CONFIG_FILE, userConfigPath } from './files.js';
 import { worktreePathProblems } from './worktree-paths.js';
 import { visualProblems } from './visual-checks.js';
+import { describerProblems } from './managed-describer.js';
 import { isObject, setPath, type Data } from './set-path.js';
 
 export { REPO_CONFIG_FILE, userConfigPath };
@@ -155,7 +156,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
     throw new FactoryError(`invalid configuration: ${result.error.message}`, { exitCode: 2 });
 
   const topFirst = [...layers].reverse();
-  const visual = visualProblems(result.data.visual);
+  const visual = [...visualProblems(result.data.visual), ...describerProblems(result.data)];
   if (visual.length)
     throw refuse(
       visual

@@ -45,6 +45,9 @@ const httpURL = () => {
 const pathList = () =>
   z.array(nonEmptyString('expected a non-empty path'), { error: 'expected an array of paths' });
 
+/** GB (2^30 bytes) a model server needs, or null: estimated from its model files (src/llm/model-memory.ts). */
+const memoryGB = () => numberIn(0, 1_000_000, 'a number of GB', true).nullable().default(null);
+
 const endpointSchema = z
   .strictObject(
     {
@@ -112,6 +115,10 @@ const serverSchema = z
         .describe(
           'Further servers pooled with baseURL by the request queue, for scale-out (vLLM, llama.cpp, Ollama).',
         ),
+      memory: memoryGB().describe(
+        'GB of memory the model server needs (weights, KV cache, runtime), for the check `factory server start` ' +
+          "makes when it starts a describer too. null: estimated from the model's files.",
+      ),
     },
     { error: 'expected an object' },
   )
@@ -421,8 +428,23 @@ const visualSchema = z
               .describe(
                 'API key for the describer. null: server.apiKey on the main server, "local" on its own baseURL.',
               ),
+            command: z
+              .array(nonEmptyString('expected a non-empty string'), {
+                error: 'expected an array of strings (the program and its arguments) or null',
+              })
+              .min(1, { error: 'expected an array of strings (the program and its arguments) or null' })
+              .nullable()
+              .default(null)
+              .describe(
+                "Command that starts the describer's model server, as server.command ({model}, {host}, {port}); " +
+                  "`factory server start` runs it behind a second queue front on the describer's own baseURL. " +
+                  'null: factory starts no describer.',
+              ),
+            memory: memoryGB().describe(
+              "GB of memory the describer's model server needs. null: estimated from the model's files.",
+            ),
           },
-          { error: 'expected an object with "baseURL", "model" and/or "apiKey"' },
+          { error: 'expected an object with "baseURL", "model", "apiKey", "command" and/or "memory"' },
         )
         .prefault({})
         .describe('The small vision model that only describes each screenshot; it never judges.'),

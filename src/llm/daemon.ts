@@ -12,6 +12,7 @@ import { describeServer, type ServerFlavor } from './errors.js';
 import { downHint, flavorFromCommand, probeFlavor } from './server-flavor.js';
 import { logFile, readState, removeState, serverHome, writeState, type ServerState } from './state.js';
 import type { EndpointConfig } from './types.js';
+import type { MemoryEstimate } from './model-memory.js';
 
 /** What the supervisor needs, resolved by whoever starts it (the CLI passes it as JSON). */
 export interface DaemonConfig {
@@ -28,6 +29,8 @@ export interface DaemonConfig {
   readyTimeoutMs: number;
   /** This server's own folder (state file and log): one per baseURL, see serverHome. */
   home: string;
+  /** The memory estimate made before the start, kept in the state for `server status`. */
+  memory?: MemoryEstimate;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -120,6 +123,7 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
     phase: 'starting',
     // Made here, never passed in: a command line or environment is visible to other users.
     token: newFrontToken(),
+    ...(cfg.memory ? { memory: cfg.memory } : {}),
   };
   await writeState(state, cfg.home);
 

@@ -33,6 +33,8 @@ export interface ServerState {
    * Absent in the state of a server started by an older factory.
    */
   token?: string;
+  /** What `factory server start` estimated this model server needs (with a describer, see model-memory.ts). */
+  memory?: { bytes: number | null; from: string };
 }
 
 /** The state as it may be shown (status output, --json): everything but the token. */

@@ -15,6 +15,7 @@ import { findBrowser } from '../visual/browser.js';
 import { isVisualTask } from '../visual/when.js';
 import { lookAtPage } from '../visual/look.js';
 import { FactoryError } from '../errors.js';
+import { keyFor } from '../llm/front-key.js';
 import { taskDir } from './paths.js';
 import { writeRecord, type TaskRecord } from './record.js';
 
@@ -55,9 +56,12 @@ export function visualDeps(o: VisualDepsOptions): VisualDeps | undefined {
   const visual = o.config.visual;
   if (!visual) return undefined;
   const server = describerServer(o.config)!;
-  const describer = server.shared
-    ? { model: server.model }
-    : { baseURL: server.baseURL, apiKey: server.apiKey, model: server.model };
+  // A describer that `factory server start` runs sits behind its own queue front, which takes
+  // only its token; asked per look, as the server may be started while a run goes on.
+  const describer = async () =>
+    server.shared
+      ? { model: server.model }
+      : { baseURL: server.baseURL, apiKey: await keyFor(server.baseURL, server.apiKey), model: server.model };
   let browser: string | null | undefined;
   const haveBrowser = () => {
     if (browser === undefined)
@@ -75,14 +79,14 @@ export function visualDeps(o: VisualDepsOptions): VisualDeps | undefined {
     asked: o.record.visual === true,
     applies: (paths) => isVisualTask(o.record, paths, o.config) && haveBrowser(),
     viewports: visual.viewports,
-    look: (attempt, signal) =>
+    look: async (attempt, signal) =>
       lookAtPage({
         visual,
         worktree: o.worktree,
         outDir: visualDir(o.repo, o.record.id, attempt),
         inference: o.inference,
         task: o.key,
-        describer,
+        describer: await describer(),
         prompts: o.prompts,
         signal,
         sandbox: o.sandbox,

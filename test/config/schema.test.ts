@@ -14,6 +14,7 @@ describe('configSchema', () => {
         idleShutdown: 10,
         contextSize: null,
         endpoints: [],
+        memory: null,
       },
       agent: {
         maxAttempts: 5,
@@ -102,6 +103,7 @@ describe('configSchema', () => {
       'server.idleShutdown',
       'server.contextSize',
       'server.endpoints',
+      'server.memory',
       'agent.maxAttempts',
       'agent.executionTimeout',
       'agent.llmTimeout',
@@ -141,6 +143,8 @@ describe('configSchema', () => {
       'visual.describer.baseURL',
       'visual.describer.model',
       'visual.describer.apiKey',
+      'visual.describer.command',
+      'visual.describer.memory',
       'visual.paths',
       'visual.browser',
     ]);

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describerServer } from '../../src/config/describer.js';
+import { managedDescriber } from '../../src/config/managed-describer.js';
 import { loadConfig } from '../../src/config/load.js';
 import { configSchema, DEFAULT_CONFIG } from '../../src/config/schema.js';
 import { writeSettings } from '../../src/config/write-settings.js';
@@ -42,7 +43,7 @@ describe('config: visual', () => {
         { name: 'desktop', width: 1280, height: 800, mobile: false },
         { name: 'phone', width: 390, height: 844, mobile: true },
       ],
-      describer: { baseURL: null, model: null, apiKey: null },
+      describer: { baseURL: null, model: null, apiKey: null, command: null, memory: null },
       paths: ['**/*.html', '**/*.css', '**/*.scss', '**/*.jsx', '**/*.tsx', '**/*.vue', '**/*.svelte'],
       browser: null,
     });
@@ -158,6 +159,45 @@ describe('config: visual', () => {
     expect(config.visual!.start).toBe('serve -p {port}');
     expect(sources['visual.start']).toMatch(/user\.json$/);
     expect(sources['visual.url']).toMatch(/\/\.factoryrc\.json$/);
+  });
+
+  it('starts a describer only on a server of its own (visual.describer.command)', async () => {
+    const command = ['mlx_vlm.server', '--model', '{model}', '--port', '{port}'];
+    // No baseURL of its own: the describer is the main server, which factory starts already.
+    expect(await refusal({ visual: { start: 'x', describer: { command } } })).toMatch(
+      /\.factoryrc\.json: visual\.describer\.command: factory starts a describer only on a server of its own.*set visual\.describer\.baseURL/,
+    );
+    // baseURL from the user config, command from the repo: the layers are checked together.
+    expect(
+      await refusal(
+        { visual: { start: 'x', describer: { command } } },
+        {
+          server: { baseURL: 'http://127.0.0.1:9000/v1' },
+          visual: { describer: { baseURL: 'http://127.0.0.1:9000/x/v1' } },
+        },
+      ),
+    ).toMatch(/user\.json: visual\.describer\.baseURL: is the main server's address \(127\.0\.0\.1:9000\)/);
+    expect(await refusal({ server: { memory: 0 } })).toMatch(
+      /server\.memory: expected a number of GB above 0/,
+    );
+    expect(await refusal({ visual: { start: 'x', describer: { memory: -1 } } })).toMatch(
+      /visual\.describer\.memory: expected a number of GB above 0/,
+    );
+    const { config } = await load({
+      server: { memory: 7.5 },
+      visual: { start: 'x', describer: { baseURL: 'http://127.0.0.1:8081/v1', command, memory: 2 } },
+    });
+    expect(managedDescriber(config)).toEqual({
+      baseURL: 'http://127.0.0.1:8081/v1',
+      model: 'mlx-community/Qwen2.5-Coder-7B-Instruct-4bit',
+      apiKey: 'local',
+      command,
+      memory: 2,
+    });
+    expect(config.server.memory).toBe(7.5);
+    // An own baseURL without a command: someone else's server, factory starts nothing.
+    const other = await load({ visual: { start: 'x', describer: { baseURL: 'http://127.0.0.1:8081/v1' } } });
+    expect(managedDescriber(other.config)).toBeNull();
   });
 
   it('lets a repo turn off a visual section of the user config with null', async () => {

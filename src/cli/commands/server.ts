@@ -10,14 +10,19 @@ import { remoteEndpoints } from '../../llm/inference.js';
 import { logFile, publicState, serverHome, stateDir } from '../../llm/state.js';
 import { visible } from '../../visible.js';
 import { lines, positiveSeconds, seconds } from '../numeric.js';
-import { serverStatus, statusText } from '../server-status.js';
+import { describerOf, serverStatus, statusText } from '../server-status.js';
+import { describerDaemonConfig, startPair, stopDescriber } from '../server-pair.js';
 
-async function serverConfig() {
+async function repoConfig() {
   const root = await openRepo(process.cwd()).then(
     (r) => r.root,
     () => undefined,
   );
-  return (await loadConfig({ repoRoot: root })).config.server;
+  return (await loadConfig({ repoRoot: root })).config;
+}
+
+async function serverConfig() {
+  return (await repoConfig()).server;
 }
 
 /** argv that re-runs this same CLI (same node flags, e.g. a TypeScript loader) as the daemon. */
@@ -46,16 +51,20 @@ export function register(program: Command): void {
   server
     .command('start')
     .description(
-      'start the model server and the queue front on server.baseURL; waits until the model answers',
+      "start the model server and the queue front on server.baseURL (and the describer's, with visual.describer.command, after checking both fit in memory); waits until the models answer",
     )
     .option('--ready-timeout <seconds>', 'how long the model may take to load', positiveSeconds, 600)
     .option('--json', 'print the server state as JSON')
+    .option('--force', 'start a describer too even when the two models look too big for the free memory')
     .action(
-      action(async (o: { readyTimeout: number; json?: boolean }) => {
-        const s = await serverConfig();
+      action(async (o: { readyTimeout: number; json?: boolean; force?: boolean }) => {
+        const config = await repoConfig();
+        const s = config.server;
         for (const url of remoteEndpoints(s))
           process.stderr.write(`warning: ${url} is not on this machine; your code will be sent to it\n`);
         const cfg = daemonConfig(s, 'user', o.readyTimeout * 1000);
+        const describer = describerDaemonConfig(config, o.readyTimeout * 1000);
+        if (describer) return startPair(config, cfg, describer, { ...o, daemonCommand: daemonCommand() });
         const state = await startServer({ config: cfg, daemonCommand: daemonCommand() });
         emit(o.json, publicState(state), () =>
           [
@@ -76,7 +85,8 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (o: { json?: boolean }) => {
-        const report = await serverStatus((await serverConfig()).baseURL);
+        const config = await repoConfig();
+        const report = await serverStatus(config.server.baseURL, undefined, describerOf(config));
         emit(o.json, report, () => statusText(report));
         // As `systemctl status` does: 3 means "not running", for scripts that ask.
         if (!report.running) process.exitCode = 3;
@@ -86,18 +96,21 @@ export function register(program: Command): void {
   server
     .command('stop')
     .description(
-      "stop this repository's server (its baseURL): the queue front and the model server (SIGTERM, then SIGKILL after a grace period)",
+      "stop this repository's server (its baseURL) and its describer's: the queue front and the model server (SIGTERM, then SIGKILL after a grace period)",
     )
     .option('--grace <seconds>', 'seconds between SIGTERM and SIGKILL', seconds, 5)
     .action(
       action(async (o: { grace: number }) => {
-        const { baseURL } = await serverConfig();
+        const config = await repoConfig();
+        const { baseURL } = config.server;
         const state = await stopServer(serverHome(baseURL), o.grace * 1000);
         process.stdout.write(
           state
             ? `stopped the factory server at ${baseURL} (${visible(state.model)})\n`
             : `no factory server is running for ${baseURL}\n`,
         );
+        const describer = await stopDescriber(config, o.grace * 1000);
+        if (describer) process.stdout.write(`${describer}\n`);
       }),
     );
 

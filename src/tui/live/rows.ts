@@ -81,7 +81,16 @@ export function applyOutcome(row: TaskRow, o: TaskOutcome, now: number): void {
   applyEnd(row, now);
 }
 
-const PHASES = new Set<RowState>(['starting', 'spec', 'coder', 'edits', 'check', 'visual', 'sheriff', 'commit']);
+const PHASES = new Set<RowState>([
+  'starting',
+  'spec',
+  'coder',
+  'edits',
+  'check',
+  'visual',
+  'sheriff',
+  'commit',
+]);
 
 /** The run is over and had no outcome for this task: the last attempt's outcome stands. */
 export function applyEnd(row: TaskRow, now: number): void {
