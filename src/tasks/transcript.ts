@@ -72,9 +72,43 @@ export function transcriptOf(e: TaskEvent): string | null {
       return `(an event of ${e.bytes} bytes was too large to show)`;
     case 'attempt':
       return `${at}attempt recorded as ${one(e.outcome)} (${String(e.commit).slice(0, 10)}, ${e.durationMs} ms)`;
+    case 'spec':
+      return `${at}design spec (${one(e.source)}):\n${indent(text(e.spec))}`;
+    case 'visual':
+      return `${at}${visualHead(e)}${visualBody(e)}`;
     default:
       return null;
   }
+}
+
+interface LoggedViewport {
+  name?: unknown;
+  overflow?: unknown;
+  description?: unknown;
+  describeError?: unknown;
+}
+
+const viewportsOf = (e: TaskEvent): LoggedViewport[] =>
+  Array.isArray(e.viewports) ? (e.viewports as LoggedViewport[]) : [];
+
+/** `visual check: desktop, phone (overflows); 1 browser error`, or why it could not look. */
+function visualHead(e: TaskEvent): string {
+  if (e.error) return `visual check could not look: ${firstLine(e.error, 200)}`;
+  const sizes = viewportsOf(e)
+    .map((v) => `${one(v.name)}${v.overflow === true ? ' (overflows)' : ''}`)
+    .join(', ');
+  const n = Array.isArray(e.errors) ? e.errors.length : 0;
+  return `visual check: ${sizes}; ${n} browser error${n === 1 ? '' : 's'}`;
+}
+
+/** The describer's words per viewport and the errors, for the full transcript. */
+function visualBody(e: TaskEvent): string {
+  const lines = viewportsOf(e).map(
+    (v) =>
+      `\n  ${one(v.name)}: ${v.description != null ? text(v.description) : `(no description: ${one(v.describeError)})`}`,
+  );
+  const errors = Array.isArray(e.errors) ? e.errors.map((x) => `\n  | ${one(x)}`) : [];
+  return [...lines, ...errors, e.dir ? `\n  screenshots: ${one(e.dir)}` : ''].join('');
 }
 
 /** Longest piece of model or check text on a short line. */
@@ -152,6 +186,10 @@ export function shortLineOf(e: TaskEvent): string | null {
       const why = firstLine(s?.analysis || e.reason);
       return `${at}verdict ${one(e.verdict)}: ${e.passed ? 'passed' : 'not passed'}${why ? ` — ${why}` : ''}`;
     }
+    case 'spec':
+      return `${at}design spec (${one(e.source)}): ${firstLine(e.spec)}`;
+    case 'visual':
+      return `${at}${visualHead(e)}`;
     default:
       return null;
   }

@@ -76,3 +76,32 @@ describe('the short transcript', () => {
     ).toEqual([]);
   });
 });
+
+describe('the visual check in the transcript', () => {
+  const look: TaskEvent = {
+    t: '2026-12-02T00:00:00.000Z',
+    type: 'visual',
+    attempt: 1,
+    dir: '/r/.git/factory/tasks/1/visual/attempt-1',
+    url: 'http://127.0.0.1:4000/',
+    viewports: [
+      { name: 'desktop', overflow: false, description: 'Four cards.' },
+      { name: 'phone', overflow: true, description: null, describeError: 'refused\u001b[2J' },
+    ],
+    errors: ['[phone] uncaught error: boom'],
+    durationMs: 900,
+  };
+
+  it('says what was seen, per viewport, and the errors; escape codes shown', () => {
+    expect(shortLineOf(look)).toBe('[1] visual check: desktop, phone (overflows); 1 browser error');
+    expect(transcriptLines([look])).toEqual([
+      '[1] visual check: desktop, phone (overflows); 1 browser error\n  desktop: Four cards.\n  phone: (no description: refused␛[2J)\n  | [phone] uncaught error: boom\n  screenshots: /r/.git/factory/tasks/1/visual/attempt-1',
+    ]);
+    expect(shortLineOf({ ...look, error: 'the app did not answer' })).toBe(
+      '[1] visual check could not look: the app did not answer',
+    );
+    expect(
+      shortLineOf({ t: '', type: 'spec', attempt: 1, source: 'model', spec: '- desktop: one row\n- phone' }),
+    ).toBe('[1] design spec (model): - desktop: one row');
+  });
+});
