@@ -30,6 +30,25 @@ export interface TaskRecord {
   visual?: boolean;
   /** What the result must look like, from the task file or the design-spec step; the judge reads it. */
   spec?: string;
+  /** The task asked for a planner turn first (`factory task --plan`, `plan: true`). */
+  plan?: boolean;
+  /** The planner's answer, once it has one (see agent/plan). */
+  planned?: PlannedTask;
+  /** A plan's parent: its child tasks' ids, in plan order. */
+  children?: number[];
+  /** A plan's child: its parent's id, and its subtask's key in the plan. */
+  parent?: number;
+  planKey?: string;
+}
+
+/** What the planner decided for a task (stored in the parent's record). */
+export interface PlannedTask {
+  kind: 'logic' | 'ui' | 'docs' | 'mixed';
+  brief: string;
+  spec: string | null;
+  subtasks: { key: string; title: string; brief: string; files: string[]; after: string[] }[];
+  /** The planner's answer did not parse twice: the task ran unsplit with its text as the brief. */
+  unsplit?: boolean;
 }
 
 export type TaskEvent = { t: string; type: string } & Record<string, unknown>;
