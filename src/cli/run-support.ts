@@ -9,6 +9,7 @@ import { progressLine } from './progress.js';
 import { eventCallbacks } from './run-events.js';
 import { loadTui } from './load-tui.js';
 import { daemonCommand } from './commands/server.js';
+import { managedDescriber } from '../config/managed-describer.js';
 
 export interface RunFlags {
   maxAttempts?: number;
@@ -66,6 +67,12 @@ export async function connectForTasks(
     throw new InferenceUnreachable(
       `no inference server answers at ${config.server.baseURL}`,
       'start one with `factory server start`, or set server.baseURL (and server.command) in .factoryrc.json',
+    );
+  // `factory task` starts only the main server: a describer of its own is `factory server start`'s.
+  const describer = managedDescriber(config);
+  if (describer && !(await reachable(describer.baseURL)))
+    process.stderr.write(
+      `factory: the describer's server at ${describer.baseURL} is not running: visual checks get no descriptions until \`factory server start\` starts it\n`,
     );
   const overrides = Object.fromEntries(
     Object.entries(config.agent.prompts).filter(([, v]) => v !== null),

@@ -92,4 +92,43 @@ describe('factory task --visual', () => {
     expect(resume.code, resume.stderr).toBe(2);
     expect(resume.stderr).toContain('the task "Style the page" asks for the visual check');
   });
+
+  it("says once that the describer's own server is not running; the task still runs", async () => {
+    const script = path.join(await tempDir(), 'script.json');
+    await writeFile(
+      script,
+      JSON.stringify({
+        model: 'scripted-model',
+        replies: [
+          { match: { system: 'You are the Coder' }, content: 'Nothing to change.' },
+          {
+            match: { system: 'You are the Sheriff' },
+            content: '{"verdict":"PASS","analysis":"ok","fix":""}',
+          },
+        ],
+      }),
+    );
+    const server = await startScriptedServer({ script, dialect: 'mlx', model: 'scripted-model' });
+    servers.push(server);
+    const repo = await e2eRepo(PAGE, {
+      server: inProcessServer(server),
+      agent: { maxAttempts: 1 },
+      check: 'true',
+      sandbox: 'none',
+      visual: {
+        url: 'file://index.html',
+        paths: [],
+        describer: {
+          baseURL: 'http://127.0.0.1:9/v1',
+          model: 'vl',
+          command: ['mlx_lm.server', '--port', '{port}'],
+        },
+      },
+    });
+    const run = await runJson(repo.dir, ['task', 'Read the page']);
+    expect(run.outcomes[0]?.outcome, run.stderr).toBe('passed');
+    expect(run.stderr).toContain(
+      "factory: the describer's server at http://127.0.0.1:9/v1 is not running: visual checks get no descriptions until `factory server start` starts it\n",
+    );
+  });
 });
