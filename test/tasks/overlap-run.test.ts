@@ -81,6 +81,7 @@ async function runBoth(fileA: string, fileB: string) {
         signal: new AbortController().signal,
         onStart: (t) => store.start(t),
         onEvent: (t, e) => store.event(t, e),
+        onFinish: (_t, o) => store.taskFinished(o),
       },
       2,
     );

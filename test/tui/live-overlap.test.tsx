@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
 import type { LoopEvent } from '../../src/agent/loop.js';
 import { LiveView } from '../../src/tui/live/view.js';
-import { attempt, fakeStore, phase } from './live-helpers.js';
+import { attempt, fakeStore, outcome, phase } from './live-helpers.js';
 
 afterEach(cleanup);
 
@@ -85,6 +85,25 @@ describe('the live view: running tasks that touched the same file', () => {
     await drawn(() => {
       expect(rowOf(ui.lastFrame(), 2)).toMatch(/passed/);
       expect(ui.lastFrame()).not.toContain('⚠');
+    });
+  });
+
+  it('stops counting a task whose run ended after a failed last attempt, while the others go on', async () => {
+    const { store, ui } = mount();
+    store.event(T1, edit(1, ['src/api.ts']));
+    store.event(T2, edit(1, ['src/api.ts']));
+    store.event(T3, edit(1, ['src/api.ts']));
+    store.event(T1, attempt(1, 'failed'));
+    await drawn(() => expect(rowOf(ui.lastFrame(), 1)).toContain('⚠ also 2,3'));
+    // The runner says task 1 is done (its last attempt failed): the events alone could not.
+    store.taskFinished(outcome(1, 'failed', 1));
+    await drawn(() => {
+      const f = ui.lastFrame();
+      expect(lines(f)[0]).toContain('3 tasks: 1 failed, 2 running');
+      expect(rowOf(f, 1)).toMatch(/1\s+1\s+failed/);
+      expect(rowOf(f, 1)).not.toContain('⚠');
+      expect(rowOf(f, 2)).toContain('⚠ also 3: src/api.ts');
+      expect(rowOf(f, 3)).toContain('⚠ also 2: src/api.ts');
     });
   });
 

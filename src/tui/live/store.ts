@@ -67,6 +67,18 @@ export class LiveStore {
     this.changed(false);
   }
 
+  /**
+   * One task's run ended, the others go on: its outcome settles its row now (after a last failed
+   * attempt the events alone do not say that no attempt follows), so it stops counting as running.
+   */
+  taskFinished(o: TaskOutcome): void {
+    const row = this.rows.get(o.id);
+    if (!row) return;
+    applyOutcome(row, o, this.clock());
+    this.refocus();
+    this.changed(false);
+  }
+
   coderText(task: TaskRef, delta: string): void {
     const row = this.row(task);
     this.texts.set(row.id, appendCapped(this.texts.get(row.id) ?? '', delta));
