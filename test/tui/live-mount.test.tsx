@@ -61,4 +61,26 @@ describe('startLiveView', () => {
     expect(source.mock.calls.length).toBe(calls);
     expect(term.output.length).toBe(written);
   });
+
+  it("settles a task's row as soon as the runner says it finished, while the others run on", async () => {
+    const term = new FakeTerminal();
+    run = startLiveView({
+      stdout: term as unknown as NodeJS.WriteStream,
+      stdin: stdinStub(),
+      color: false,
+      patchConsole: false,
+    });
+    const [a, b] = [
+      { id: 1, title: 'first' },
+      { id: 2, title: 'second' },
+    ] as never[];
+    run.callbacks.onStart(a!);
+    run.callbacks.onStart(b!);
+    run.callbacks.onEvent(a!, attempt(1, 'failed'));
+    run.callbacks.onEvent(b!, phase(1, 'coder'));
+    await expect.poll(() => term.output, { timeout: 10_000 }).toContain('2 tasks: 2 running');
+    // After a failed attempt only the runner knows that no attempt follows.
+    run.callbacks.onFinish(a!, outcome(1, 'failed', 1));
+    await expect.poll(() => term.output, { timeout: 10_000 }).toContain('2 tasks: 1 failed, 1 running');
+  });
 });

@@ -21,7 +21,7 @@ export interface LiveOptions {
 }
 
 export interface LiveRun {
-  callbacks: Required<Pick<RunnerOptions, 'onStart' | 'onEvent' | 'onCoderText'>>;
+  callbacks: Required<Pick<RunnerOptions, 'onStart' | 'onEvent' | 'onCoderText' | 'onFinish'>>;
   /** A notice shown under the view (writing to the terminal directly would tear the frame). */
   note(line: string): void;
   /** Shows the outcomes, stops the view and leaves its last frame, so output can follow it. Idempotent. */
@@ -60,6 +60,7 @@ export function startLiveView(opts: LiveOptions = {}): LiveRun {
       onStart: (task) => store.start(task),
       onEvent: (task, e) => store.event(task, e),
       onCoderText: (task, delta) => store.coderText(task, delta),
+      onFinish: (_task, outcome) => store.taskFinished(outcome),
     },
     note: (line) => store.note(line),
     close: (outcomes) =>

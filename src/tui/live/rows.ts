@@ -1,4 +1,5 @@
 import type { LoopEvent, Phase } from '../../agent/loop.js';
+import type { Overlap } from '../../tasks/overlap.js';
 import type { TaskOutcome } from '../../tasks/runner.js';
 
 /**
@@ -29,6 +30,8 @@ export interface TaskRow {
   startedAt: number;
   /** Set while nothing runs (between attempts, or at the end), so the clock stops. */
   stoppedAt: number | null;
+  /** Other running tasks of this run that touched a file this one touched (set by the store's snapshot). */
+  overlap?: Overlap;
 }
 
 /** Attempt outcomes after which the loop does not start another attempt. */

@@ -1,5 +1,6 @@
 import type { LoopEvent } from '../../agent/loop.js';
 import type { QueueMetrics } from '../../llm/queue.js';
+import { overlaps } from '../../tasks/overlap.js';
 import type { TaskOutcome } from '../../tasks/runner.js';
 import { appendCapped } from './coder-text.js';
 import { applyEnd, applyEvent, applyOutcome, newRow, type TaskRef, type TaskRow } from './rows.js';
@@ -29,6 +30,8 @@ const TASK_KEY = /^task-(\d+)$/;
 export class LiveStore {
   private readonly rows = new Map<number, TaskRow>();
   private readonly texts = new Map<number, string>();
+  /** The files each task's step commits touched in this run. */
+  private readonly touched = new Map<number, Set<string>>();
   private readonly listeners = new Set<Listener>();
   private focusId: number | null = null;
   /** The user chose a task; focus stops following the running ones. */
@@ -53,8 +56,26 @@ export class LiveStore {
     const row = this.row(task);
     // Each attempt starts the Coder from a fresh context; its text starts afresh too.
     if (e.type === 'phase' && e.phase === 'coder') this.texts.set(row.id, '');
+    // Only an edit that made a step commit changed the files on the branch.
+    if (e.type === 'edit' && e.commit !== null && e.paths.length) {
+      const set = this.touched.get(row.id) ?? new Set<string>();
+      for (const p of e.paths) set.add(p);
+      this.touched.set(row.id, set);
+    }
     applyEvent(row, e, this.clock());
     if (row.final) this.refocus();
+    this.changed(false);
+  }
+
+  /**
+   * One task's run ended, the others go on: its outcome settles its row now (after a last failed
+   * attempt the events alone do not say that no attempt follows), so it stops counting as running.
+   */
+  taskFinished(o: TaskOutcome): void {
+    const row = this.rows.get(o.id);
+    if (!row) return;
+    applyOutcome(row, o, this.clock());
+    this.refocus();
     this.changed(false);
   }
 
@@ -110,8 +131,17 @@ export class LiveStore {
   }
 
   snapshot(): LiveSnapshot {
+    // A finished task will not touch anything more; only the running ones warn each other.
+    const shared = overlaps(
+      [...this.rows.values()]
+        .filter((r) => !r.final && !this.done)
+        .map((r) => ({ id: r.id, paths: this.touched.get(r.id) ?? [] })),
+    );
     return {
-      rows: [...this.rows.values()].map((r) => ({ ...r, check: r.check && { ...r.check } })),
+      rows: [...this.rows.values()].map((r) => {
+        const o = shared.get(r.id);
+        return { ...r, check: r.check && { ...r.check }, ...(o ? { overlap: o } : {}) };
+      }),
       focusId: this.focusId,
       text: this.focusId === null ? '' : (this.texts.get(this.focusId) ?? ''),
       notes: this.notes,

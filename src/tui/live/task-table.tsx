@@ -1,6 +1,7 @@
 // tsx (the dev loader) takes JSX settings from the tsconfig of the cwd, not this project's;
 // the CLI runs from any folder, so the runtime is named here. @jsxRuntime automatic @jsxImportSource react
 import { Text } from 'ink';
+import { overlapMark } from '../../tasks/overlap.js';
 import { visible } from '../../visible.js';
 import { headerCells, rowCells } from './format.js';
 import type { TaskRow } from './rows.js';
@@ -14,6 +15,9 @@ interface Props {
   columnHeader: boolean;
   style: (role: Role) => TextProps;
 }
+
+/** At 80 columns the fixed cells take 50; the warning leaves the title a few characters. */
+const OVERLAP_WIDTH = 22;
 
 /** One line per task; every line is cut at the terminal's edge so the frame's height is exact. */
 export function TaskTable({ rows, focusId, now, columnHeader, style }: Props) {
@@ -37,6 +41,8 @@ export function TaskTable({ rows, focusId, now, columnHeader, style }: Props) {
             {c.tps}
             {c.wait}
             {c.time}
+            {/* Before the title, so a long title cannot push the warning off the line. */}
+            {row.overlap && <Text {...style('warn')}>{`${overlapMark(row.overlap, OVERLAP_WIDTH)}  `}</Text>}
             <Text {...(focused ? style('focus') : {})}>{visible(row.title)}</Text>
           </Text>
         );

@@ -4,6 +4,8 @@ import { Box, Text } from 'ink';
 import type { TaskSummary } from '../../../tasks/summary.js';
 import { useReview } from '../context.js';
 import { useTasks } from '../data/tasks.js';
+import { useOverlaps } from '../data/overlaps.js';
+import { OverlapMark } from '../components/overlap-mark.js';
 import { age, clean, fit, statusLabel } from '../format.js';
 import { useTheme } from '../theme.js';
 import { useKeys } from '../use-keys.js';
@@ -58,6 +60,7 @@ export function TaskList({ active }: { active: boolean }) {
     all === Boolean(api.deps.all) ? api.deps.initialTasks : undefined,
   );
   const rows = tasks.data ?? [];
+  const overlaps = useOverlaps(api.deps.repo, rows, api.ticks.tasks);
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [top, setTop] = useState(0);
   const height = Math.max(1, api.bodyHeight - 2);
@@ -144,6 +147,7 @@ export function TaskList({ active }: { active: boolean }) {
             <Text color={theme.status(r.status)}>{fit(statusLabel(r.status, r.detail), w.status)}</Text>{' '}
             {fit(String(r.attempts), w.attempts)} {fit(lineCounts(r), w.lines)}{' '}
             {fit(age(r.createdAt, now), w.age)} {fit(r.branch, w.branch)}{' '}
+            <OverlapMark overlap={overlaps.get(r.id)} />
             {fit(
               r.rolledBackFrom ? `rolled back from ${r.rolledBackFrom} · ${clean(r.title)}` : clean(r.title),
               w.title,
