@@ -322,7 +322,8 @@ describe('crash safety: kill -9 in the middle of step and attempt commits', () =
         `${landedInFlight} kills landed after an in-flight commit was written, ` +
         `${lockRuns} left git lock files, ${tornTransactions} tore an attempt's ref transaction\n  ${log.join('\n  ')}`,
     );
-  }, 180_000);
+    // 20 killed writers, each with dozens of git processes: generous, for a loaded machine (a guard, not a clock).
+  }, 480_000);
 
   it('recovers after the owner is killed while git holds the locks of a step commit', async () => {
     const dir = await makeRepo(MAIN_FILES);
