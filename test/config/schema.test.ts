@@ -119,6 +119,7 @@ describe('configSchema', () => {
       'agent.prompts.sheriff',
       'agent.prompts.describer',
       'agent.prompts.spec',
+      'agent.prompts.planner',
       'check',
       'parallel',
       'worktree.dir',
