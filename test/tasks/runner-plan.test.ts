@@ -86,9 +86,7 @@ it('splits a task into three children, runs them in the order `after` allows and
     expect(child.planKey).toBe(key);
     expect(child.branch).toBe(`factory/${id}-${slug}`);
     expect(child.base).toBe(parent.base);
-    expect(sh(dir, 'rev-parse', '--verify', '-q', `refs/heads/${child.branch}`)).toMatch(
-      /^[0-9a-f]{40}$/,
-    );
+    expect(sh(dir, 'rev-parse', '--verify', '-q', `refs/heads/${child.branch}`)).toMatch(/^[0-9a-f]{40}$/);
     expect(sh(dir, 'show', `${child.branch}:${key}.txt`)).toBe('ok');
   }
   // The child's Coder gets its own brief (and the files hint), never the planner's conversation.
@@ -101,7 +99,7 @@ it('splits a task into three children, runs them in the order `after` allows and
 
   // `after`: the page's first request comes after the api's passing verdict was answered.
   const reqs = server.requests;
-  const apiVerdict = reqs.findLast((r) => r.task === 'task-2')!;
+  const apiVerdict = reqs.filter((r) => r.task === 'task-2').at(-1)!;
   const uiFirst = reqs.find((r) => r.task === 'task-3')!;
   expect((apiVerdict.body as Body).messages[0]!.content).toMatch(/^You are the Sheriff/);
   expect(apiVerdict.endedAt).toBeDefined();
