@@ -195,7 +195,7 @@ async function runChildren(
           d,
           child,
           'blocked',
-          `blocked: it waits for task ${bad.id} (${bad.planKey}), which ${bad.outcome === 'blocked' ? 'was blocked' : 'did not pass'}`,
+          `it waits for task ${bad.id} (${bad.planKey}), which ${bad.outcome === 'blocked' ? 'was blocked' : 'did not pass'}`,
         );
       const o = await d.slots.run(async () => (signal.aborted ? null : d.drive(child, signal)));
       return o ? { ...o, planKey: key } : stopChild(d, child, 'cancelled', 'cancelled before it started');

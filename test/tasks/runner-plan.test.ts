@@ -153,7 +153,7 @@ it('does not run a child whose dependency failed: it is recorded as blocked, wit
   expect(outcome.reason).toBe('1 of 3 subtasks passed; task 2 (api) failed, task 3 (ui) blocked');
   const repo = await openRepo(dir);
   const ui = await taskStatus(repo, 3, await readEvents(repo, 3));
-  expect(ui).toEqual({ status: 'blocked', detail: 'blocked: it waits for task 2 (api), which did not pass' });
+  expect(ui).toEqual({ status: 'blocked', detail: 'it waits for task 2 (api), which did not pass' });
   expect(server.requests.some((r) => r.task === 'task-3')).toBe(false);
   expect((await taskStatus(repo, 1, await readEvents(repo, 1))).status).toBe('failed');
 });

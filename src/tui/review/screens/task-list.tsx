@@ -145,7 +145,11 @@ export function TaskList({ active }: { active: boolean }) {
             {fit(String(r.attempts), w.attempts)} {fit(lineCounts(r), w.lines)}{' '}
             {fit(age(r.createdAt, now), w.age)} {fit(r.branch, w.branch)}{' '}
             {fit(
-              r.rolledBackFrom ? `rolled back from ${r.rolledBackFrom} · ${clean(r.title)}` : clean(r.title),
+              // A plan's children sit under their parent (the list comes in tree order).
+              (r.parent !== undefined ? '└ ' : '') +
+                (r.rolledBackFrom
+                  ? `rolled back from ${r.rolledBackFrom} · ${clean(r.title)}`
+                  : clean(r.title)),
               w.title,
             )}
           </Text>
