@@ -10,7 +10,6 @@ import { createTask, type CreateTaskRequest } from './create.js';
 import { Slots } from './slots.js';
 import { childBrief, runPlanned } from './plan-run.js';
 import type { PlanSubtask } from '../agent/plan.js';
-import { refuse } from '../errors.js';
 import { TaskWorkspace } from './workspace.js';
 import { appendEvent, readEvents, type TaskRecord } from './record.js';
 import { resumableTask } from './resumable.js';
@@ -396,11 +395,6 @@ export async function resumeTask(
   opts: RunnerOptions,
 ): Promise<TaskOutcome> {
   const { rec, events } = await resumableTask(opts.repo, id, resume.rebase);
-  if (rec.children?.length)
-    throw refuse(
-      `task ${id} was split into tasks ${rec.children.join(', ')} and does no coding itself`,
-      'resume its children instead',
-    );
   refuseVisualWithoutBrowser([rec], opts.config);
   // Before anything is written: a sandbox named explicitly that cannot run here is refused.
   const sandbox = new SandboxPlans(opts.config, opts.repo.root, opts.onNotice).get(rec.sandbox, 'check');
