@@ -123,6 +123,8 @@ async function drive(
   start: LoopStart,
   sandbox: SandboxPlan,
   prepare?: (ws: TaskWorkspace) => Promise<Partial<LoopStart>>,
+  /** What cancels this run besides `factory cancel` (a plan's child: its parent's cancellation). */
+  signal: AbortSignal = opts.signal,
 ): Promise<TaskOutcome> {
   const { repo } = opts;
   const ws = await TaskWorkspace.open(repo, rec.id, opts.config.worktree);
@@ -144,7 +146,7 @@ async function drive(
   let inferenceDown = false;
   let written: Promise<void> = Promise.resolve();
   let total = 0;
-  const cancel = watchCancel(repo, rec.id, opts.signal);
+  const cancel = watchCancel(repo, rec.id, signal);
   const stream = coderStreamWriter(repo, rec.id);
   const notice = (line: string) => {
     opts.onNotice?.(`task ${rec.id}: ${line}`);
@@ -316,7 +318,8 @@ export async function runTasks(
   for (const p of created) p.catch(() => undefined);
   const driveIn = (rec: TaskRecord, signal: AbortSignal) => {
     const settings = { ...loopSettings(opts.config, rec), context };
-    return drive(rec, { ...opts, signal }, settings, {}, plans.get(rec.sandbox, 'check'));
+    // The same options object for every task: the run's switch to text edits is kept per options.
+    return drive(rec, opts, settings, {}, plans.get(rec.sandbox, 'check'), undefined, signal);
   };
   const runOne = async (i: number): Promise<void> => {
     const made = await created[i]!;
