@@ -11,6 +11,7 @@ import { TaskWorkspace } from './workspace.js';
 import { watchCancel } from './cancel.js';
 import type { RunnerOptions, TaskOutcome } from './runner.js';
 import type { Slots } from './slots.js';
+import type { TaskInput } from './task-file.js';
 
 /** What running a planned task needs from the runner (passed in, so the runner stays the one entry point). */
 export interface PlanRunDeps {
@@ -28,6 +29,21 @@ export interface PlanRunDeps {
 /** A child's description: its brief, and the files the planner expects it to touch. */
 export function childBrief(s: PlanSubtask): string {
   return s.files.length ? `${s.brief}\n\nFiles likely involved: ${s.files.join(', ')}` : s.brief;
+}
+
+/** A child task of a plan: the subtask's title and self-contained brief, the parent's settings. */
+export function childInput(parent: TaskRecord, s: PlanSubtask): Omit<TaskInput, 'source'> {
+  return {
+    title: s.title,
+    description: childBrief(s),
+    constraints: parent.constraints ?? [],
+    ...(parent.check !== undefined ? { check: parent.check } : {}),
+    ...(parent.maxAttempts !== undefined ? { maxAttempts: parent.maxAttempts } : {}),
+    ...(parent.timeout !== undefined ? { timeout: parent.timeout } : {}),
+    ...(parent.sandbox !== undefined ? { sandbox: parent.sandbox } : {}),
+    ...(parent.visual !== undefined ? { visual: parent.visual } : {}),
+    ...(parent.spec !== undefined ? { spec: parent.spec } : {}),
+  };
 }
 
 const outcomeOf = (

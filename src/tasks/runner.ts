@@ -8,8 +8,7 @@ import type { Prompts } from '../agent/prompts/index.js';
 import type { TaskSpec } from '../agent/types.js';
 import { createTask, type CreateTaskRequest } from './create.js';
 import { Slots } from './slots.js';
-import { childBrief, runPlanned } from './plan-run.js';
-import type { PlanSubtask } from '../agent/plan.js';
+import { childInput, runPlanned } from './plan-run.js';
 import { TaskWorkspace } from './workspace.js';
 import { appendEvent, readEvents, type TaskRecord } from './record.js';
 import { resumableTask } from './resumable.js';
@@ -370,21 +369,6 @@ function requestOf(input: Omit<TaskInput, 'source'>): CreateTaskRequest {
     ...(input.visual !== undefined ? { visual: input.visual } : {}),
     ...(input.spec !== undefined ? { spec: input.spec } : {}),
     ...(input.plan ? { plan: true } : {}),
-  };
-}
-
-/** A child task of a plan: the subtask's title and self-contained brief, the parent's settings. */
-function childInput(parent: TaskRecord, s: PlanSubtask): Omit<TaskInput, 'source'> {
-  return {
-    title: s.title,
-    description: childBrief(s),
-    constraints: parent.constraints ?? [],
-    ...(parent.check !== undefined ? { check: parent.check } : {}),
-    ...(parent.maxAttempts !== undefined ? { maxAttempts: parent.maxAttempts } : {}),
-    ...(parent.timeout !== undefined ? { timeout: parent.timeout } : {}),
-    ...(parent.sandbox !== undefined ? { sandbox: parent.sandbox } : {}),
-    ...(parent.visual !== undefined ? { visual: parent.visual } : {}),
-    ...(parent.spec !== undefined ? { spec: parent.spec } : {}),
   };
 }
 
