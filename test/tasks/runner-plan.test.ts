@@ -271,3 +271,25 @@ it('runs a plan of one subtask as one task, with the brief in place of the descr
   expect(lastUser(coders[0]!)).not.toContain('whatever');
   expect(server.requests.length).toBe(3);
 });
+
+it('fails the task, saying so, when the planner request itself fails', async () => {
+  const script: Script = {
+    model: 'scripted-model',
+    replies: [{ match: planner, fault: { kind: 'status', status: 400, message: 'prompt refused' } }, fail],
+  };
+  const { server, dir, outcome } = await scriptedRun({
+    script,
+    task: { title: 'anything', plan: true },
+    agent: { maxAttempts: 1, tools: 'text' },
+    check: 'true',
+  });
+  servers.push(server);
+  expect(outcome).toMatchObject({ id: 1, outcome: 'error', attempts: 0, inferenceDown: false });
+  expect(outcome.reason).toMatch(/^planner: .*prompt refused/);
+  const repo = await openRepo(dir);
+  expect(await taskStatus(repo, 1, await readEvents(repo, 1))).toMatchObject({ status: 'failed' });
+  expect((await readRecord(repo, 1)).planned).toBeUndefined();
+  expect(
+    server.requests.every((r) => (r.body as Body).messages[0]!.content.startsWith('You are the Planner')),
+  ).toBe(true);
+});
