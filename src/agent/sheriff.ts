@@ -68,7 +68,10 @@ function lowerKeys(value: unknown): unknown {
  * Every balanced `{…}` in the text (strings and escapes respected), from each opening brace, so
  * a stray brace in the prose before the JSON does not hide it.
  */
-export function jsonObjects(body: string, maxStarts = 200): Array<{ text: string; start: number; end: number }> {
+export function jsonObjects(
+  body: string,
+  maxStarts = 200,
+): Array<{ text: string; start: number; end: number }> {
   const out: Array<{ text: string; start: number; end: number }> = [];
   let starts = 0;
   for (let s = body.indexOf('{'); s >= 0 && starts < maxStarts; s = body.indexOf('{', s + 1), starts++) {

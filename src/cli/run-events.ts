@@ -131,7 +131,9 @@ export function loopEvents(task: number, e: LoopEvent): (Record<string, unknown>
     case 'spec':
       return [{ type: 'spec', ...base, source: e.source, spec: e.spec }];
     case 'plan':
-      return [{ type: 'plan', ...base, plan: e.plan, tries: e.tries, ...(e.error ? { error: e.error } : {}) }];
+      return [
+        { type: 'plan', ...base, plan: e.plan, tries: e.tries, ...(e.error ? { error: e.error } : {}) },
+      ];
     case 'visual':
       return [
         {
