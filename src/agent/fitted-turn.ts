@@ -4,7 +4,7 @@ import type { ContextWindow } from './context-window.js';
 
 /** One model turn before it is fitted: how to build its prompt for a budget, and what goes with it. */
 export interface Turn {
-  role: 'coder' | 'sheriff' | 'spec';
+  role: 'coder' | 'sheriff' | 'spec' | 'planner';
   /** The messages for a prompt budget in tokens (4 characters each). */
   build: (budgetTokens: number) => Promise<ChatMessage[]> | ChatMessage[];
   tools?: ToolSpec[];

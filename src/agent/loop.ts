@@ -17,6 +17,7 @@ import { askSpec, type VisualDeps } from './phases/visual.js';
 import { visualProblem } from './context-visual.js';
 import type { ToolFallback } from './tool-fallback.js';
 import { LlmError } from '../llm/errors.js';
+import type { Plan } from './plan.js';
 
 /** What the loop needs from the git engine for one task (tasks/workspace.ts provides it). */
 export interface LoopWorkspace {
@@ -60,10 +61,13 @@ export interface LoopSettings {
   context?: ContextLimit | null;
 }
 
-export type Phase = 'spec' | 'coder' | 'edits' | 'check' | 'visual' | 'sheriff' | 'commit';
+export type Phase = 'plan' | 'spec' | 'coder' | 'edits' | 'check' | 'visual' | 'sheriff' | 'commit';
 
-/** Who a model request is for: the Coder, the Sheriff, or the Coder model writing a design spec. */
-export type Role = 'coder' | 'sheriff' | 'spec';
+/**
+ * Who a model request is for: the Coder, the Sheriff, the Coder model writing a design spec, or
+ * the planner of `factory task --plan` (its turn runs before the loop, see tasks/plan-run.ts).
+ */
+export type Role = 'coder' | 'sheriff' | 'spec' | 'planner';
 
 export type LoopEvent =
   | { type: 'phase'; attempt: number; phase: Phase }
@@ -117,6 +121,8 @@ export type LoopEvent =
    * (the app did not start, the capture failed), said to the next attempt as its problem.
    */
   | ({ type: 'visual'; attempt: number } & VisualLook)
+  /** The planner's answer as the run uses it (attempt 0: before any attempt); `error`: why it fell back. */
+  | { type: 'plan'; attempt: number; plan: Plan & { unsplit?: true }; tries: number; error?: string }
   /** Something the run changed about how it works (e.g. text edits instead of tool calls). */
   | { type: 'notice'; attempt: number; text: string }
   /** A model request failed after the model had written something: that text, and why. */

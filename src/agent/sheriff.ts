@@ -27,7 +27,7 @@ export function parseSheriff(reply: string): SheriffReport | null {
 }
 
 /** Reasoning written inline must not count: it may weigh "VERDICT: PASS" before deciding. */
-function stripThinking(reply: string): string {
+export function stripThinking(reply: string): string {
   const closed = reply.replace(/<think>[\s\S]*?<\/think>/gi, '');
   const lone = closed.lastIndexOf('</think>');
   return lone >= 0 ? closed.slice(lone + '</think>'.length) : closed;
@@ -68,7 +68,10 @@ function lowerKeys(value: unknown): unknown {
  * Every balanced `{…}` in the text (strings and escapes respected), from each opening brace, so
  * a stray brace in the prose before the JSON does not hide it.
  */
-function jsonObjects(body: string, maxStarts = 200): Array<{ text: string; start: number; end: number }> {
+export function jsonObjects(
+  body: string,
+  maxStarts = 200,
+): Array<{ text: string; start: number; end: number }> {
   const out: Array<{ text: string; start: number; end: number }> = [];
   let starts = 0;
   for (let s = body.indexOf('{'); s >= 0 && starts < maxStarts; s = body.indexOf('{', s + 1), starts++) {

@@ -22,6 +22,8 @@ export function progressLine(task: TaskRecord, e: LoopEvent): string | null {
       return `${p}: ${e.passed ? 'PASS' : 'FAIL'} (sheriff ${e.verdict}): ${snippet(e.sheriff?.analysis || e.reason)}`;
     case 'attempt':
       return `${p}: recorded as ${e.outcome} (${e.commit.slice(0, 10)})`;
+    case 'plan':
+      return `[task ${task.id}] plan: ${e.plan.kind}, ${e.plan.unsplit ? 'no valid plan, runs unsplit' : e.plan.subtasks.length > 1 ? `${e.plan.subtasks.length} subtasks (${visible(e.plan.subtasks.map((s) => s.key).join(', '))})` : 'runs as one task'}`;
     default:
       return null;
   }
@@ -37,7 +39,10 @@ export function snippet(s: string, max = 120): string {
 }
 
 /** The end-of-run summary and what to do next. STATUS uses the words of `factory list`. */
-export function summaryText(outcomes: TaskOutcome[]): string {
+export function summaryText(given: TaskOutcome[]): string {
+  // A split task's children follow it, their titles under its own.
+  const outcomes = given.flatMap((o) => [o, ...(o.children ?? [])]);
+  const isChild = new Set(given.flatMap((o) => (o.children ?? []).map((c) => c.id)));
   const rows = [
     ['ID', 'STATUS', 'ATTEMPTS', '+/-', 'BRANCH', 'TITLE'],
     ...outcomes.map((o) => [
@@ -46,13 +51,15 @@ export function summaryText(outcomes: TaskOutcome[]): string {
       String(o.attempts),
       `+${o.added} -${o.removed}`,
       o.branch,
-      visible(o.title),
+      `${isChild.has(o.id) ? '└ ' : ''}${visible(o.title)}`,
     ]),
   ];
   const lines = ['', table(rows), ''];
   for (const o of outcomes) if (o.outcome !== 'passed') lines.push(`task ${o.id}: ${visible(o.reason)}`);
-  const passed = outcomes.find((o) => o.outcome === 'passed');
-  const failed = outcomes.find((o) => o.outcome !== 'passed');
+  // A split parent does no coding: the commands name the tasks that did.
+  const coded = outcomes.filter((o) => !o.children);
+  const passed = coded.find((o) => o.outcome === 'passed');
+  const failed = coded.find((o) => o.outcome !== 'passed' && o.outcome !== 'blocked');
   lines.push('next:', '  factory review                 # look at every branch');
   if (passed) lines.push(`  factory merge ${passed.id}                # squash-merge task ${passed.id}`);
   if (failed) {

@@ -130,6 +130,10 @@ export function loopEvents(task: number, e: LoopEvent): (Record<string, unknown>
       return [{ type: 'failed-reply', ...base, role: e.role, error: e.error, chars: e.content.length }];
     case 'spec':
       return [{ type: 'spec', ...base, source: e.source, spec: e.spec }];
+    case 'plan':
+      return [
+        { type: 'plan', ...base, plan: e.plan, tries: e.tries, ...(e.error ? { error: e.error } : {}) },
+      ];
     case 'visual':
       return [
         {

@@ -29,7 +29,7 @@ const DEFAULTS_JSON = JSON.stringify({
     stagnationThreshold: 3,
     runCommand: false,
     tools: 'auto',
-    prompts: { coder: null, coderScript: null, sheriff: null, describer: null, spec: null },
+    prompts: { coder: null, coderScript: null, sheriff: null, describer: null, spec: null, planner: null },
   },
   check: 'npm test',
   parallel: 2,

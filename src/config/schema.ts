@@ -204,10 +204,14 @@ const agentSchema = z
               .nullable()
               .default(null)
               .describe("Prompt file for a visual task's design spec; null: the built-in one."),
+            planner: nonEmptyString('expected a path to a prompt file, or null')
+              .nullable()
+              .default(null)
+              .describe('Prompt file for the planner of `factory task --plan`; null: the built-in one.'),
           },
           {
             error:
-              'expected an object with "coder", "coderScript", "sheriff", "describer" and/or "spec" file paths',
+              'expected an object with "coder", "coderScript", "sheriff", "describer", "spec" and/or "planner" file paths',
           },
         )
         .prefault({})

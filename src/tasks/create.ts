@@ -33,6 +33,11 @@ export interface CreateTaskRequest {
   sandbox?: 'auto' | 'bwrap' | 'seatbelt' | 'none';
   visual?: boolean;
   spec?: string;
+  /** Run a planner turn first (`factory task --plan`). */
+  plan?: boolean;
+  /** A plan's child: its parent's id and its subtask's key. */
+  parent?: number;
+  planKey?: string;
   /** The OS sandbox worktree.setup runs in; absent: unsandboxed (`factory new`, tests of the engine). */
   setupSandbox?: SandboxPlan;
 }
@@ -89,6 +94,8 @@ export async function createTask(
         ...(req.sandbox !== undefined ? { sandbox: req.sandbox } : {}),
         ...(req.visual !== undefined ? { visual: req.visual } : {}),
         ...(req.spec !== undefined ? { spec: req.spec } : {}),
+        ...(req.plan ? { plan: true } : {}),
+        ...(req.parent !== undefined ? { parent: req.parent, planKey: req.planKey } : {}),
       };
       await writeRecord(repo, rec);
       await appendEvent(repo, id, 'created', { base, branch, recycled: pool.length > 0 });

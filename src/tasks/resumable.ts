@@ -4,7 +4,7 @@ import { readEvents, readRecord, type TaskEvent, type TaskRecord } from './recor
 import { taskStatus, type StatusInfo } from './status.js';
 
 /** Statuses from which `factory resume` may continue. */
-const RESUMABLE = new Set(['failed', 'stagnated', 'cancelled', 'interrupted', 'open']);
+const RESUMABLE = new Set(['failed', 'stagnated', 'cancelled', 'interrupted', 'open', 'blocked']);
 /** With --rebase a passed task may run again too: on the moved base it may not pass any more. */
 const REBASABLE = new Set([...RESUMABLE, 'passed']);
 
@@ -19,11 +19,16 @@ export async function resumableTask(
   rebase = false,
 ): Promise<{ rec: TaskRecord; events: TaskEvent[]; status: StatusInfo }> {
   const rec = await readRecord(repo, id);
+  if (rec.children?.length)
+    throw refuse(
+      `task ${id} was split into tasks ${rec.children.join(', ')} and does no coding itself`,
+      'resume its children instead',
+    );
   const events = await readEvents(repo, id);
   const status = await taskStatus(repo, id, events);
   if (!(rebase ? REBASABLE : RESUMABLE).has(status.status))
     throw refuse(
-      `task ${id} is ${status.status}; only failed, stagnated, cancelled or interrupted tasks can be resumed`,
+      `task ${id} is ${status.status}; only failed, stagnated, cancelled, interrupted or blocked tasks can be resumed`,
       status.status === 'passed'
         ? '`factory resume --rebase` re-runs it on the current tip of its base'
         : undefined,

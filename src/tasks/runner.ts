@@ -6,7 +6,9 @@ import { runLoop, type LoopEvent, type LoopSettings, type LoopStart, type Outcom
 import { runCheck } from '../agent/executor.js';
 import type { Prompts } from '../agent/prompts/index.js';
 import type { TaskSpec } from '../agent/types.js';
-import { createTask } from './create.js';
+import { createTask, type CreateTaskRequest } from './create.js';
+import { Slots } from './slots.js';
+import { childInput, runPlanned } from './plan-run.js';
 import { TaskWorkspace } from './workspace.js';
 import { appendEvent, readEvents, type TaskRecord } from './record.js';
 import { resumableTask } from './resumable.js';
@@ -54,7 +56,8 @@ export interface TaskOutcome {
   id: number;
   title: string;
   branch: string;
-  outcome: Outcome | 'error';
+  /** `blocked`: a plan's child that never ran because a child it waits for did not pass. */
+  outcome: Outcome | 'error' | 'blocked';
   attempts: number;
   reason: string;
   tokens: number;
@@ -62,6 +65,10 @@ export interface TaskOutcome {
   removed: number;
   /** The inference server could not be reached (exit code 3). */
   inferenceDown: boolean;
+  /** A plan's child: its subtask's key. */
+  planKey?: string;
+  /** A plan's parent that was split: its children's outcomes, in plan order. */
+  children?: TaskOutcome[];
 }
 
 /** Loop settings for a task: its own limits first, then the configuration. */
@@ -84,25 +91,27 @@ export function loopSettings(config: Config, rec: TaskRecord, extraAttempts?: nu
 }
 
 function specOf(
-  rec: Pick<TaskRecord, 'title' | 'description' | 'constraints'>,
+  rec: Pick<TaskRecord, 'title' | 'description' | 'constraints' | 'planned'>,
   check: string | null,
 ): TaskSpec {
   return {
     title: rec.title,
-    description: rec.description ?? rec.title,
+    // A planned task runs with the planner's brief; its own description stays in the record.
+    description: rec.planned?.brief ?? rec.description ?? rec.title,
     constraints: rec.constraints ?? [],
     mode: check ? 'repo' : 'script',
   };
 }
 
 /** One vocabulary for how a run ended, shared by the task summary, the event log and `list`. */
-export const STATUS: Record<Outcome | 'error', TaskStatus> = {
+export const STATUS: Record<TaskOutcome['outcome'], TaskStatus> = {
   passed: 'passed',
   failed: 'failed',
   stagnated: 'stagnated',
   budget: 'failed',
   cancelled: 'cancelled',
   error: 'failed',
+  blocked: 'blocked',
 };
 
 /** Runs the loop on an existing task and records everything in its event log. */
@@ -113,6 +122,8 @@ async function drive(
   start: LoopStart,
   sandbox: SandboxPlan,
   prepare?: (ws: TaskWorkspace) => Promise<Partial<LoopStart>>,
+  /** What cancels this run besides `factory cancel` (a plan's child: its parent's cancellation). */
+  signal: AbortSignal = opts.signal,
 ): Promise<TaskOutcome> {
   const { repo } = opts;
   const ws = await TaskWorkspace.open(repo, rec.id, opts.config.worktree);
@@ -134,7 +145,7 @@ async function drive(
   let inferenceDown = false;
   let written: Promise<void> = Promise.resolve();
   let total = 0;
-  const cancel = watchCancel(repo, rec.id, opts.signal);
+  const cancel = watchCancel(repo, rec.id, signal);
   const stream = coderStreamWriter(repo, rec.id);
   const notice = (line: string) => {
     opts.onNotice?.(`task ${rec.id}: ${line}`);
@@ -284,25 +295,16 @@ export async function runTasks(
       opts.config.agent,
     );
   }
-  let next = 0;
   // Tasks are created one after another, in the order given, so ids follow that order; each
-  // worker starts as soon as its task exists.
+  // starts as soon as it exists and a slot is free (a plan's children share the same slots).
+  const slots = new Slots(Math.max(1, parallel));
   let chain: Promise<unknown> = Promise.resolve();
   const created = inputs.map((input) => {
     const p = chain.then(() =>
       opts.signal.aborted
         ? null
         : createTask(opts.repo, opts.config.worktree, {
-            title: input.title,
-            description: input.description,
-            base: input.base,
-            ...(input.check !== undefined ? { check: input.check } : {}),
-            constraints: input.constraints,
-            maxAttempts: input.maxAttempts,
-            timeout: input.timeout,
-            ...(input.sandbox !== undefined ? { sandbox: input.sandbox } : {}),
-            ...(input.visual !== undefined ? { visual: input.visual } : {}),
-            ...(input.spec !== undefined ? { spec: input.spec } : {}),
+            ...requestOf(input),
             setupSandbox: plans.get(input.sandbox, 'setup'),
           }).then((made) => {
             opts.onCreated?.(made.record);
@@ -313,18 +315,61 @@ export async function runTasks(
     return p;
   });
   for (const p of created) p.catch(() => undefined);
-  const worker = async () => {
-    while (next < inputs.length && !opts.signal.aborted) {
-      const i = next++;
-      const made = await created[i]!;
-      if (!made) break;
-      const sandbox = plans.get(made.record.sandbox, 'check');
-      const settings = { ...loopSettings(opts.config, made.record), context };
-      results[i] = await drive(made.record, opts, settings, {}, sandbox);
-    }
+  const driveIn = (rec: TaskRecord, signal: AbortSignal) => {
+    const settings = { ...loopSettings(opts.config, rec), context };
+    // The same options object for every task: the run's switch to text edits is kept per options.
+    return drive(rec, opts, settings, {}, plans.get(rec.sandbox, 'check'), undefined, signal);
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, inputs.length)) }, worker));
+  const runOne = async (i: number): Promise<void> => {
+    const made = await created[i]!;
+    if (!made) return;
+    const rec = made.record;
+    if (rec.plan) {
+      results[i] = await runPlanned(rec, {
+        opts,
+        settings: { ...loopSettings(opts.config, rec), context },
+        task: {
+          ...specOf(rec, rec.check === undefined ? opts.config.check : rec.check),
+          ...(rec.spec ? { designSpec: rec.spec } : {}),
+        },
+        slots,
+        drive: driveIn,
+        createChild: async (parent, s) => {
+          const child = await createTask(opts.repo, opts.config.worktree, {
+            ...requestOf(childInput(parent, s)),
+            base: parent.base,
+            parent: parent.id,
+            planKey: s.key,
+            setupSandbox: plans.get(parent.sandbox, 'setup'),
+          });
+          opts.onCreated?.(child.record);
+          return child.record;
+        },
+      });
+      return;
+    }
+    const outcome = await slots.run(async () => (opts.signal.aborted ? null : driveIn(rec, opts.signal)));
+    if (outcome) results[i] = outcome;
+  };
+  await Promise.all(inputs.map((_, i) => runOne(i)));
   return results.filter(Boolean);
+}
+
+/** What createTask is asked for a task as the user gave it. */
+function requestOf(input: Omit<TaskInput, 'source'>): CreateTaskRequest {
+  return {
+    title: input.title,
+    description: input.description,
+    base: input.base,
+    ...(input.check !== undefined ? { check: input.check } : {}),
+    constraints: input.constraints,
+    maxAttempts: input.maxAttempts,
+    timeout: input.timeout,
+    ...(input.sandbox !== undefined ? { sandbox: input.sandbox } : {}),
+    ...(input.visual !== undefined ? { visual: input.visual } : {}),
+    ...(input.spec !== undefined ? { spec: input.spec } : {}),
+    ...(input.plan ? { plan: true } : {}),
+  };
 }
 
 /**

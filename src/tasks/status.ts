@@ -12,6 +12,8 @@ export type TaskStatus =
   | 'failed'
   | 'stagnated'
   | 'cancelled'
+  /** A plan's child that never ran: a child it waits for did not pass. */
+  | 'blocked'
   | 'interrupted'
   | 'merged'
   | 'discarded';

@@ -4,6 +4,7 @@ import { listRefs, refOid } from '../git/ref-files.js';
 import { readEvents, readRecord, taskIds, type TaskRecord } from './record.js';
 import { taskStatus, type TaskStatus } from './status.js';
 import { lineStats, lineStatsMany, type LineStats } from './line-stats.js';
+import { treeOrder } from './task-tree.js';
 
 export interface TaskSummary {
   id: number;
@@ -18,6 +19,8 @@ export interface TaskSummary {
   removed: number;
   createdAt: string;
   worktree: string;
+  /** A plan's child: its parent's id (rows come in tree order, children after their parent). */
+  parent?: number;
 }
 
 /** Attempt counts and branch tips of every task, from the ref files (or one for-each-ref). */
@@ -66,7 +69,7 @@ export async function listTasks(repo: Repo, opts: { all?: boolean } = {}): Promi
     repo,
     rows.map(({ rec }) => ({ rec, tip: overview.tips.get(rec.branch) ?? null })),
   );
-  return rows.map(({ rec, st }) => ({
+  const summaries: TaskSummary[] = rows.map(({ rec, st }) => ({
     id: rec.id,
     title: rec.title,
     branch: rec.branch,
@@ -77,5 +80,7 @@ export async function listTasks(repo: Repo, opts: { all?: boolean } = {}): Promi
     ...(stats.get(rec.id) ?? { added: 0, removed: 0 }),
     createdAt: rec.createdAt,
     worktree: rec.worktree,
+    ...(rec.parent !== undefined ? { parent: rec.parent } : {}),
   }));
+  return treeOrder(summaries);
 }

@@ -24,6 +24,8 @@ export interface TaskInput {
   visual?: boolean;
   /** What the result must look like (desktop and phone), for the visual check's judge. */
   spec?: string;
+  /** A planner turn first (`--plan`, `plan: true`): it writes the brief and may split the task. */
+  plan?: boolean;
   /** Where it came from, for messages. */
   source: string;
 }
@@ -61,6 +63,7 @@ const taskSchema = z.strictObject({
     .trim()
     .min(1, { error: 'expected a non-empty text (what the result must look like)' })
     .optional(),
+  plan: z.boolean({ error: 'expected true or false' }).optional(),
 });
 
 const fileSchema = z.union([taskSchema, z.array(taskSchema), z.strictObject({ tasks: z.array(taskSchema) })]);
@@ -145,7 +148,7 @@ export async function readTaskFile(file: string): Promise<TaskInput[]> {
       fileIssues(data, parsed.error.issues)
         .flatMap((i) => problemLines(file, i))
         .join('; '),
-      'fields: name, description, constraints, max_attempts, timeout, check, base, sandbox, visual, spec',
+      'fields: name, description, constraints, max_attempts, timeout, check, base, sandbox, visual, spec, plan',
     );
   }
   const list = Array.isArray(parsed.data)
@@ -166,6 +169,7 @@ export async function readTaskFile(file: string): Promise<TaskInput[]> {
     ...(t.sandbox !== undefined ? { sandbox: t.sandbox } : {}),
     ...(t.visual !== undefined ? { visual: t.visual } : {}),
     ...(t.spec !== undefined ? { spec: t.spec } : {}),
+    ...(t.plan ? { plan: true } : {}),
     source: file,
   }));
 }

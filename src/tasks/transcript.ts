@@ -76,9 +76,65 @@ export function transcriptOf(e: TaskEvent): string | null {
       return `${at}design spec (${one(e.source)}):\n${indent(text(e.spec))}`;
     case 'visual':
       return `${at}${visualHead(e)}${visualBody(e)}`;
+    case 'plan':
+      return planText(e);
+    case 'children':
+      return childrenLine(e);
     default:
       return null;
   }
+}
+
+interface LoggedPlan {
+  kind?: unknown;
+  brief?: unknown;
+  spec?: unknown;
+  unsplit?: unknown;
+  subtasks?: { key?: unknown; title?: unknown; brief?: unknown; files?: unknown; after?: unknown }[];
+}
+
+const planOf = (e: TaskEvent): LoggedPlan =>
+  e.plan && typeof e.plan === 'object' ? (e.plan as LoggedPlan) : {};
+const list = (x: unknown) => (Array.isArray(x) ? x.map(one).join(', ') : '');
+
+/** `plan: mixed, 3 subtasks (api, ui, docs)`, or that it fell back to running unsplit. */
+function planHead(e: TaskEvent): string {
+  const p = planOf(e);
+  const subs = p.subtasks ?? [];
+  const what = p.unsplit
+    ? `no valid plan after ${Number(e.tries)} answers, runs unsplit with the planner's text as its brief`
+    : subs.length > 1
+      ? `${subs.length} subtasks (${list(subs.map((s) => s.key))})`
+      : 'runs as one task with the brief';
+  return `plan: ${one(p.kind)}, ${what}`;
+}
+
+/** The whole plan: brief, spec, each subtask with its brief, files and `after`, and why it fell back. */
+function planText(e: TaskEvent): string {
+  const p = planOf(e);
+  const lines = [
+    planHead(e),
+    `  brief:
+${indent(text(p.brief), '    ')}`,
+  ];
+  if (p.spec)
+    lines.push(`  spec:
+${indent(text(p.spec), '    ')}`);
+  for (const s of p.subtasks ?? []) {
+    const after = list(s.after);
+    const files = list(s.files);
+    lines.push(`  subtask ${one(s.key)}: ${one(s.title)}${after ? ` (after ${after})` : ''}`);
+    if (files) lines.push(`    files: ${files}`);
+    lines.push(indent(text(s.brief), '    '));
+  }
+  if (e.error) lines.push(`  why the answer was not used:\n${indent(text(e.error), '    ')}`);
+  return lines.join('\n');
+}
+
+/** `split into tasks 2 (api), 3 (ui)`. */
+function childrenLine(e: TaskEvent): string {
+  const kids = Array.isArray(e.children) ? (e.children as { id?: unknown; key?: unknown }[]) : [];
+  return `split into tasks ${kids.map((c) => `${Number(c.id)} (${one(c.key)})`).join(', ')}`;
 }
 
 interface LoggedViewport {
@@ -190,6 +246,10 @@ export function shortLineOf(e: TaskEvent): string | null {
       return `${at}design spec (${one(e.source)}): ${firstLine(e.spec)}`;
     case 'visual':
       return `${at}${visualHead(e)}`;
+    case 'plan':
+      return planHead(e);
+    case 'children':
+      return childrenLine(e);
     default:
       return null;
   }

@@ -58,6 +58,7 @@ describe('built-in prompts', () => {
       sheriff: 'built-in',
       describer: 'built-in',
       spec: 'built-in',
+      planner: 'built-in',
     });
     expect(p.coder).toBe(BUILT_IN_PROMPTS.coder);
   });

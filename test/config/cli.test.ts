@@ -158,7 +158,7 @@ describe('factory config', () => {
     const text = await factory(dir, ['config'], env);
     expect(text.code).toBe(0);
     const lines = text.stdout.trim().split('\n');
-    expect(lines).toHaveLength(41);
+    expect(lines).toHaveLength(42);
     expect(lines).toContainEqual(expect.stringMatching(/^visual = null +\(default\)$/));
     expect(lines).toContainEqual(expect.stringMatching(/^agent\.maxAttempts = 8 +\(\.factoryrc\.json\)$/));
     expect(lines).toContainEqual(

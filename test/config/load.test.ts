@@ -35,7 +35,7 @@ describe('loadConfig', () => {
     expect(config).toEqual(DEFAULT_CONFIG);
     expect(Object.values(sources).every((s) => s === 'default')).toBe(true);
     expect(sources['agent.maxAttempts']).toBe('default');
-    expect(Object.keys(sources)).toHaveLength(52);
+    expect(Object.keys(sources)).toHaveLength(53);
   });
 
   it('layers user config < repo config < env < flags, and says where each value came from', async () => {

@@ -20,6 +20,8 @@ export async function scriptedRun(opts: {
   visual?: Record<string, unknown>;
   /** The repo's files (default: a README). */
   files?: Record<string, string>;
+  /** Tasks at once (default 1). */
+  parallel?: number;
 }): Promise<{
   server: ScriptedServer;
   dir: string;
@@ -49,7 +51,7 @@ export async function scriptedRun(opts: {
       prompts: await loadPrompts(),
       signal: new AbortController().signal,
     },
-    1,
+    opts.parallel ?? 1,
   );
   /** The last user message of each request to the Coder or the Sheriff, in order. */
   const prompts = (role: 'Coder' | 'Sheriff') =>

@@ -58,7 +58,7 @@ describe('task file: visual and spec', () => {
       expect(err, text).toBeInstanceOf(FactoryError);
       expect((err as FactoryError).exitCode).toBe(2);
       expect((err as FactoryError).message, text).toMatch(re);
-      expect((err as FactoryError).hint).toMatch(/visual, spec$/);
+      expect((err as FactoryError).hint).toMatch(/visual, spec, plan$/);
     }
   });
 });

@@ -6,6 +6,7 @@ import coderScript from './coder-script.md.js';
 import sheriff from './sheriff.md.js';
 import describer from './describer.md.js';
 import spec from './spec.md.js';
+import planner from './planner.md.js';
 
 /**
  * The personas' system prompts. The built-in ones are markdown kept in `*.md.ts` modules (one
@@ -20,11 +21,13 @@ export interface Prompts {
   describer: string;
   /** The design spec a visual task asks for first: what the result must look like. */
   spec: string;
+  /** The planner of `factory task --plan`: classifies the task, writes a brief, may split it. */
+  planner: string;
   /** Where each prompt came from: 'built-in' or the absolute path of the user's file. */
   sources?: Record<PromptName, string>;
 }
 
-export type PromptName = 'coder' | 'coderScript' | 'sheriff' | 'describer' | 'spec';
+export type PromptName = 'coder' | 'coderScript' | 'sheriff' | 'describer' | 'spec' | 'planner';
 
 /** Config keys (`agent.prompts.*`): paths of the user's prompt files, relative to the repo root. */
 export type PromptOverrides = Partial<Record<PromptName, string>>;
@@ -35,9 +38,10 @@ export const BUILT_IN_PROMPTS: Readonly<Record<PromptName, string>> = Object.fre
   sheriff,
   describer,
   spec,
+  planner,
 });
 
-const NAMES: PromptName[] = ['coder', 'coderScript', 'sheriff', 'describer', 'spec'];
+const NAMES: PromptName[] = ['coder', 'coderScript', 'sheriff', 'describer', 'spec', 'planner'];
 
 export async function loadPrompts(
   overrides: PromptOverrides = {},
@@ -50,6 +54,7 @@ export async function loadPrompts(
     sheriff: 'built-in',
     describer: 'built-in',
     spec: 'built-in',
+    planner: 'built-in',
   };
   for (const name of NAMES) {
     const file = overrides[name];

@@ -31,7 +31,7 @@ export function register(program: Command): void {
               `+${r.added} -${r.removed}`,
               age(r.createdAt),
               r.branch,
-              visible(r.title),
+              `${r.parent !== undefined ? '└ ' : ''}${visible(r.title)}`,
             ]),
           ]);
         });

@@ -12,6 +12,8 @@ import { visible } from '../../visible.js';
 import { attemptVisuals, taskSpec } from '../../tasks/visual-results.js';
 import { visualBlock } from '../visual-view.js';
 import { specSource } from '../../tasks/visual-words.js';
+import { parentOf, planView } from '../../tasks/plan-view.js';
+import { planLines } from '../plan-view.js';
 
 export function register(program: Command): void {
   program
@@ -31,7 +33,9 @@ export function register(program: Command): void {
         const sandbox = sandboxLine(events, view.record.sandbox ?? config.sandbox.mode);
         const spec = taskSpec(events, view.record);
         const visualChecks = await attemptVisuals(events);
-        emit(o.json, { ...view, status, sandbox, spec, visualChecks }, () => {
+        const plan = await planView(repo, view.record);
+        const parent = await parentOf(repo, view.record);
+        emit(o.json, { ...view, status, sandbox, spec, visualChecks, plan, parent }, () => {
           const r = view.record;
           const out = [
             `task ${r.id}: ${visible(r.title)}`,
@@ -48,7 +52,13 @@ export function register(program: Command): void {
             out.push(
               `  spec     ${visible(spec.text, { multiline: true }).replace(/\n/g, '\n           ')}${specSource(spec)}`,
             );
-          if (view.history.attempts.length === 0) out.push('', 'no attempts yet');
+          if (parent)
+            out.push(
+              `  parent   task ${parent.id}${parent.key ? ` (subtask ${visible(parent.key)})` : ''}${parent.title ? `: ${visible(parent.title)}` : ''}`,
+            );
+          if (plan) out.push(...planLines(plan));
+          if (view.history.attempts.length === 0)
+            out.push('', r.children?.length ? 'no attempts: its subtasks do the work' : 'no attempts yet');
           for (const a of view.history.attempts) {
             out.push(
               '',

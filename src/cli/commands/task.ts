@@ -36,6 +36,10 @@ export function register(program: Command): void {
       '--visual',
       'give every task the visual check (screenshots judged by the Sheriff); needs `visual` in the config',
     )
+    .option(
+      '--plan',
+      'a planner turn first: it writes a self-contained brief and may split the task into child tasks',
+    )
     .option('--no-server', 'never start a model server')
     .option('--json', 'print the summary as JSON')
     .option('--events', 'with --json: one JSON line per event as it happens, the summary last (NDJSON)')
@@ -43,7 +47,13 @@ export function register(program: Command): void {
       action(
         async (
           descriptions: string[],
-          o: RunFlags & { taskFile: string[]; parallel?: number; base?: string; visual?: boolean },
+          o: RunFlags & {
+            taskFile: string[];
+            parallel?: number;
+            base?: string;
+            visual?: boolean;
+            plan?: boolean;
+          },
         ) => {
           checkEventsFlag(o);
           const inputs: TaskInput[] = descriptions.filter((d) => d.trim()).map(taskFromText);
@@ -73,6 +83,7 @@ export function register(program: Command): void {
             if (o.timeout) t.timeout = config.agent.executionTimeout;
             if (o.base) t.base = o.base;
             if (o.visual) t.visual = true;
+            if (o.plan) t.plan = true;
           }
           // Every base must be a commit that exists before any task is created or a model server
           // contacted: a bad one changes nothing.

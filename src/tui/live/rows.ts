@@ -86,6 +86,7 @@ export function applyOutcome(row: TaskRow, o: TaskOutcome, now: number): void {
 
 const PHASES = new Set<RowState>([
   'starting',
+  'plan',
   'spec',
   'coder',
   'edits',

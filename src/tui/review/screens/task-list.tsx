@@ -149,7 +149,11 @@ export function TaskList({ active }: { active: boolean }) {
             {fit(age(r.createdAt, now), w.age)} {fit(r.branch, w.branch)}{' '}
             <OverlapMark overlap={overlaps.get(r.id)} />
             {fit(
-              r.rolledBackFrom ? `rolled back from ${r.rolledBackFrom} · ${clean(r.title)}` : clean(r.title),
+              // A plan's children sit under their parent (the list comes in tree order).
+              (r.parent !== undefined ? '└ ' : '') +
+                (r.rolledBackFrom
+                  ? `rolled back from ${r.rolledBackFrom} · ${clean(r.title)}`
+                  : clean(r.title)),
               w.title,
             )}
           </Text>
