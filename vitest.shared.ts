@@ -10,6 +10,7 @@ export const E2E_SUITES = [
   // kill -9 and many-process stress runs.
   'test/engine/**/*.test.ts',
   'test/trust/merge-crash.test.ts',
+  'test/trust/merge-queue-crash.test.ts',
   'test/trust/locks-leftover-check.test.ts',
   // Whole `factory task` runs through the built CLI against the scripted server.
   'test/e2e/**/*.test.ts',
