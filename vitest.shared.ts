@@ -15,6 +15,7 @@ export const E2E_SUITES = [
   // Whole `factory task` runs through the built CLI against the scripted server.
   'test/e2e/**/*.test.ts',
   'test/trust/resume-rebase.test.ts',
+  'test/trust/merge-queue-rename.test.ts',
   'test/trust/sandbox-attacks.test.ts',
   'test/cli/commands.test.ts',
   // The CLI spawned through tsx for every case (config, errors under --json, a whole task run).
