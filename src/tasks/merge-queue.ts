@@ -3,8 +3,8 @@ import { withRepoLock } from '../git/lock.js';
 import { git, gitOut } from '../git/run.js';
 import { trialMerge, mergeConflicts } from '../git/conflicts.js';
 import path from 'node:path';
-import { dirtyPaths, identityEnv, refuseDuringOperation } from '../git/merge.js';
-import { changedFiles, commitTree, moveMainTree, refuseUnsafeLanding } from '../git/land.js';
+import { identityEnv, refuseDuringOperation } from '../git/merge.js';
+import { changedFiles, commitTree, dirtyAmong, moveMainTree, refuseUnsafeLanding } from '../git/land.js';
 import { runCheck } from '../agent/executor.js';
 import type { Config } from '../config/schema.js';
 import { refuse } from '../errors.js';
@@ -190,10 +190,12 @@ export async function mergeQueue(
       const symbolic = await git(['symbolic-ref', '--quiet', 'HEAD'], { cwd: repo.root, allowFail: true });
       const into = symbolic.code === 0 ? symbolic.stdout.trim() : 'HEAD (detached)';
       // Uncommitted work in a file some task touched is refused now, not after every check ran.
-      const dirty = await dirtyPaths(repo);
+      const touched = new Map<number, string[]>();
+      for (const id of ids)
+        touched.set(id, await changedFiles(repo, views.get(id)!.record.base, views.get(id)!.tip!));
+      const dirty = await dirtyAmong(repo, [...new Set([...touched.values()].flat())]);
       for (const id of ids) {
-        const v = views.get(id)!;
-        const clash = (await changedFiles(repo, v.record.base, v.tip!)).filter((f) => dirty.has(f));
+        const clash = touched.get(id)!.filter((f) => dirty.has(f));
         if (clash.length)
           throw refuse(
             `the main tree has uncommitted changes to files task ${id} touched: ${clash.join(', ')}`,
@@ -274,6 +276,8 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
   const saved: SavedEdits[] = [];
   const landed: { task: number; commit: string; files: string[] }[] = [];
   let tip = head;
+  /** How many checks ran in the scratch worktree (the first finds it clean). */
+  let checked = 0;
   let tipTree = await gitOut(['rev-parse', `${head}^{tree}`], { cwd: repo.root });
   const fate = (f: QueueFate) => {
     fates.push(f);
@@ -302,7 +306,7 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
     );
     const command = rec.check === undefined ? q.config.check : rec.check;
     if (command) {
-      await moveScratch(journal.scratch, commit, opts);
+      await moveScratch(journal.scratch, commit, opts, checked++ === 0);
       const timeoutS = rec.timeout ?? q.config.agent.executionTimeout;
       let untrack: (() => void) | undefined;
       const r = await runCheck(command, {

@@ -37,7 +37,10 @@ export async function takeScratch(
     await rename(pooled.path, dir);
     await unmarkFolder(repo, pooled.path);
     await git(['worktree', 'repair', dir], { cwd: repo.root });
-    if (pooled.head !== at) await git(['checkout', '--quiet', '--force', '--detach', at], { cwd: dir });
+    // Parked clean and detached: the first check's checkout moves it (only the files that
+    // differ). worktree.setup must run on the tree the checks start from, though.
+    if (opts.setup && pooled.head !== at)
+      await git(['checkout', '--quiet', '--force', '--detach', at], { cwd: dir });
   } else await git(['worktree', 'add', '--quiet', '--detach', dir, at], { cwd: repo.root });
   // As for a task worktree, fresh or recycled: copied files, links and setup.
   await prepareWorktree(repo, dir, {
@@ -64,7 +67,18 @@ export async function takeScratch(
  * Puts the scratch worktree at `commit`: tracked files as in the commit, untracked files the last
  * check left removed. Ignored files stay (copied files, build caches), as between two attempts.
  */
-export async function moveScratch(dir: string, commit: string, opts: WorktreeOptions): Promise<void> {
+export async function moveScratch(
+  dir: string,
+  commit: string,
+  opts: WorktreeOptions,
+  fresh = false,
+): Promise<void> {
+  // Fresh from the pool or from `worktree add`, nothing has run in it: a checkout rewrites only
+  // the files that differ, and there is nothing to clean.
+  if (fresh) {
+    await git(['checkout', '--quiet', '--force', '--detach', commit], { cwd: dir });
+    return;
+  }
   await git(['reset', '--quiet', '--hard', commit], { cwd: dir });
   const excludes = [...opts.keep, ...opts.link].flatMap((k) => ['-e', `/${k.replace(/^\/+|\/+$/g, '')}`]);
   await git(['clean', '-ffdq', ...excludes], { cwd: dir });
