@@ -15,6 +15,7 @@ import { DEFAULT_CONFIG, type Config } from '../../src/config/schema.js';
 import { cleanupTemps, makeRepo, runCli, sh, writeFiles } from '../helpers/git-repo.js';
 import { taskWithAttempts, W } from '../helpers/engine.js';
 import { openRepo } from '../../src/git/repo.js';
+import { fateLine, queueSummary } from '../../src/cli/merge-queue-view.js';
 import { TaskWorkspace } from '../../src/tasks/workspace.js';
 
 afterAll(cleanupTemps);
@@ -74,6 +75,17 @@ describe('merge queue', () => {
     expect(r.tasks[1]!.fate === 'left-out' && r.tasks[1]!.reason === 'check' && r.tasks[1]!.tail).toContain(
       'calls/pager.txt calls load, which is not defined',
     );
+    // The CLI's text: one line per task, then where the branch went and how to send task 2 back.
+    expect(fateLine(r.tasks[0]!)).toMatch(
+      new RegExp(`^landed +task ${a} \\(Rename load to read\\) as [0-9a-f]{10}, 2 files$`),
+    );
+    expect(fateLine(r.tasks[1]!)).toBe(
+      `left out task ${b} (Call load from the pager): check \`sh check.sh\` failed (exit 1) on the merged tree: calls/pager.txt calls load, which is not defined`,
+    );
+    expect(queueSummary(r)).toContain(
+      `merged 1 of 2 tasks into main: ${head.slice(0, 10)} -> ${r.tip.slice(0, 10)} (squash)`,
+    );
+    expect(queueSummary(r)).toContain(`left out: ${b}; their branches are kept`);
     // The branch moved once, onto one squash commit, and it passes the check.
     expect(sh(dir, 'rev-parse', 'HEAD^')).toBe(head);
     expect(sh(dir, 'rev-parse', 'HEAD')).toBe(r.tip);
