@@ -69,8 +69,6 @@ export interface QueueOptions {
   keepOrder?: boolean;
   /** One line as each task's fate is known (the CLI prints it). */
   onFate?: (f: QueueFate) => void;
-  /** Called once the queue is underway, with the scratch worktree (tests wait on it). */
-  onScratch?: (dir: string) => void;
 }
 
 /**
@@ -222,24 +220,25 @@ export async function mergeQueue(
       }
       return journal;
     });
-    q.onScratch?.(start.scratch);
-
+    const run: Run = {
+      ids,
+      plan,
+      mode,
+      views,
+      edits,
+      journal: start,
+      lock: locks.get(start.task)!,
+      plans,
+      moved: false,
+    };
     let done = false;
     try {
-      const result = await integrate(repo, opts, q, {
-        ids,
-        plan,
-        mode,
-        views,
-        edits,
-        journal: start,
-        lock: locks.get(start.task)!,
-        plans,
-      });
+      const result = await integrate(repo, opts, q, run);
       done = true;
       return result;
     } finally {
-      if (!done)
+      // Once the main tree has moved, the journal stays for the next command to finish from.
+      if (!done && !run.moved)
         await withRepoLock(repo.factoryDir, async () => {
           await retireScratch(repo, start.scratch, opts).catch(() => undefined);
           await clearJournal(repo, start.task);
@@ -260,6 +259,8 @@ interface Run {
   /** The run lock of the journal's task: it lists the check's process group while it runs. */
   lock: RunLock;
   plans: SandboxPlans;
+  /** Set once the main tree and its branch are at the new tip. */
+  moved: boolean;
 }
 
 async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run: Run): Promise<QueueResult> {
@@ -380,6 +381,7 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
         tip,
         `factory: merge queue ${landed.map((l) => l.task).join(' ')} (${mode})`,
       );
+      run.moved = true;
       await finishQueue(repo, opts, moving);
     } else await finishQueue(repo, opts, { ...journal, landed: [] });
     // Left-out tasks keep their branch; their log says why, for `factory resume --rebase`.
