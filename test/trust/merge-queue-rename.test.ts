@@ -6,6 +6,8 @@
  * base. Real CLI, git and checks, the scripted server over HTTP.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { vi, afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, sh } from '../helpers/git-repo.js';
 import {
@@ -91,6 +93,49 @@ describe('trust: the merge queue with two tasks that pass alone and fail togethe
     const merged = await cli(repo.dir, ['merge', '2']);
     expect(merged.code, merged.stderr).toBe(0);
     expect(sh(repo.dir, 'show', 'main:calls/pager.txt')).toBe('read');
+    expect(checkOnMain(repo.dir)).toBe('all calls defined');
+  });
+
+  it('a plan parent merges its children in plan order and sends the one left out back by itself', async () => {
+    const server = await startInProcess('mlx', 'merge-queue.json');
+    const repo = await e2eRepo(
+      { 'defs.txt': 'def load\n', 'calls/main.txt': 'load\n', 'check.sh': CHECK_SH },
+      { server: inProcessServer(server), check: 'sh check.sh', agent: { maxAttempts: 2, tools: 'text' } },
+    );
+    // The children run as the planner runs them; the parent's record names them in plan order.
+    const parent = await cli(repo.dir, ['new', 'Rename load to read everywhere', '--json']);
+    expect(parent.code, parent.stderr).toBe(0);
+    for (const title of ['Rename load to read.', 'Call load from the pager.']) {
+      const run = await runJson(repo.dir, ['task', title]);
+      expect(run.code, run.stderr).toBe(0);
+    }
+    const recFile = path.join(repo.dir, '.git/factory/tasks/1/task.json');
+    const rec = JSON.parse(readFileSync(recFile, 'utf8'));
+    writeFileSync(recFile, JSON.stringify({ ...rec, children: [2, 3] }));
+
+    const merged = await cli(repo.dir, ['merge', '1', '--json']);
+    expect(merged.code, merged.stderr).toBe(0);
+    const r = JSON.parse(merged.stdout);
+    expect(r.plan).toBe(1);
+    expect(
+      r.rounds.map((q: { tasks: { task: number; fate: string }[] }) => q.tasks.map((t) => [t.task, t.fate])),
+    ).toEqual([
+      [
+        [2, 'landed'],
+        [3, 'left-out'],
+      ],
+      [[3, 'landed']],
+    ]);
+    expect(r.rounds[0].ordering).toBe('plan');
+    expect(r.resent).toEqual([{ task: 3, outcome: 'passed' }]);
+    // The Coder of the resent child was told why it was left out.
+    const prompt = lastUser(requestsOf(server, 'Coder').at(-1)!.body);
+    expect(prompt).toContain('calls/pager.txt calls load, which is not defined');
+    expect(sh(repo.dir, 'log', '--format=%s', '-3', 'main')).toBe(
+      ['Call load from the pager. (factory task 3)', 'Rename load to read. (factory task 2)', 'initial'].join(
+        '\n',
+      ),
+    );
     expect(checkOnMain(repo.dir)).toBe('all calls defined');
   });
 });
