@@ -15,6 +15,7 @@ import { DEFAULT_CONFIG, type Config } from '../../src/config/schema.js';
 import { cleanupTemps, makeRepo, runCli, sh, writeFiles } from '../helpers/git-repo.js';
 import { taskWithAttempts, W } from '../helpers/engine.js';
 import { openRepo } from '../../src/git/repo.js';
+import { pruneTasks } from '../../src/tasks/prune.js';
 import { fateLine, queueSummary } from '../../src/cli/merge-queue-view.js';
 import { TaskWorkspace } from '../../src/tasks/workspace.js';
 
@@ -170,6 +171,17 @@ describe('merge queue', () => {
         ? readdirSync(path.join(dir, '.git/factory/journal'))
         : [],
     ).toEqual([]);
+  });
+
+  it('factory prune leaves the scratch worktree of a running queue alone', async () => {
+    const dir = await makeRepo(BASE);
+    const repo = await openRepo(dir);
+    const scratch = path.join(dir, '.git/factory/worktrees/queue-7');
+    sh(dir, 'worktree', 'add', '-q', '--detach', scratch, 'HEAD');
+    const other = path.join(dir, '.git/factory/worktrees/stray');
+    sh(dir, 'worktree', 'add', '-q', '--detach', other, 'HEAD');
+    const items = await pruneTasks(repo, W, true);
+    expect(items.map((i) => i.path)).toEqual([other]);
   });
 
   it('merges a plan parent as its children in plan order, one squash commit each', async () => {
