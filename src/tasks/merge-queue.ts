@@ -118,8 +118,10 @@ export async function queueOrder(
       score.set(a.id, score.get(a.id)! + 1);
       score.set(b.id, score.get(b.id)! + 1);
     }
-  const order = tasks.map((t) => t.id);
-  if (!keepOrder) order.sort((a, b) => score.get(a)! - score.get(b)! || order.indexOf(a) - order.indexOf(b));
+  const given = tasks.map((t) => t.id);
+  const order = keepOrder
+    ? given
+    : [...given].sort((a, b) => score.get(a)! - score.get(b)! || given.indexOf(a) - given.indexOf(b));
   return { order, predicted };
 }
 
