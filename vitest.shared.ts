@@ -10,10 +10,12 @@ export const E2E_SUITES = [
   // kill -9 and many-process stress runs.
   'test/engine/**/*.test.ts',
   'test/trust/merge-crash.test.ts',
+  'test/trust/merge-queue-crash.test.ts',
   'test/trust/locks-leftover-check.test.ts',
   // Whole `factory task` runs through the built CLI against the scripted server.
   'test/e2e/**/*.test.ts',
   'test/trust/resume-rebase.test.ts',
+  'test/trust/merge-queue-rename.test.ts',
   'test/trust/sandbox-attacks.test.ts',
   'test/cli/commands.test.ts',
   // The CLI spawned through tsx for every case (config, errors under --json, a whole task run).

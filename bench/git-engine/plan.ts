@@ -7,6 +7,7 @@ export interface Plan {
   step: Budget;
   create: Budget;
   recycled: Budget;
+  queue: Budget;
 }
 
 /**
@@ -21,7 +22,24 @@ export function plan(size: number, quick: boolean): Plan {
     budgetMs: (quick ? budgetS / 3 : budgetS) * 1000,
     warmup,
   });
-  if (size >= 50_000) return { step: s(20, 30, 10, 2), create: s(60, 15, 3, 1), recycled: s(60, 15, 3, 1) };
-  if (size >= 10_000) return { step: s(20, 30, 10, 2), create: s(40, 30, 5, 1), recycled: s(40, 30, 5, 1) };
-  return { step: s(15, 30, 10, 2), create: s(20, 30, 7, 1), recycled: s(20, 30, 7, 1) };
+  if (size >= 50_000)
+    return {
+      step: s(20, 30, 10, 2),
+      create: s(60, 15, 3, 1),
+      recycled: s(60, 15, 3, 1),
+      queue: s(60, 15, 3, 1),
+    };
+  if (size >= 10_000)
+    return {
+      step: s(20, 30, 10, 2),
+      create: s(40, 30, 5, 1),
+      recycled: s(40, 30, 5, 1),
+      queue: s(40, 20, 5, 1),
+    };
+  return {
+    step: s(15, 30, 10, 2),
+    create: s(20, 30, 7, 1),
+    recycled: s(20, 30, 7, 1),
+    queue: s(20, 20, 7, 1),
+  };
 }

@@ -10,17 +10,23 @@ import { plan } from './plan.js';
 import { stepCommit } from './step-commit.js';
 import { createFresh } from './create-task.js';
 import { createRecycled } from './recycled-task.js';
+import { mergeQueueBench } from './merge-queue.js';
 
 function benchmarks(f: Fixture, ctx: SuiteContext): Benchmark[] {
   const p = plan(f.size, ctx.quick);
-  const all = [stepCommit(f, p.step), createFresh(f, p.create), createRecycled(f, p.recycled)];
+  const all = [
+    stepCommit(f, p.step),
+    createFresh(f, p.create),
+    createRecycled(f, p.recycled),
+    mergeQueueBench(f, p.queue),
+  ];
   return all.filter((b) => selected(ctx, b.name));
 }
 
 /** Step commits and task creation, on a freshly generated repo per size. */
 export const gitEngineSuite: Suite = {
   name: 'git engine',
-  benchmarks: ['step commit', 'task creation', 'recycled task creation'],
+  benchmarks: ['step commit', 'task creation', 'recycled task creation', 'merge queue'],
   async run(ctx, report) {
     for (const size of ctx.sizes) {
       const base = path.join(ctx.tmp, `git-${size}`);

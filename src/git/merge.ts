@@ -53,7 +53,7 @@ export class MergeConflictError extends FactoryError {
 }
 
 /** Paths with uncommitted changes in the main tree, staged, unstaged or untracked. */
-async function dirtyPaths(repo: Repo): Promise<Set<string>> {
+export async function dirtyPaths(repo: Repo): Promise<Set<string>> {
   const out = await git(['status', '--porcelain=v1', '-z', '--untracked-files=all'], { cwd: repo.root });
   const set = new Set<string>();
   const parts = out.stdout.split('\0');
@@ -72,7 +72,7 @@ const nameList = (out: string) => out.split('\0').filter(Boolean);
  * Files the merge would create that already exist in the main tree without being tracked there
  * (untracked or ignored, like a `.env` or a build output). Git would overwrite ignored ones.
  */
-async function untrackedInTheWay(repo: Repo, head: string, tree: string): Promise<string[]> {
+export async function untrackedInTheWay(repo: Repo, head: string, tree: string): Promise<string[]> {
   // --name-status -z: status, then path, each ending in NUL.
   const fields = (
     await gitOut(['diff-tree', '-r', '-z', '--name-status', '--no-renames', head, tree], { cwd: repo.root })
@@ -103,7 +103,7 @@ async function untrackedInTheWay(repo: Repo, head: string, tree: string): Promis
   return [...found];
 }
 
-async function identityEnv(repo: Repo): Promise<Record<string, string>> {
+export async function identityEnv(repo: Repo): Promise<Record<string, string>> {
   const r = await git(['config', 'user.email'], { cwd: repo.root, allowFail: true });
   return r.code === 0 ? {} : FACTORY_IDENTITY;
 }

@@ -13,6 +13,7 @@ import { git, gitOut } from '../git/run.js';
 import { worktreesDir, poolPrefix } from './paths.js';
 import { appendEvent, readEvents, readRecord, type TaskRecord } from './record.js';
 import { retireWorktree } from './pool.js';
+import { retireScratch } from './scratch.js';
 import { acquireRunLock } from './run-lock.js';
 import { recoverAfterCrash } from './recover.js';
 import type { WorktreeOptions } from './options.js';
@@ -40,7 +41,29 @@ export type Journal =
       commit?: string;
       into?: string;
     }
-  | { op: 'discard'; task: number; owner: Owner; tip: string | null };
+  | { op: 'discard'; task: number; owner: Owner; tip: string | null }
+  | QueueJournal;
+
+/**
+ * A merge queue in flight (tasks/merge-queue.ts), filed under the first task of the queue (whose
+ * run lock it holds, as it holds every queued task's).
+ * checking: trial merges and checks in the scratch worktree; the main tree and its branch are
+ * untouched, so recovery only retires the scratch worktree: nothing lands.
+ * moving: every check has passed and the main tree moves from `head` to `commit`, the fully
+ * checked tip; recovery finishes that move and marks the `landed` tasks merged.
+ */
+export interface QueueJournal {
+  op: 'queue';
+  task: number;
+  owner: Owner;
+  mode: MergeMode;
+  phase: 'checking' | 'moving';
+  scratch: string;
+  head: string;
+  into: string;
+  commit?: string;
+  landed?: { task: number; commit: string }[];
+}
 
 const journalFile = (repo: Repo, id: number) => path.join(journalDir(repo), `${id}.json`);
 
@@ -120,7 +143,55 @@ async function undoRebase(rec: TaskRecord, taskTip: string, repo: Repo): Promise
   } else await git(['update-ref', branchRef(rec.branch), taskTip], { cwd: repo.root });
 }
 
+/**
+ * The last steps of a merge queue, also used to finish one that was killed once its main tree
+ * had begun to move: each landed task logged merged and its worktree retired, the scratch
+ * worktree back to the pool, the journal (filed under `j.task`) removed last.
+ */
+export async function finishQueue(repo: Repo, opts: WorktreeOptions, j: QueueJournal): Promise<void> {
+  const landed = [...(j.landed ?? [])].sort((a, b) => Number(a.task === j.task) - Number(b.task === j.task));
+  for (const l of landed.filter((l) => l.task !== j.task))
+    await finishMerge(repo, opts, await readRecord(repo, l.task), {
+      commit: l.commit,
+      into: j.into,
+      mode: j.mode,
+    });
+  await retireScratch(repo, j.scratch, opts);
+  const own = landed.find((l) => l.task === j.task);
+  if (own)
+    await finishMerge(repo, opts, await readRecord(repo, own.task), {
+      commit: own.commit,
+      into: j.into,
+      mode: j.mode,
+    });
+  await clearJournal(repo, j.task);
+}
+
+async function recoverQueue(repo: Repo, opts: WorktreeOptions, j: QueueJournal): Promise<string> {
+  const name = j.into.replace(/^refs\/heads\//, '');
+  await repairPool(repo, opts);
+  if (j.phase === 'checking') {
+    await finishQueue(repo, opts, { ...j, landed: [] });
+    return `the merge queue into ${name} was interrupted before it landed anything; nothing was merged`;
+  }
+  const commit = j.commit!;
+  const now = await gitOut(['rev-parse', 'HEAD'], { cwd: repo.root });
+  if (now !== commit && now !== j.head) {
+    await finishQueue(repo, opts, { ...j, landed: [] });
+    return (
+      `the merge queue into ${name} was interrupted and HEAD has moved since; ` +
+      `left as it is: compare the main tree with ${commit.slice(0, 10)} (\`git status\`)`
+    );
+  }
+  if (now === j.head)
+    await completeMainTree(repo, j.head, commit, `factory: finish interrupted merge queue (${j.mode})`);
+  await finishQueue(repo, opts, j);
+  const ids = (j.landed ?? []).map((l) => l.task).join(', ');
+  return `finished the merge queue into ${name} (${commit.slice(0, 10)}: tasks ${ids}), which was interrupted`;
+}
+
 async function recoverOne(repo: Repo, opts: WorktreeOptions, j: Journal): Promise<string> {
+  if (j.op === 'queue') return recoverQueue(repo, opts, j);
   const rec = await readRecord(repo, j.task);
   if (j.op === 'discard') {
     await repairPool(repo, opts);

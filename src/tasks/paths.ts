@@ -17,3 +17,5 @@ export function worktreesDir(repo: Repo, configured: string | null): string {
 }
 
 export const poolPrefix = 'pool-';
+/** The merge queue's scratch worktree while a queue runs (tasks/scratch.ts). */
+export const queuePrefix = 'queue-';

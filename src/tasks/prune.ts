@@ -6,7 +6,7 @@ import { withRepoLock } from '../git/lock.js';
 import { git } from '../git/run.js';
 import { listWorktrees, removeWorktree } from '../git/worktree.js';
 import { taskRefPrefix } from '../git/refs.js';
-import { poolPrefix, taskDir } from './paths.js';
+import { poolPrefix, queuePrefix, taskDir } from './paths.js';
 import { isOwnWorktree } from '../git/worktree-link.js';
 import { ownsFolder, unmarkFolder } from './folder-marks.js';
 import { checkedWorktreesDir, DIR_MARKER } from './worktrees-dir.js';
@@ -69,6 +69,8 @@ export async function pruneTasks(repo: Repo, opts: WorktreeOptions, dryRun: bool
     }
     for (const w of listed) {
       if (path.dirname(w.path) !== dir || path.basename(w.path).startsWith(poolPrefix)) continue;
+      // A running merge queue's scratch worktree; the queue's journal takes care of a killed one.
+      if (path.basename(w.path).startsWith(queuePrefix)) continue;
       if (recordPaths.has(w.path) || !(await isOwnWorktree(repo.commonDir, w.path))) continue;
       items.push({ kind: 'worktree', path: w.path, reason: 'git worktree with no task record' });
     }

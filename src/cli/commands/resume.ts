@@ -8,6 +8,7 @@ import { refuse } from '../../errors.js';
 import { summaryText } from '../progress.js';
 import { count } from '../numeric.js';
 import { resumableTask } from '../../tasks/resumable.js';
+import { pendingLeftOut } from '../../tasks/left-out.js';
 import { connectForTasks, type RunFlags, runnerCallbacks, withCtrlC } from '../run-support.js';
 import { recoverFirst } from '../context.js';
 import { checkEventsFlag, writeSummary } from '../run-events.js';
@@ -40,7 +41,9 @@ export function register(program: Command): void {
         const addr = await parseAddress(repo, task);
         if (addr.attempt !== undefined) throw refuse(`resume takes a task id, not ${task}`);
         // A task that does not exist or cannot be resumed is refused before any server is contacted.
-        const { rec } = await resumableTask(repo, addr.task, o.rebase);
+        const { rec, events } = await resumableTask(repo, addr.task, o.rebase);
+        // A task the merge queue left out is re-run with why (the conflict, or the failing check).
+        const feedback = o.feedback ?? (o.rebase ? (pendingLeftOut(events) ?? undefined) : undefined);
         refuseVisualWithoutConfig([rec], config);
         const ctx = await connectForTasks(repo, config, o);
         const view = await runnerCallbacks(o, ctx);
@@ -49,7 +52,7 @@ export function register(program: Command): void {
             resumeTask(
               addr.task,
               {
-                feedback: o.feedback,
+                feedback,
                 attempts: o.maxAttempts ? config.agent.maxAttempts : undefined,
                 rebase: o.rebase,
               },

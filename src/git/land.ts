@@ -1,0 +1,99 @@
+import { git, gitOut } from './run.js';
+import { refuse, RefConflictError } from '../errors.js';
+import type { Repo } from './repo.js';
+import { refuseDuringOperation, untrackedInTheWay } from './merge.js';
+
+const nameList = (out: string) => out.split('\0').filter(Boolean);
+
+/** The files that differ between two commits (no rename detection: each path on its own). */
+export async function changedFiles(repo: Repo, from: string, to: string): Promise<string[]> {
+  return nameList(
+    await gitOut(['diff-tree', '-r', '-z', '--name-only', '--no-renames', from, to], { cwd: repo.root }),
+  );
+}
+
+/**
+ * One commit on `parent` with `tree`: a squash commit (one parent) or, given `second`, a merge
+ * commit. Made with commit-tree, so no worktree, index or ref is touched.
+ */
+export async function commitTree(
+  repo: Repo,
+  tree: string,
+  parent: string,
+  message: string,
+  env: Record<string, string>,
+  second?: string,
+): Promise<string> {
+  const parents = second ? ['-p', parent, '-p', second] : ['-p', parent];
+  return gitOut(['commit-tree', tree, ...parents, '-F', '-'], { cwd: repo.root, env, input: message });
+}
+
+/**
+ * Which of `files` have uncommitted changes in the main tree (staged, unstaged or untracked). The
+ * status is limited to those paths: at 10k files a full one costs more than the rest of a merge.
+ */
+export async function dirtyAmong(repo: Repo, files: string[]): Promise<Set<string>> {
+  const set = new Set<string>();
+  if (!files.length) return set;
+  const out = await git(
+    [
+      '--literal-pathspecs',
+      'status',
+      '--porcelain=v1',
+      '-z',
+      '--untracked-files=all',
+      '--no-renames',
+      '--',
+      ...files,
+    ],
+    { cwd: repo.root },
+  );
+  for (const e of out.stdout.split('\0')) if (e.length >= 4) set.add(e.slice(3));
+  return set;
+}
+
+/**
+ * Refuses (nothing changed) when moving the main tree from `head` to `commit` could lose the
+ * user's work: an operation in progress, uncommitted changes to a file the move rewrites, or a
+ * file git does not track where the move creates one. The same rules as a single merge.
+ */
+export async function refuseUnsafeLanding(repo: Repo, head: string, commit: string): Promise<string[]> {
+  refuseDuringOperation(repo, 'the merge queue');
+  const files = await changedFiles(repo, head, commit);
+  const inTheWay = await untrackedInTheWay(repo, head, commit);
+  if (inTheWay.length)
+    throw refuse(
+      `the merge would overwrite files in the main tree that git does not track (untracked or ignored): ${inTheWay.join(', ')}`,
+      'move them out of the way, then merge again',
+    );
+  const dirty = await dirtyAmong(repo, files);
+  const clash = files.filter((f) => dirty.has(f));
+  if (clash.length)
+    throw refuse(
+      `the main tree has uncommitted changes to files the tasks touched: ${clash.join(', ')}`,
+      'commit or stash them, then merge again',
+    );
+  return files;
+}
+
+/**
+ * Moves the main tree and HEAD from `head` to `commit` in one step: a two-tree read-tree (which
+ * rewrites only the files that differ and keeps unrelated uncommitted work), then HEAD by
+ * compare-and-swap. On a failure everything is put back. Callers ran refuseUnsafeLanding first.
+ */
+export async function moveMainTree(repo: Repo, head: string, commit: string, reason: string): Promise<void> {
+  const cwd = repo.root;
+  // As in mergeBranch: read-tree trusts cached stat data, so refresh it (content is untouched).
+  await git(['update-index', '-q', '--refresh'], { cwd, allowFail: true });
+  const move = await git(['read-tree', '-m', '-u', head, commit], { cwd, allowFail: true });
+  if (move.code !== 0)
+    throw refuse(
+      `cannot update the main tree: ${move.stderr.trim()}`,
+      'commit or stash your changes, then merge again',
+    );
+  const upd = await git(['update-ref', '-m', reason, 'HEAD', commit, head], { cwd, allowFail: true });
+  if (upd.code !== 0) {
+    await git(['read-tree', '-m', '-u', commit, head], { cwd, allowFail: true });
+    throw new RefConflictError('HEAD', head);
+  }
+}

@@ -1,0 +1,397 @@
+import type { Repo } from '../git/repo.js';
+import { withRepoLock } from '../git/lock.js';
+import { git, gitOut } from '../git/run.js';
+import { trialMerge, mergeConflicts } from '../git/conflicts.js';
+import path from 'node:path';
+import { identityEnv, refuseDuringOperation } from '../git/merge.js';
+import { changedFiles, commitTree, dirtyAmong, moveMainTree, refuseUnsafeLanding } from '../git/land.js';
+import { runCheck } from '../agent/executor.js';
+import type { Config } from '../config/schema.js';
+import { refuse } from '../errors.js';
+import { loadTask, type TaskView } from './history.js';
+import { appendEvent, readEvents, readRecord } from './record.js';
+import { recoverAfterCrash } from './recover.js';
+import { acquireRunLock, type RunLock } from './run-lock.js';
+import { taskStatus } from './status.js';
+import { checkHandEdits, saveHandEdits, type SavedEdits } from './hand-edits.js';
+import { finishQueue, journalOwner, clearJournal, writeJournal, type QueueJournal } from './journal.js';
+import { describeRole, isPassingTip, tipRole } from './tip.js';
+import { squashMessage } from './merge.js';
+import { SandboxPlans } from './sandbox-plans.js';
+import { moveScratch, retireScratch, takeScratch } from './scratch.js';
+import type { WorktreeOptions } from './options.js';
+import { queuePrefix } from './paths.js';
+import { checkedWorktreesDir } from './worktrees-dir.js';
+
+/** How much of a failing check's output a left-out task keeps (the end, where errors are). */
+export const QUEUE_TAIL_CHARS = 4000;
+
+/** What became of one task in the queue. */
+export type QueueFate =
+  | { task: number; title: string; fate: 'landed'; commit: string; files: string[] }
+  | { task: number; title: string; fate: 'left-out'; reason: 'conflict'; files: string[] }
+  | {
+      task: number;
+      title: string;
+      fate: 'left-out';
+      reason: 'check';
+      command: string;
+      exitCode: number | null;
+      timedOut: boolean;
+      tail: string;
+    }
+  | { task: number; title: string; fate: 'left-out'; reason: 'empty' };
+
+export interface QueueResult {
+  /** The branch the queue landed on (`refs/heads/main`, or `HEAD (detached)`). */
+  into: string;
+  /** Where it was, and where it is now (the same when nothing landed). */
+  from: string;
+  tip: string;
+  mode: 'squash' | 'merge';
+  /** The order the tasks went through the queue, and why (`plan` or least conflicting first). */
+  order: number[];
+  ordering: 'plan' | 'least-conflicting';
+  /** Pairs the conflict matrix predicted to collide, before the queue started (`a:b`). */
+  predicted: Record<string, string[]>;
+  tasks: QueueFate[];
+  saved: SavedEdits[];
+}
+
+export interface QueueOptions {
+  mode?: 'squash' | 'merge';
+  /** Take tasks whose tip is not a passing attempt; save hand edits instead of refusing. */
+  force?: boolean;
+  config: Config;
+  /** Sandbox plans of this run (one probe per mode); made from `config` when absent. */
+  plans?: SandboxPlans;
+  /** Keep the order given (a plan's children queued again) instead of least conflicting first. */
+  keepOrder?: boolean;
+  /** One line as each task's fate is known (the CLI prints it). */
+  onFate?: (f: QueueFate) => void;
+}
+
+/**
+ * The tasks a queue takes for the ids given: a plan's parent stands for its children in plan
+ * order (those already merged or discarded skipped); every other id for itself. Duplicates go.
+ */
+export async function expandQueue(repo: Repo, ids: number[]): Promise<{ ids: number[]; plan: boolean }> {
+  const out: number[] = [];
+  let plan = false;
+  for (const id of ids) {
+    const rec = await readRecord(repo, id);
+    if (rec.children?.length) {
+      plan = true;
+      for (const c of rec.children) {
+        const s = await taskStatus(repo, c, await readEvents(repo, c));
+        if (s.status !== 'merged' && s.status !== 'discarded' && !out.includes(c)) out.push(c);
+      }
+    } else if (!out.includes(id)) out.push(id);
+  }
+  if (!out.length)
+    throw refuse(`nothing to merge: every child of task ${ids.join(', ')} is merged or discarded`);
+  return { ids: out, plan };
+}
+
+/**
+ * The order of the queue: tasks predicted to conflict with fewer others (and with the base) go
+ * first, ties in the order given. A plan keeps its plan order: later subtasks build on earlier
+ * ones, and the prediction is only reported.
+ */
+export async function queueOrder(
+  repo: Repo,
+  head: string,
+  tasks: { id: number; tip: string }[],
+  keepOrder: boolean,
+): Promise<{ order: number[]; predicted: Record<string, string[]> }> {
+  const predicted: Record<string, string[]> = {};
+  const score = new Map<number, number>(tasks.map((t) => [t.id, 0]));
+  for (const t of tasks)
+    if ((await mergeConflicts(repo, head, t.tip)).length) score.set(t.id, score.get(t.id)! + 1);
+  for (let i = 0; i < tasks.length; i++)
+    for (let j = i + 1; j < tasks.length; j++) {
+      const a = tasks[i]!;
+      const b = tasks[j]!;
+      const files = await mergeConflicts(repo, a.tip, b.tip);
+      if (!files.length) continue;
+      predicted[`${Math.min(a.id, b.id)}:${Math.max(a.id, b.id)}`] = files;
+      score.set(a.id, score.get(a.id)! + 1);
+      score.set(b.id, score.get(b.id)! + 1);
+    }
+  const given = tasks.map((t) => t.id);
+  const order = keepOrder
+    ? given
+    : [...given].sort((a, b) => score.get(a)! - score.get(b)! || given.indexOf(a) - given.indexOf(b));
+  return { order, predicted };
+}
+
+/** Takes every queued task's run lock (in id order, so two queues never wait on each other). */
+async function lockAll(repo: Repo, ids: number[]): Promise<Map<number, RunLock>> {
+  const locks = new Map<number, RunLock>();
+  try {
+    for (const id of [...ids].sort((a, b) => a - b)) {
+      const lock = await acquireRunLock(repo, id);
+      locks.set(id, lock);
+      if (lock.stale) await recoverAfterCrash(repo, await readRecord(repo, id), lock);
+    }
+  } catch (e) {
+    for (const l of locks.values()) await l.release();
+    throw e;
+  }
+  return locks;
+}
+
+/**
+ * `factory merge 3 4 5`: integrates several tasks one by one on an integration tip that starts at
+ * the main worktree's HEAD. For each: a trial merge with merge-tree (a conflict touches nothing),
+ * the merged commit checked out in a pooled scratch worktree and the task's check run there in the
+ * OS sandbox; a pass advances the tip, anything else leaves the task out with the reason. At the
+ * end the main tree and its branch move once, by compare-and-swap, to the last checked tip, with
+ * the same refusals as a single merge. A journal covers the whole run, so a kill -9 leaves the
+ * branch untouched or (finished by the next command) at that fully checked tip.
+ */
+export async function mergeQueue(
+  repo: Repo,
+  opts: WorktreeOptions,
+  requested: number[],
+  q: QueueOptions,
+): Promise<QueueResult> {
+  const mode = q.mode ?? 'squash';
+  const force = q.force ?? false;
+  const plans = q.plans ?? new SandboxPlans(q.config, repo.root);
+  const expanded = await expandQueue(repo, requested);
+  const { ids } = expanded;
+  const plan = expanded.plan || (q.keepOrder ?? false);
+  const locks = await lockAll(repo, ids);
+  try {
+    // Every refusal comes before anything is written.
+    const views = new Map<number, TaskView>();
+    const edits = new Map<number, string[]>();
+    for (const id of ids) {
+      const status = await taskStatus(repo, id, await readEvents(repo, id));
+      if (status.status === 'merged' || status.status === 'discarded')
+        throw refuse(`task ${id} is already ${status.status}`);
+      const view = await loadTask(repo, id);
+      if (!view.tip) throw refuse(`task ${id} has no branch any more (${view.record.branch})`);
+      const role = tipRole(view);
+      if (!force && !isPassingTip(role))
+        throw refuse(
+          `the branch of task ${id} is at ${describeRole(role)}; merge only takes a passing attempt`,
+          `roll back to a passing attempt, resume the task, or leave it out of the merge (or add --force)`,
+        );
+      edits.set(id, await checkHandEdits(repo, id, view.record.worktree, 'merge', force));
+      views.set(id, view);
+    }
+    for (const id of ids) plans.get(views.get(id)!.record.sandbox, 'check');
+
+    const start = await withRepoLock(repo.factoryDir, async () => {
+      refuseDuringOperation(repo, 'the merge queue');
+      const head = await gitOut(['rev-parse', 'HEAD'], { cwd: repo.root });
+      const symbolic = await git(['symbolic-ref', '--quiet', 'HEAD'], { cwd: repo.root, allowFail: true });
+      const into = symbolic.code === 0 ? symbolic.stdout.trim() : 'HEAD (detached)';
+      // Uncommitted work in a file some task touched is refused now, not after every check ran.
+      const touched = new Map<number, string[]>();
+      for (const id of ids)
+        touched.set(id, await changedFiles(repo, views.get(id)!.record.base, views.get(id)!.tip!));
+      const dirty = await dirtyAmong(repo, [...new Set([...touched.values()].flat())]);
+      for (const id of ids) {
+        const clash = touched.get(id)!.filter((f) => dirty.has(f));
+        if (clash.length)
+          throw refuse(
+            `the main tree has uncommitted changes to files task ${id} touched: ${clash.join(', ')}`,
+            'commit or stash them, then merge again',
+          );
+      }
+      const journal: QueueJournal = {
+        op: 'queue',
+        task: ids[0]!,
+        owner: journalOwner(),
+        mode,
+        phase: 'checking',
+        scratch: path.join(await checkedWorktreesDir(repo, opts), `${queuePrefix}${ids[0]}`),
+        head,
+        into,
+      };
+      await writeJournal(repo, journal);
+      try {
+        await takeScratch(repo, opts, head, String(ids[0]), plans.get(undefined, 'setup'));
+      } catch (e) {
+        await retireScratch(repo, journal.scratch, opts).catch(() => undefined);
+        await clearJournal(repo, journal.task);
+        throw e;
+      }
+      return journal;
+    });
+    const run: Run = {
+      ids,
+      plan,
+      mode,
+      views,
+      edits,
+      journal: start,
+      lock: locks.get(start.task)!,
+      plans,
+      moved: false,
+    };
+    let done = false;
+    try {
+      const result = await integrate(repo, opts, q, run);
+      done = true;
+      return result;
+    } finally {
+      // Once the main tree has moved, the journal stays for the next command to finish from.
+      if (!done && !run.moved)
+        await withRepoLock(repo.factoryDir, async () => {
+          await retireScratch(repo, start.scratch, opts).catch(() => undefined);
+          await clearJournal(repo, start.task);
+        });
+    }
+  } finally {
+    for (const l of locks.values()) await l.release();
+  }
+}
+
+interface Run {
+  ids: number[];
+  plan: boolean;
+  mode: 'squash' | 'merge';
+  views: Map<number, TaskView>;
+  edits: Map<number, string[]>;
+  journal: QueueJournal;
+  /** The run lock of the journal's task: it lists the check's process group while it runs. */
+  lock: RunLock;
+  plans: SandboxPlans;
+  /** Set once the main tree and its branch are at the new tip. */
+  moved: boolean;
+}
+
+async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run: Run): Promise<QueueResult> {
+  const { mode, views, journal } = run;
+  const head = journal.head;
+  const { order, predicted } = await queueOrder(
+    repo,
+    head,
+    run.ids.map((id) => ({ id, tip: views.get(id)!.tip! })),
+    run.plan,
+  );
+  const env = await identityEnv(repo);
+  const fates: QueueFate[] = [];
+  const saved: SavedEdits[] = [];
+  const landed: { task: number; commit: string; files: string[] }[] = [];
+  let tip = head;
+  /** How many checks ran in the scratch worktree (the first finds it clean). */
+  let checked = 0;
+  let tipTree = await gitOut(['rev-parse', `${head}^{tree}`], { cwd: repo.root });
+  const fate = (f: QueueFate) => {
+    fates.push(f);
+    q.onFate?.(f);
+  };
+  for (const id of order) {
+    const view = views.get(id)!;
+    const rec = view.record;
+    const title = rec.title;
+    const trial = await trialMerge(repo, tip, view.tip!);
+    if (trial.conflicts.length) {
+      fate({ task: id, title, fate: 'left-out', reason: 'conflict', files: trial.conflicts });
+      continue;
+    }
+    if (trial.tree === tipTree) {
+      fate({ task: id, title, fate: 'left-out', reason: 'empty' });
+      continue;
+    }
+    const commit = await commitTree(
+      repo,
+      trial.tree,
+      tip,
+      squashMessage(view),
+      env,
+      mode === 'merge' ? view.tip! : undefined,
+    );
+    const command = rec.check === undefined ? q.config.check : rec.check;
+    if (command) {
+      await moveScratch(journal.scratch, commit, opts, checked++ === 0);
+      const timeoutS = rec.timeout ?? q.config.agent.executionTimeout;
+      let untrack: (() => void) | undefined;
+      const r = await runCheck(command, {
+        cwd: journal.scratch,
+        timeoutMs: timeoutS * 1000,
+        sandbox: run.plans.get(rec.sandbox, 'check'),
+        onSpawn: (pid) => (untrack = run.lock.trackGroup(pid)),
+      }).finally(() => untrack?.());
+      if (r.exitCode !== 0) {
+        const text = r.tail || r.output;
+        fate({
+          task: id,
+          title,
+          fate: 'left-out',
+          reason: 'check',
+          command,
+          exitCode: r.exitCode,
+          timedOut: r.timedOut,
+          tail: text.slice(-QUEUE_TAIL_CHARS),
+        });
+        continue;
+      }
+    }
+    const files = await changedFiles(repo, tip, commit);
+    tip = commit;
+    tipTree = trial.tree;
+    landed.push({ task: id, commit, files });
+    fate({ task: id, title, fate: 'landed', commit, files });
+  }
+
+  const result: QueueResult = {
+    into: journal.into,
+    from: head,
+    tip,
+    mode,
+    order,
+    ordering: run.plan ? 'plan' : 'least-conflicting',
+    predicted,
+    tasks: fates,
+    saved,
+  };
+  await withRepoLock(repo.factoryDir, async () => {
+    if (landed.length) {
+      const now = await gitOut(['rev-parse', 'HEAD'], { cwd: repo.root });
+      if (now !== head)
+        throw refuse(
+          `${journal.into.replace(/^refs\/heads\//, '')} moved while the queue ran (${head.slice(0, 10)} -> ${now.slice(0, 10)}); nothing was merged`,
+          'run the merge again: the queue starts from the new tip',
+        );
+      await refuseUnsafeLanding(repo, head, tip);
+      // The worktrees of landed tasks are cleaned when they are retired: hand edits go to a commit.
+      for (const l of landed) {
+        const s = await saveHandEdits(
+          repo,
+          l.task,
+          views.get(l.task)!.record.worktree,
+          run.edits.get(l.task)!,
+        );
+        if (s) saved.push(s);
+      }
+      const moving: QueueJournal = {
+        ...journal,
+        phase: 'moving',
+        commit: tip,
+        landed: landed.map((l) => ({ task: l.task, commit: l.commit })),
+      };
+      await writeJournal(repo, moving);
+      await moveMainTree(
+        repo,
+        head,
+        tip,
+        `factory: merge queue ${landed.map((l) => l.task).join(' ')} (${mode})`,
+      );
+      run.moved = true;
+      await finishQueue(repo, opts, moving);
+    } else await finishQueue(repo, opts, { ...journal, landed: [] });
+    // Left-out tasks keep their branch; their log says why, for `factory resume --rebase`.
+    for (const f of fates)
+      if (f.fate === 'left-out') {
+        const { task, title: _title, fate: _fate, ...why } = f;
+        await appendEvent(repo, task, 'left-out', { ...why, onto: tip });
+      }
+  });
+  return result;
+}
