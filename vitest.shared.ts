@@ -29,7 +29,21 @@ export const E2E_SUITES = [
   'test/tui/review-actions.test.tsx',
   // Detached server daemons, started and stopped for real.
   'test/llm/server-lifecycle.test.ts',
+  'test/llm/inference.test.ts',
   'test/trust/cli-server.test.ts',
+  // Whole runs and queues on real repos, many git processes each (moved here when `npm test`
+  // reached 5m56s on a quiet 2-core machine with them).
+  'test/tasks/merge-queue.test.ts',
+  'test/tasks/runner-plan.test.ts',
+  'test/tasks/runner-visual.test.ts',
+  'test/tasks/overlap-run.test.ts',
+  'test/git/workspace.test.ts',
+  'test/git/merge.test.ts',
+  'test/trust/locks-stale.test.ts',
+  'test/agent/executor-runaway.test.ts',
+  // The built bundle, and the review through the CLI.
+  'test/cli/bundle.test.ts',
+  'test/tui/review-cli.test.tsx',
   // Real terminals (tmux).
   'test/tui/*tmux*.test.*',
   'test/trust/*tmux*.test.*',

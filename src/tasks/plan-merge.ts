@@ -15,8 +15,8 @@ export interface PlanMerge {
 /**
  * `factory merge <plan parent>`: its children through the merge queue in plan order; each child
  * left out is sent back (`resend`: resume --rebase on the new base with why it was left out as its
- * problem) and, once it passes again, queued again, until every child landed or a child was sent
- * back `maxResends` times.
+ * problem) and, once it passes again, queued again, until every child landed or `maxResends`
+ * children were sent back in all (the issue's "at most agent.maxAttempts times in total").
  */
 export async function mergePlan(
   repo: Repo,
@@ -30,16 +30,14 @@ export async function mergePlan(
   if (!rec.children?.length) throw refuse(`task ${parent} is not a plan (it has no child tasks)`);
   const rounds = [await mergeQueue(repo, opts, [parent], q)];
   const resent: PlanMerge['resent'] = [];
-  const sent = new Map<number, number>();
   for (;;) {
     const left = rounds
       .at(-1)!
       .tasks.filter((f): f is Extract<QueueFate, { fate: 'left-out' }> => f.fate === 'left-out')
-      .filter((f) => (sent.get(f.task) ?? 0) < maxResends);
+      .slice(0, Math.max(0, maxResends - resent.length));
     if (!left.length) break;
     const again: number[] = [];
     for (const f of left) {
-      sent.set(f.task, (sent.get(f.task) ?? 0) + 1);
       const outcome = await resend(f.task, leftOutFeedback({ ...f, onto: rounds.at(-1)!.tip }));
       resent.push({ task: f.task, outcome });
       if (outcome === 'passed') again.push(f.task);

@@ -263,4 +263,33 @@ describe('merge queue', () => {
     );
     expect(checkPasses(dir)).toBe('ok');
   });
+
+  it("sends a plan's children back at most maxResends times in all, across its children", async () => {
+    const dir = await makeRepo(BASE);
+    const parent = await taskWithAttempts(dir, 'the plan', []);
+    const c1 = await taskWithAttempts(
+      dir,
+      'rename',
+      passing({ 'defs.txt': 'def read\n', 'calls/main.txt': 'read\n' }),
+    );
+    const c2 = await taskWithAttempts(dir, 'call a', passing({ 'calls/a.txt': 'load\n' }));
+    const c3 = await taskWithAttempts(dir, 'call b', passing({ 'calls/b.txt': 'load\n' }));
+    const repo = await openRepo(dir);
+    await writeRecord(repo, { ...(await readRecord(repo, parent.id)), children: [c1.id, c2.id, c3.id] });
+    const sent: number[] = [];
+    const merged = await mergePlan(
+      repo,
+      W,
+      parent.id,
+      q(),
+      async (task) => {
+        sent.push(task);
+        return 'failed';
+      },
+      1,
+    );
+    expect(merged.rounds[0]!.tasks.map((f) => f.fate)).toEqual(['landed', 'left-out', 'left-out']);
+    expect(sent).toEqual([c2.id]);
+    expect(merged.resent).toEqual([{ task: c2.id, outcome: 'failed' }]);
+  });
 });
