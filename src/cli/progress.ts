@@ -2,6 +2,7 @@ import type { LoopEvent } from '../agent/loop.js';
 import type { TaskRecord } from '../tasks/record.js';
 import { STATUS, type TaskOutcome } from '../tasks/runner.js';
 import { visible } from '../visible.js';
+import { visualHead } from '../tasks/transcript.js';
 import { table } from './format.js';
 
 /** One plain line per meaningful loop event, for logs, pipes and CI. */
@@ -20,6 +21,8 @@ export function progressLine(task: TaskRecord, e: LoopEvent): string | null {
       return `${p}: check \`${visible(e.command)}\` ${e.timedOut ? 'timed out' : `exit ${e.exitCode}`} (${(e.durationMs / 1000).toFixed(1)}s)`;
     case 'verdict':
       return `${p}: ${e.passed ? 'PASS' : 'FAIL'} (sheriff ${e.verdict}): ${snippet(e.sheriff?.analysis || e.reason)}`;
+    case 'visual':
+      return `${p}: ${visualHead(e)} (${(e.durationMs / 1000).toFixed(1)}s)`;
     case 'attempt':
       return `${p}: recorded as ${e.outcome} (${e.commit.slice(0, 10)})`;
     case 'plan':

@@ -144,11 +144,14 @@ interface LoggedViewport {
   describeError?: unknown;
 }
 
-const viewportsOf = (e: TaskEvent): LoggedViewport[] =>
+/** A logged visual check, or the loop's event itself: fields read defensively. */
+type LoggedLook = { type: string; error?: unknown; viewports?: unknown; errors?: unknown; dir?: unknown };
+
+const viewportsOf = (e: LoggedLook): LoggedViewport[] =>
   Array.isArray(e.viewports) ? (e.viewports as LoggedViewport[]) : [];
 
 /** `visual check: desktop, phone (overflows); 1 browser error`, or why it could not look. */
-function visualHead(e: TaskEvent): string {
+export function visualHead(e: LoggedLook): string {
   if (e.error) return `visual check could not look: ${firstLine(e.error, 200)}`;
   const sizes = viewportsOf(e)
     .map((v) => `${one(v.name)}${v.overflow === true ? ' (overflows)' : ''}`)
@@ -158,7 +161,7 @@ function visualHead(e: TaskEvent): string {
 }
 
 /** The describer's words per viewport and the errors, for the full transcript. */
-function visualBody(e: TaskEvent): string {
+function visualBody(e: LoggedLook): string {
   const lines = viewportsOf(e).map(
     (v) =>
       `\n  ${one(v.name)}: ${v.description != null ? text(v.description) : `(no description: ${one(v.describeError)})`}`,

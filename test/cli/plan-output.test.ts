@@ -1,4 +1,4 @@
-/** How a planned run reads in the CLI's text: the summary's tree, the progress line, show's plan block. */
+/** How a planned run and a visual check read in the CLI's text: the summary's tree, the progress lines, show's plan block. */
 import { expect, it } from 'vitest';
 import { progressLine, summaryText } from '../../src/cli/progress.js';
 import { planLines } from '../../src/cli/plan-view.js';
@@ -85,4 +85,48 @@ it("shows a one-subtask plan's subtask as done by the task itself, and escapes t
     '    page: (this task)  The page',
     '      files a.html',
   ]);
+});
+
+it('prints one progress line per visual check: what was seen, or why it could not look', () => {
+  const task = { id: 4 } as TaskRecord;
+  const look = {
+    type: 'visual' as const,
+    attempt: 2,
+    dir: '/d',
+    url: 'http://127.0.0.1:1/',
+    viewports: [
+      {
+        name: 'desktop',
+        width: 1,
+        height: 1,
+        mobile: false,
+        screenshot: 'desktop.png',
+        description: 'x',
+        overflow: false,
+        console: 0,
+        pageErrors: 0,
+        network: 0,
+      },
+      {
+        name: 'phone',
+        width: 1,
+        height: 1,
+        mobile: true,
+        screenshot: 'phone.png',
+        description: 'y',
+        overflow: true,
+        console: 1,
+        pageErrors: 0,
+        network: 0,
+      },
+    ],
+    errors: ['[phone] console error: boom'],
+    durationMs: 4200,
+  };
+  expect(progressLine(task, look)).toBe(
+    '[task 4] attempt 2: visual check: desktop, phone (overflows); 1 browser error (4.2s)',
+  );
+  expect(
+    progressLine(task, { ...look, viewports: [], errors: [], error: 'the app did not answer\nmore' }),
+  ).toBe('[task 4] attempt 2: visual check could not look: the app did not answer (4.2s)');
 });
