@@ -1,8 +1,10 @@
 /**
  * `factory task --plan` through the CLI (issue 13): the planner splits the task into three child
  * tasks, and `show`, `log`, `list` and `--json` display the parent with its children; `plan: true`
- * in a task file does the same as the flag; a split parent is not resumed itself.
+ * in a task file does the same as the flag; a split parent is not resumed itself; the merge queue
+ * lands the three children in plan order.
  */
+import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupTemps, sh } from '../helpers/git-repo.js';
 import { cli, closeInProcess, e2eRepo, inProcessServer, runJson, startInProcess } from './support.js';
@@ -111,5 +113,26 @@ describe('factory task --plan', () => {
       '└ The docs',
       'Write some notes',
     ]);
+
+    // The merge queue takes the parent for its children: all three land, in plan order, each
+    // checked on the merged tree, and the base branch then passes the check.
+    const merged = await cli(repo.dir, ['merge', '1', '--json']);
+    expect(merged.code, merged.stderr).toBe(0);
+    const r = JSON.parse(merged.stdout);
+    expect(r.rounds).toHaveLength(1);
+    expect(r.rounds[0].ordering).toBe('plan');
+    expect(r.rounds[0].tasks.map((t: { task: number; fate: string }) => [t.task, t.fate])).toEqual([
+      [2, 'landed'],
+      [3, 'landed'],
+      [4, 'landed'],
+    ]);
+    expect(sh(repo.dir, 'log', '--format=%s', '-4', 'main')).toBe(
+      ['The docs (factory task 4)', 'The page (factory task 3)', 'The api (factory task 2)', 'initial'].join(
+        '\n',
+      ),
+    );
+    expect(sh(repo.dir, 'status', '--porcelain')).toBe('');
+    expect(sh(repo.dir, 'show', 'main:ui.txt')).toBe('ok');
+    execFileSync('sh', ['-c', 'grep -qx ok *.txt'], { cwd: repo.dir });
   });
 });
