@@ -1,7 +1,8 @@
 import { git, gitOut } from './run.js';
-import { refuse, RefConflictError } from '../errors.js';
+import { refuse } from '../errors.js';
 import type { Repo } from './repo.js';
 import { refuseDuringOperation, untrackedInTheWay } from './merge.js';
+export { moveMainTree } from './move-main-tree.js';
 
 const nameList = (out: string) => out.split('\0').filter(Boolean);
 
@@ -74,26 +75,4 @@ export async function refuseUnsafeLanding(repo: Repo, head: string, commit: stri
       'commit or stash them, then merge again',
     );
   return files;
-}
-
-/**
- * Moves the main tree and HEAD from `head` to `commit` in one step: a two-tree read-tree (which
- * rewrites only the files that differ and keeps unrelated uncommitted work), then HEAD by
- * compare-and-swap. On a failure everything is put back. Callers ran refuseUnsafeLanding first.
- */
-export async function moveMainTree(repo: Repo, head: string, commit: string, reason: string): Promise<void> {
-  const cwd = repo.root;
-  // As in mergeBranch: read-tree trusts cached stat data, so refresh it (content is untouched).
-  await git(['update-index', '-q', '--refresh'], { cwd, allowFail: true });
-  const move = await git(['read-tree', '-m', '-u', head, commit], { cwd, allowFail: true });
-  if (move.code !== 0)
-    throw refuse(
-      `cannot update the main tree: ${move.stderr.trim()}`,
-      'commit or stash your changes, then merge again',
-    );
-  const upd = await git(['update-ref', '-m', reason, 'HEAD', commit, head], { cwd, allowFail: true });
-  if (upd.code !== 0) {
-    await git(['read-tree', '-m', '-u', commit, head], { cwd, allowFail: true });
-    throw new RefConflictError('HEAD', head);
-  }
 }

@@ -7,6 +7,7 @@ import type { Repo } from './repo.js';
 import { trialMerge } from './conflicts.js';
 import { operationsInProgress } from './in-progress.js';
 import { removeSettledLock } from './settled-lock.js';
+import { moveMainTree } from './move-main-tree.js';
 
 export type MergeMode = 'squash' | 'merge' | 'rebase';
 
@@ -174,27 +175,7 @@ export async function mergeBranch(repo: Repo, req: MergeRequest): Promise<MergeR
   await req.prepared?.(prepared);
   await req.moving?.(prepared);
 
-  // read-tree trusts the index's cached stat data: a file the user only touched (same content,
-  // new mtime) would be "not uptodate" and refuse the merge. Our status calls never refresh that
-  // cache (GIT_OPTIONAL_LOCKS=0), so refresh it here; it changes no content, only stat data.
-  await git(['update-index', '-q', '--refresh'], { cwd, allowFail: true });
-  const move = await git(['read-tree', '-m', '-u', head, commit], { cwd, allowFail: true });
-  if (move.code !== 0)
-    throw refuse(
-      `cannot update the main tree: ${move.stderr.trim()}`,
-      'commit or stash your changes, then merge again',
-    );
-  const upd = await git(
-    ['update-ref', '-m', `factory: merge ${req.branch} (${req.mode})`, 'HEAD', commit, head],
-    {
-      cwd,
-      allowFail: true,
-    },
-  );
-  if (upd.code !== 0) {
-    await git(['read-tree', '-m', '-u', commit, head], { cwd, allowFail: true });
-    throw new RefConflictError('HEAD', head);
-  }
+  await moveMainTree(repo, head, commit, `factory: merge ${req.branch} (${req.mode})`);
   return { commit, into, files: touched };
 }
 

@@ -1,0 +1,27 @@
+import { git } from './run.js';
+import { refuse, RefConflictError } from '../errors.js';
+import type { Repo } from './repo.js';
+
+/**
+ * Moves the main tree and HEAD from `head` to `commit` in one step: a two-tree read-tree (which
+ * rewrites only the files that differ and keeps unrelated uncommitted work), then HEAD by
+ * compare-and-swap. On a failure everything is put back. Callers ran refuseUnsafeLanding first.
+ */
+export async function moveMainTree(repo: Repo, head: string, commit: string, reason: string): Promise<void> {
+  const cwd = repo.root;
+  // read-tree trusts the index's cached stat data: a file the user only touched (same content,
+  // new mtime) would be "not uptodate" and refuse the move. Our status calls never refresh that
+  // cache (GIT_OPTIONAL_LOCKS=0), so refresh it here; it changes no content, only stat data.
+  await git(['update-index', '-q', '--refresh'], { cwd, allowFail: true });
+  const move = await git(['read-tree', '-m', '-u', head, commit], { cwd, allowFail: true });
+  if (move.code !== 0)
+    throw refuse(
+      `cannot update the main tree: ${move.stderr.trim()}`,
+      'commit or stash your changes, then merge again',
+    );
+  const upd = await git(['update-ref', '-m', reason, 'HEAD', commit, head], { cwd, allowFail: true });
+  if (upd.code !== 0) {
+    await git(['read-tree', '-m', '-u', commit, head], { cwd, allowFail: true });
+    throw new RefConflictError('HEAD', head);
+  }
+}
