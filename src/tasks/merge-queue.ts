@@ -106,18 +106,22 @@ export async function queueOrder(
 ): Promise<{ order: number[]; predicted: Record<string, string[]> }> {
   const predicted: Record<string, string[]> = {};
   const score = new Map<number, number>(tasks.map((t) => [t.id, 0]));
-  for (const t of tasks)
-    if ((await mergeConflicts(repo, head, t.tip)).length) score.set(t.id, score.get(t.id)! + 1);
+  // Read-only trial merges, all at once; folded in a fixed order so the result never varies.
+  const withBase = await Promise.all(tasks.map((t) => mergeConflicts(repo, head, t.tip)));
+  tasks.forEach((t, i) => {
+    if (withBase[i]!.length) score.set(t.id, score.get(t.id)! + 1);
+  });
+  const pairs: [(typeof tasks)[number], (typeof tasks)[number]][] = [];
   for (let i = 0; i < tasks.length; i++)
-    for (let j = i + 1; j < tasks.length; j++) {
-      const a = tasks[i]!;
-      const b = tasks[j]!;
-      const files = await mergeConflicts(repo, a.tip, b.tip);
-      if (!files.length) continue;
-      predicted[`${Math.min(a.id, b.id)}:${Math.max(a.id, b.id)}`] = files;
-      score.set(a.id, score.get(a.id)! + 1);
-      score.set(b.id, score.get(b.id)! + 1);
-    }
+    for (let j = i + 1; j < tasks.length; j++) pairs.push([tasks[i]!, tasks[j]!]);
+  const between = await Promise.all(pairs.map(([a, b]) => mergeConflicts(repo, a.tip, b.tip)));
+  for (const [k, [a, b]] of pairs.entries()) {
+    const files = between[k]!;
+    if (!files.length) continue;
+    predicted[`${Math.min(a.id, b.id)}:${Math.max(a.id, b.id)}`] = files;
+    score.set(a.id, score.get(a.id)! + 1);
+    score.set(b.id, score.get(b.id)! + 1);
+  }
   const given = tasks.map((t) => t.id);
   const order = keepOrder
     ? given
@@ -167,20 +171,27 @@ export async function mergeQueue(
     // Every refusal comes before anything is written.
     const views = new Map<number, TaskView>();
     const edits = new Map<number, string[]>();
-    for (const id of ids) {
-      const status = await taskStatus(repo, id, await readEvents(repo, id));
-      if (status.status === 'merged' || status.status === 'discarded')
-        throw refuse(`task ${id} is already ${status.status}`);
-      const view = await loadTask(repo, id);
-      if (!view.tip) throw refuse(`task ${id} has no branch any more (${view.record.branch})`);
-      const role = tipRole(view);
-      if (!force && !isPassingTip(role))
-        throw refuse(
-          `the branch of task ${id} is at ${describeRole(role)}; merge only takes a passing attempt`,
-          `roll back to a passing attempt, resume the task, or leave it out of the merge (or add --force)`,
-        );
-      edits.set(id, await checkHandEdits(repo, id, view.record.worktree, 'merge', force));
-      views.set(id, view);
+    // Each task is read at once (read-only); the first refusal in queue order is the one given.
+    const checked = await Promise.allSettled(
+      ids.map(async (id) => {
+        const status = await taskStatus(repo, id, await readEvents(repo, id));
+        if (status.status === 'merged' || status.status === 'discarded')
+          throw refuse(`task ${id} is already ${status.status}`);
+        const view = await loadTask(repo, id);
+        if (!view.tip) throw refuse(`task ${id} has no branch any more (${view.record.branch})`);
+        const role = tipRole(view);
+        if (!force && !isPassingTip(role))
+          throw refuse(
+            `the branch of task ${id} is at ${describeRole(role)}; merge only takes a passing attempt`,
+            `roll back to a passing attempt, resume the task, or leave it out of the merge (or add --force)`,
+          );
+        return { view, edits: await checkHandEdits(repo, id, view.record.worktree, 'merge', force) };
+      }),
+    );
+    for (const [i, r] of checked.entries()) {
+      if (r.status === 'rejected') throw r.reason;
+      edits.set(ids[i]!, r.value.edits);
+      views.set(ids[i]!, r.value.view);
     }
     for (const id of ids) plans.get(views.get(id)!.record.sandbox, 'check');
 
@@ -191,8 +202,10 @@ export async function mergeQueue(
       const into = symbolic.code === 0 ? symbolic.stdout.trim() : 'HEAD (detached)';
       // Uncommitted work in a file some task touched is refused now, not after every check ran.
       const touched = new Map<number, string[]>();
-      for (const id of ids)
-        touched.set(id, await changedFiles(repo, views.get(id)!.record.base, views.get(id)!.tip!));
+      const changed = await Promise.all(
+        ids.map((id) => changedFiles(repo, views.get(id)!.record.base, views.get(id)!.tip!)),
+      );
+      ids.forEach((id, i) => touched.set(id, changed[i]!));
       const dirty = await dirtyAmong(repo, [...new Set([...touched.values()].flat())]);
       for (const id of ids) {
         const clash = touched.get(id)!.filter((f) => dirty.has(f));
