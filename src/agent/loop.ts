@@ -184,6 +184,21 @@ export interface LoopStart {
 /** The name the review and the event log were first written against. */
 export type { VisualViewport as VisualViewportEvent } from './types.js';
 
+/** The log's record of one model reply; the planner's turn (tasks/plan-run.ts) logs its replies so too. */
+export function replyEvent(attempt: number, role: Role, r: ChatResponse): LoopEvent {
+  return {
+    type: 'reply',
+    attempt,
+    role,
+    content: r.content,
+    reasoning: r.reasoning,
+    toolCalls: r.toolCalls,
+    usage: r.usage,
+    finishReason: r.finishReason,
+    ...(r.timing ? { timing: r.timing } : {}),
+  };
+}
+
 class Cancelled extends Error {}
 
 /**
@@ -247,17 +262,7 @@ export async function runLoop(
       throw e;
     }
     budget.add(r.usage);
-    emit({
-      type: 'reply',
-      attempt,
-      role,
-      content: r.content,
-      reasoning: r.reasoning,
-      toolCalls: r.toolCalls,
-      usage: r.usage,
-      finishReason: r.finishReason,
-      ...(r.timing ? { timing: r.timing } : {}),
-    });
+    emit(replyEvent(attempt, role, r));
     return r;
   };
 

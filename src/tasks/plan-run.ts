@@ -1,4 +1,4 @@
-import type { LoopEvent, LoopSettings } from '../agent/loop.js';
+import { replyEvent, type LoopEvent, type LoopSettings } from '../agent/loop.js';
 import { planTurn } from '../agent/phases/plan.js';
 import type { Plan, PlanSubtask } from '../agent/plan.js';
 import { ContextWindow } from '../agent/context-window.js';
@@ -112,17 +112,7 @@ export async function runPlanned(rec: TaskRecord, d: PlanRunDeps): Promise<TaskO
               : {}),
           });
           budget.add(r.usage);
-          log({
-            type: 'reply',
-            attempt: 0,
-            role: 'planner',
-            content: r.content,
-            reasoning: r.reasoning,
-            toolCalls: r.toolCalls,
-            usage: r.usage,
-            finishReason: r.finishReason,
-            ...(r.timing ? { timing: r.timing } : {}),
-          });
+          log(replyEvent(0, 'planner', r));
           return r;
         },
       }),
