@@ -6,28 +6,38 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
+
+/** SIGKILL takes effect when the kernel next runs the process: on a loaded machine, not at once. */
+const DEATH_WAIT_MS = 5_000;
 
 /** A switch unique to one launch. */
 export function launchMarker(): string {
   return `--factory-visual-capture=${process.pid}-${randomBytes(6).toString('hex')}`;
 }
 
-/** Process groups of live processes whose arguments include `marker`, from /proc. */
-function groupsFromProc(marker: string): number[] {
+/** Each live (not zombie) process in /proc that `keep` accepts, by its arguments and group. */
+function liveFromProc(keep: (args: string[], pgid: number) => boolean): number[] {
   const groups = new Set<number>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(marker)) continue;
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const [state, , pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (state !== 'Z') groups.add(Number(pgid));
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const pgid = Number(pgrp);
+      if (state === 'Z' || state === 'X') continue;
+      if (keep(readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0'), pgid)) groups.add(pgid);
     } catch {
       // It exited while being read.
     }
   }
   return [...groups];
+}
+
+/** Process groups of live processes whose arguments include `marker`, from /proc. */
+function groupsFromProc(marker: string): number[] {
+  return liveFromProc((args) => args.includes(marker));
 }
 
 /** The same from ps, where there is no /proc (macOS). */
@@ -41,17 +51,36 @@ async function groupsFromPs(marker: string): Promise<number[]> {
   return [...groups];
 }
 
-/** SIGKILLs every process group that still carries `marker`; returns how many there were. */
+/** Whether any of `groups` still has a live member (zombies do not count where /proc tells). */
+function anyAlive(groups: number[]): boolean {
+  if (process.platform === 'linux') return liveFromProc((_, pgid) => groups.includes(pgid)).length > 0;
+  return groups.some((pgid) => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * SIGKILLs every process group that still carries `marker` and waits (a few seconds at most)
+ * until none of them has a live member, so the browser is gone when the capture returns.
+ * Returns how many groups there were.
+ */
 export async function sweepMarked(marker: string): Promise<number> {
-  const groups = process.platform === 'linux' ? groupsFromProc(marker) : await groupsFromPs(marker);
+  const found = process.platform === 'linux' ? groupsFromProc(marker) : await groupsFromPs(marker);
+  // Never this process's own group (a marked process cannot lead it, but be sure).
+  const groups = found.filter((pgid) => pgid > 1 && pgid !== process.pid);
   for (const pgid of groups) {
-    // Never this process's own group (a marked process cannot lead it, but be sure).
-    if (pgid <= 1 || pgid === process.pid) continue;
     try {
       process.kill(-pgid, 'SIGKILL');
     } catch {
       // Gone already.
     }
   }
-  return groups.length;
+  const deadline = performance.now() + DEATH_WAIT_MS;
+  while (groups.length > 0 && anyAlive(groups) && performance.now() < deadline) await sleep(10);
+  return found.length;
 }
