@@ -60,8 +60,10 @@ export async function dirtyAmong(repo: Repo, files: string[]): Promise<Set<strin
  */
 export async function refuseUnsafeLanding(repo: Repo, head: string, commit: string): Promise<string[]> {
   refuseDuringOperation(repo, 'the merge queue');
-  const files = await changedFiles(repo, head, commit);
-  const inTheWay = await untrackedInTheWay(repo, head, commit);
+  const [files, inTheWay] = await Promise.all([
+    changedFiles(repo, head, commit),
+    untrackedInTheWay(repo, head, commit),
+  ]);
   if (inTheWay.length)
     throw refuse(
       `the merge would overwrite files in the main tree that git does not track (untracked or ignored): ${inTheWay.join(', ')}`,

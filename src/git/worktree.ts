@@ -1,4 +1,4 @@
-import { readFile, rename, rm, mkdir } from 'node:fs/promises';
+import { readFile, rename, rm, mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { git, gitOut, GitError } from './run.js';
@@ -73,26 +73,55 @@ async function readLooseRef(repo: Repo, ref: string): Promise<string | null> {
   return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha) ? sha : null;
 }
 
+/** What excludes `keep` (folders kept across tasks) from `git clean`. */
+export function keepExcludes(keep: string[]): string[] {
+  return keep.flatMap((k) => ['-e', `/${k.replace(/^\/+|\/+$/g, '')}`]);
+}
+
+/**
+ * Set in a pooled worktree's git dir when it was parked as it was (see stowWorktree): whoever
+ * takes it cleans it first.
+ */
+const UNCLEAN = 'factory-unclean';
+
+/** Cleans a stowed worktree (untracked and ignored files, except `keep`) and clears its mark. */
+export async function cleanStowed(dir: string, gitDir: string, keep: string[]): Promise<void> {
+  await git(['clean', '-ffdxq', ...keepExcludes(keep)], { cwd: dir });
+  await rm(path.join(gitDir, UNCLEAN), { force: true });
+}
+
 /**
  * Moves a parked worktree to `dir` and checks out a new branch at `base` in it. Checkout only
  * rewrites files that differ between the parked commit and `base`, which is what makes a
- * recycled worktree cheap.
+ * recycled worktree cheap. A stowed one is cleaned after that checkout, which resets its tracked
+ * files anyway.
  */
 export async function reuseWorktree(
   repo: Repo,
-  from: { path: string; head: string | null },
+  from: PooledWorktree,
   dir: string,
   branch: string,
   base: string,
+  keep: string[],
 ): Promise<void> {
-  const head = from.head;
   await mkdir(path.dirname(dir), { recursive: true });
   await rename(from.path, dir);
   await git(['worktree', 'repair', dir], { cwd: repo.root });
-  // Parking left the tree clean at `head`; when that is already the base, creating the branch
-  // needs no look at the files at all (a checkout with a start point rescans every file).
-  if (head === base) await git(['switch', '--quiet', '--no-track', '-c', branch], { cwd: dir });
+  // Parked clean at `base`, creating the branch needs no look at the files at all (a checkout
+  // with a start point rescans every file).
+  if (from.clean && from.head === base)
+    await git(['switch', '--quiet', '--no-track', '-c', branch], { cwd: dir });
   else await git(['checkout', '--quiet', '--force', '--no-track', '-b', branch, base], { cwd: dir });
+  if (!from.clean) await cleanStowed(dir, from.gitDir, keep);
+}
+
+export interface PooledWorktree {
+  path: string;
+  /** Its private git dir (`<common>/worktrees/<name>`). */
+  gitDir: string;
+  head: string | null;
+  /** False when it was stowed as it was: untracked files, changes and all. */
+  clean: boolean;
 }
 
 /**
@@ -100,14 +129,16 @@ export async function reuseWorktree(
  * process: linked both ways (else git would call it prunable, or it is another repository's),
  * and its HEAD when that holds a commit (a detached worktree, as parked ones are).
  */
-export async function linkedWorktree(
-  commonDir: string,
-  dir: string,
-): Promise<{ path: string; head: string | null } | null> {
+export async function linkedWorktree(commonDir: string, dir: string): Promise<PooledWorktree | null> {
   const gitDir = await verifyWorktreeLink(commonDir, dir).catch(() => null);
   if (!gitDir) return null;
   const head = (await readFile(path.join(gitDir, 'HEAD'), 'utf8').catch(() => '')).trim();
-  return { path: dir, head: /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head) ? head : null };
+  return {
+    path: dir,
+    gitDir,
+    head: /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head) ? head : null,
+    clean: !existsSync(path.join(gitDir, UNCLEAN)),
+  };
 }
 
 /**
@@ -115,11 +146,29 @@ export async function linkedWorktree(
  * HEAD, untracked and ignored files removed except the kept directories.
  */
 export async function parkWorktree(repo: Repo, dir: string, to: string, keep: string[]): Promise<void> {
-  await verifyWorktreeLink(repo.commonDir, dir);
-  await git(['checkout', '--quiet', '--detach'], { cwd: dir });
-  await git(['reset', '--quiet', '--hard'], { cwd: dir });
-  const excludes = keep.flatMap((k) => ['-e', `/${k.replace(/^\/+|\/+$/g, '')}`]);
-  await git(['clean', '-ffdxq', ...excludes], { cwd: dir });
+  const gitDir = await verifyWorktreeLink(repo.commonDir, dir);
+  // One pass over the files: --force with no commit detaches and resets tracked files to HEAD
+  // (staged new files included), as checkout --detach then reset --hard would in two.
+  await git(['checkout', '--quiet', '--force', '--detach'], { cwd: dir });
+  await cleanStowed(dir, gitDir, keep);
+  await moveIntoPool(repo, dir, to);
+}
+
+/**
+ * Detaches a worktree from its branch and parks it as it is, marked unclean: for a worktree whose
+ * commit is not where new tasks start, the next taker's checkout rewrites its files anyway, and
+ * the clean-up is left to it (reuseWorktree, the merge queue's scratch). Costs no look at the
+ * files; the caller knows nothing in it is worth keeping.
+ */
+export async function stowWorktree(repo: Repo, dir: string, to: string): Promise<void> {
+  const gitDir = await verifyWorktreeLink(repo.commonDir, dir);
+  await writeFile(path.join(gitDir, UNCLEAN), '');
+  // HEAD, not the branch, moves: the pooled worktree holds no branch, as a parked one.
+  await git(['update-ref', '--no-deref', 'HEAD', 'HEAD'], { cwd: dir });
+  await moveIntoPool(repo, dir, to);
+}
+
+async function moveIntoPool(repo: Repo, dir: string, to: string): Promise<void> {
   await mkdir(path.dirname(to), { recursive: true });
   await rename(dir, to);
   await git(['worktree', 'repair', to], { cwd: repo.root });

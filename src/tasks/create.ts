@@ -73,7 +73,7 @@ export async function createTask(
       if (pool.length) {
         base = req.base ? await resolveCommit(repo, req.base) : await headCommit(repo);
         const pooled = pickPooled(pool, base)!;
-        await reuseWorktree(repo, pooled, worktree, branch, base);
+        await reuseWorktree(repo, pooled, worktree, branch, base, [...opts.keep, ...opts.link]);
         await unmarkFolder(repo, pooled.path);
       } else {
         base = await addWorktree(repo, worktree, branch, req.base ?? 'HEAD');

@@ -95,7 +95,10 @@ export async function finishMerge(
   const events = await readEvents(repo, rec.id);
   if (!events.some((e) => e.type === 'merged' && e.commit === done.commit))
     await appendEvent(repo, rec.id, 'merged', done);
-  const worktree = await retireWorktree(repo, rec.worktree, opts);
+  // A squash or merge commit is new: nobody starts a task where the task's worktree is, so it is
+  // stowed as it is and cleaned by whoever takes it. A rebase leaves it at the new tip: parked clean.
+  const how = done.mode === 'rebase' ? 'clean' : 'as-is';
+  const worktree = await retireWorktree(repo, rec.worktree, opts, how);
   await clearJournal(repo, rec.id);
   return worktree;
 }

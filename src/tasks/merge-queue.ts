@@ -1,6 +1,6 @@
 import type { Repo } from '../git/repo.js';
 import { withRepoLock } from '../git/lock.js';
-import { git, gitOut } from '../git/run.js';
+import { gitOut } from '../git/run.js';
 import { trialMerge, mergeConflicts } from '../git/conflicts.js';
 import path from 'node:path';
 import { identityEnv, refuseDuringOperation } from '../git/merge.js';
@@ -195,54 +195,19 @@ export async function mergeQueue(
     }
     for (const id of ids) plans.get(views.get(id)!.record.sandbox, 'check');
 
-    const start = await withRepoLock(repo.factoryDir, async () => {
-      refuseDuringOperation(repo, 'the merge queue');
-      const head = await gitOut(['rev-parse', 'HEAD'], { cwd: repo.root });
-      const symbolic = await git(['symbolic-ref', '--quiet', 'HEAD'], { cwd: repo.root, allowFail: true });
-      const into = symbolic.code === 0 ? symbolic.stdout.trim() : 'HEAD (detached)';
-      // Uncommitted work in a file some task touched is refused now, not after every check ran.
-      const touched = new Map<number, string[]>();
-      const changed = await Promise.all(
-        ids.map((id) => changedFiles(repo, views.get(id)!.record.base, views.get(id)!.tip!)),
-      );
-      ids.forEach((id, i) => touched.set(id, changed[i]!));
-      const dirty = await dirtyAmong(repo, [...new Set([...touched.values()].flat())]);
-      for (const id of ids) {
-        const clash = touched.get(id)!.filter((f) => dirty.has(f));
-        if (clash.length)
-          throw refuse(
-            `the main tree has uncommitted changes to files task ${id} touched: ${clash.join(', ')}`,
-            'commit or stash them, then merge again',
-          );
-      }
-      const journal: QueueJournal = {
-        op: 'queue',
-        task: ids[0]!,
-        owner: journalOwner(),
-        mode,
-        phase: 'checking',
-        scratch: path.join(await checkedWorktreesDir(repo, opts), `${queuePrefix}${ids[0]}`),
-        head,
-        into,
-      };
-      await writeJournal(repo, journal);
-      try {
-        await takeScratch(repo, opts, head, String(ids[0]), plans.get(undefined, 'setup'));
-      } catch (e) {
-        await retireScratch(repo, journal.scratch, opts).catch(() => undefined);
-        await clearJournal(repo, journal.task);
-        throw e;
-      }
-      return journal;
-    });
+    const start = await withRepoLock(repo.factoryDir, () =>
+      startQueue(repo, opts, ids, views, mode, plan, plans),
+    );
     const run: Run = {
       ids,
       plan,
       mode,
       views,
       edits,
-      journal: start,
-      lock: locks.get(start.task)!,
+      journal: start.journal,
+      headTree: start.headTree,
+      ordered: start.ordered,
+      lock: locks.get(start.journal.task)!,
       plans,
       moved: false,
     };
@@ -255,12 +220,85 @@ export async function mergeQueue(
       // Once the main tree has moved, the journal stays for the next command to finish from.
       if (!done && !run.moved)
         await withRepoLock(repo.factoryDir, async () => {
-          await retireScratch(repo, start.scratch, opts).catch(() => undefined);
-          await clearJournal(repo, start.task);
+          await retireScratch(repo, start.journal.scratch, opts).catch(() => undefined);
+          await clearJournal(repo, start.journal.task);
         });
     }
   } finally {
     for (const l of locks.values()) await l.release();
+  }
+}
+
+/** Which tasks touched which files, each task's base to its tip, all read at once. */
+async function touchedFiles(
+  repo: Repo,
+  ids: number[],
+  views: Map<number, TaskView>,
+): Promise<Map<number, string[]>> {
+  const changed = await Promise.all(
+    ids.map((id) => changedFiles(repo, views.get(id)!.record.base, views.get(id)!.tip!)),
+  );
+  return new Map(ids.map((id, i) => [id, changed[i]!]));
+}
+
+/**
+ * The queue's start, under the repo lock: where the main tree is, the refusal of uncommitted work
+ * in a file some task touched (now, not after every check ran), the journal, the scratch
+ * worktree. The order's trial merges only read: they run meanwhile.
+ */
+async function startQueue(
+  repo: Repo,
+  opts: WorktreeOptions,
+  ids: number[],
+  views: Map<number, TaskView>,
+  mode: 'squash' | 'merge',
+  plan: boolean,
+  plans: SandboxPlans,
+): Promise<{ journal: QueueJournal; headTree: string; ordered: ReturnType<typeof queueOrder> }> {
+  refuseDuringOperation(repo, 'the merge queue');
+  // One process: the commit, its tree and the branch (`HEAD` itself when detached).
+  const [head, headTree, name] = (
+    await gitOut(['rev-parse', 'HEAD', 'HEAD^{tree}', '--symbolic-full-name', 'HEAD'], { cwd: repo.root })
+  ).split('\n') as [string, string, string];
+  const into = name === 'HEAD' ? 'HEAD (detached)' : name;
+  const tips = ids.map((id) => ({ id, tip: views.get(id)!.tip! }));
+  const ordered = queueOrder(repo, head, tips, plan);
+  // Awaited later (by the run, or below on a refusal): meanwhile a failure is not unhandled.
+  ordered.catch(() => undefined);
+  try {
+    const touched = await touchedFiles(repo, ids, views);
+    const dirty = await dirtyAmong(repo, [...new Set([...touched.values()].flat())]);
+    for (const id of ids) {
+      const clash = touched.get(id)!.filter((f) => dirty.has(f));
+      if (clash.length)
+        throw refuse(
+          `the main tree has uncommitted changes to files task ${id} touched: ${clash.join(', ')}`,
+          'commit or stash them, then merge again',
+        );
+    }
+    const journal: QueueJournal = {
+      op: 'queue',
+      task: ids[0]!,
+      owner: journalOwner(),
+      mode,
+      phase: 'checking',
+      scratch: path.join(await checkedWorktreesDir(repo, opts), `${queuePrefix}${ids[0]}`),
+      head,
+      into,
+    };
+    await writeJournal(repo, journal);
+    try {
+      await takeScratch(repo, opts, head, String(ids[0]), plans.get(undefined, 'setup'));
+    } catch (e) {
+      await retireScratch(repo, journal.scratch, opts).catch(() => undefined);
+      await clearJournal(repo, journal.task);
+      throw e;
+    }
+    return { journal, headTree, ordered };
+  } catch (e) {
+    // Nothing of the queue runs on after it refused.
+    await ordered.catch(() => undefined);
+    throw e;
   }
 }
 
@@ -271,6 +309,10 @@ interface Run {
   views: Map<number, TaskView>;
   edits: Map<number, string[]>;
   journal: QueueJournal;
+  /** The tree of the journal's head. */
+  headTree: string;
+  /** The queue order, being worked out. */
+  ordered: ReturnType<typeof queueOrder>;
   /** The run lock of the journal's task: it lists the check's process group while it runs. */
   lock: RunLock;
   plans: SandboxPlans;
@@ -281,20 +323,14 @@ interface Run {
 async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run: Run): Promise<QueueResult> {
   const { mode, views, journal } = run;
   const head = journal.head;
-  const { order, predicted } = await queueOrder(
-    repo,
-    head,
-    run.ids.map((id) => ({ id, tip: views.get(id)!.tip! })),
-    run.plan,
-  );
-  const env = await identityEnv(repo);
+  const [{ order, predicted }, env] = await Promise.all([run.ordered, identityEnv(repo)]);
   const fates: QueueFate[] = [];
   const saved: SavedEdits[] = [];
   const landed: { task: number; commit: string; files: string[] }[] = [];
   let tip = head;
   /** How many checks ran in the scratch worktree (the first finds it clean). */
   let checked = 0;
-  let tipTree = await gitOut(['rev-parse', `${head}^{tree}`], { cwd: repo.root });
+  let tipTree = run.headTree;
   const fate = (f: QueueFate) => {
     fates.push(f);
     q.onFate?.(f);
@@ -320,6 +356,9 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
       env,
       mode === 'merge' ? view.tip! : undefined,
     );
+    // What the task changes on the tip is read while its check runs.
+    const changed = changedFiles(repo, tip, commit);
+    changed.catch(() => undefined);
     const command = rec.check === undefined ? q.config.check : rec.check;
     if (command) {
       await moveScratch(journal.scratch, commit, opts, checked++ === 0);
@@ -346,7 +385,7 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
         continue;
       }
     }
-    const files = await changedFiles(repo, tip, commit);
+    const files = await changed;
     tip = commit;
     tipTree = trial.tree;
     landed.push({ task: id, commit, files });

@@ -2,17 +2,14 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import type { Repo } from '../git/repo.js';
-import { linkedWorktree, parkWorktree, removeWorktree } from '../git/worktree.js';
+import { linkedWorktree, parkWorktree, removeWorktree, stowWorktree, type PooledWorktree } from '../git/worktree.js';
 import { poolPrefix, worktreesDir } from './paths.js';
 import { verifyWorktreeLink } from '../git/worktree-link.js';
 import { markFolder, unmarkFolder } from './folder-marks.js';
 import { checkedWorktreesDir } from './worktrees-dir.js';
 import type { WorktreeOptions } from './options.js';
 
-export interface PooledWorktree {
-  path: string;
-  head: string | null;
-}
+export type { PooledWorktree };
 
 /** Parked worktrees ready for reuse. Callers hold the repo lock. */
 export async function pooledWorktrees(repo: Repo, opts: WorktreeOptions): Promise<PooledWorktree[]> {
@@ -27,19 +24,25 @@ export async function pooledWorktrees(repo: Repo, opts: WorktreeOptions): Promis
   return found.filter((w) => w !== null);
 }
 
-/** The pooled worktree that is cheapest to move to `base`: one already there, else any. */
+/**
+ * The pooled worktree that is cheapest to move to `base`: a clean one already there, else a clean
+ * one (a checkout), else a stowed one (a checkout and a clean).
+ */
 export function pickPooled(pool: PooledWorktree[], base: string): PooledWorktree | undefined {
-  return pool.find((w) => w.head === base) ?? pool[0];
+  return pool.find((w) => w.clean && w.head === base) ?? pool.find((w) => w.clean) ?? pool[0];
 }
 
 /**
  * Returns a finished task's worktree to the pool, or removes it when the pool is full. Callers
- * hold the repo lock.
+ * hold the repo lock. `clean` parks it ready for a new task at its commit; `as-is` stows it (for
+ * a worktree nobody will start from where it is: a merged task's, whose commit the merge
+ * replaced), to be cleaned by the checkout that takes it.
  */
 export async function retireWorktree(
   repo: Repo,
   worktree: string,
   opts: WorktreeOptions,
+  how: 'clean' | 'as-is' = 'clean',
 ): Promise<'pooled' | 'removed'> {
   if (!existsSync(worktree)) {
     await removeWorktree(repo, worktree);
@@ -61,7 +64,8 @@ export async function retireWorktree(
   const to = path.join(dir, `${poolPrefix}${n}`);
   await markFolder(repo, to);
   try {
-    await parkWorktree(repo, worktree, to, [...opts.keep, ...opts.link]);
+    if (how === 'clean') await parkWorktree(repo, worktree, to, [...opts.keep, ...opts.link]);
+    else await stowWorktree(repo, worktree, to);
     await unmarkFolder(repo, worktree);
     return 'pooled';
   } catch {

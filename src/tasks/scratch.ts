@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import type { Repo } from '../git/repo.js';
 import { git } from '../git/run.js';
-import { removeWorktree } from '../git/worktree.js';
+import { cleanStowed, keepExcludes, removeWorktree } from '../git/worktree.js';
 import { prepareWorktree } from '../git/prepare.js';
 import { verifyWorktreeLink } from '../git/worktree-link.js';
 import { wrapCommand, type SandboxPlan } from '../agent/os-sandbox/index.js';
@@ -37,10 +37,12 @@ export async function takeScratch(
     await rename(pooled.path, dir);
     await unmarkFolder(repo, pooled.path);
     await git(['worktree', 'repair', dir], { cwd: repo.root });
-    // Parked clean and detached: the first check's checkout moves it (only the files that
-    // differ). worktree.setup must run on the tree the checks start from, though.
-    if (opts.setup && pooled.head !== at)
+    // Detached: the first check's checkout (--force) moves it and resets its tracked files, only
+    // the files that differ. worktree.setup must run on the tree the checks start from, though.
+    if (opts.setup && (pooled.head !== at || !pooled.clean))
       await git(['checkout', '--quiet', '--force', '--detach', at], { cwd: dir });
+    // A stowed one still holds what its task left, untracked and ignored files.
+    if (!pooled.clean) await cleanStowed(dir, pooled.gitDir, [...opts.keep, ...opts.link]);
   } else await git(['worktree', 'add', '--quiet', '--detach', dir, at], { cwd: repo.root });
   // As for a task worktree, fresh or recycled: copied files, links and setup.
   await prepareWorktree(repo, dir, {
@@ -80,8 +82,7 @@ export async function moveScratch(
     return;
   }
   await git(['reset', '--quiet', '--hard', commit], { cwd: dir });
-  const excludes = [...opts.keep, ...opts.link].flatMap((k) => ['-e', `/${k.replace(/^\/+|\/+$/g, '')}`]);
-  await git(['clean', '-ffdq', ...excludes], { cwd: dir });
+  await git(['clean', '-ffdq', ...keepExcludes([...opts.keep, ...opts.link])], { cwd: dir });
 }
 
 /** Returns the scratch worktree to the pool (or removes it when the pool is full). Callers hold the repo lock. */

@@ -72,6 +72,8 @@ describe('trust: a merge killed with kill -9 is finished by the next factory com
     { when: 'before', match: 'read-tree -m -u' },
     { when: 'after', match: 'read-tree -m -u' },
     { when: 'after', match: 'update-ref -m factory: merge' },
+    // The merged task's worktree detached and marked unclean, still where the task had it.
+    { when: 'after', match: 'update-ref --no-deref HEAD' },
   ] as const;
   for (const p of points)
     it(`killed ${p.when} \`${p.match}\``, async () => {
@@ -142,7 +144,7 @@ describe('trust: a merge killed with kill -9 is finished by the next factory com
 
 describe('trust: a discard killed with kill -9 is finished by the next factory command', () => {
   const points = [
-    { when: 'after', match: 'checkout --quiet --detach' },
+    { when: 'after', match: 'checkout --quiet --force --detach' },
     { when: 'after', match: 'update-ref -d' },
   ] as const;
   for (const p of points)
