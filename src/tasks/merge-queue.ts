@@ -1,22 +1,22 @@
 import type { Repo } from '../git/repo.js';
 import { withRepoLock } from '../git/lock.js';
 import { gitOut } from '../git/run.js';
-import { trialMerge, mergeConflicts } from '../git/conflicts.js';
+import { trialMerge } from '../git/conflicts.js';
 import path from 'node:path';
 import { identityEnv, refuseDuringOperation } from '../git/merge.js';
 import { changedFiles, commitTree, dirtyAmong, moveMainTree, refuseUnsafeLanding } from '../git/land.js';
 import { runCheck } from '../agent/executor.js';
 import type { Config } from '../config/schema.js';
 import { refuse } from '../errors.js';
-import { loadTask, type TaskView } from './history.js';
-import { appendEvent, readEvents, readRecord } from './record.js';
+import type { TaskView } from './history.js';
+import { refuseUnmergeable } from './mergeable.js';
+import { appendEvent, readRecord } from './record.js';
 import { recoverAfterCrash } from './recover.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
-import { taskStatus } from './status.js';
-import { checkHandEdits, saveHandEdits, type SavedEdits } from './hand-edits.js';
+import { saveHandEdits, type SavedEdits } from './hand-edits.js';
 import { finishQueue, journalOwner, clearJournal, writeJournal, type QueueJournal } from './journal.js';
-import { describeRole, isPassingTip, tipRole } from './tip.js';
 import { squashMessage } from './merge.js';
+import { expandQueue, queueOrder } from './merge-queue-order.js';
 import { SandboxPlans } from './sandbox-plans.js';
 import { moveScratch, retireScratch, takeScratch } from './scratch.js';
 import type { WorktreeOptions } from './options.js';
@@ -71,64 +71,6 @@ export interface QueueOptions {
   onFate?: (f: QueueFate) => void;
 }
 
-/**
- * The tasks a queue takes for the ids given: a plan's parent stands for its children in plan
- * order (those already merged or discarded skipped); every other id for itself. Duplicates go.
- */
-export async function expandQueue(repo: Repo, ids: number[]): Promise<{ ids: number[]; plan: boolean }> {
-  const out: number[] = [];
-  let plan = false;
-  for (const id of ids) {
-    const rec = await readRecord(repo, id);
-    if (rec.children?.length) {
-      plan = true;
-      for (const c of rec.children) {
-        const s = await taskStatus(repo, c, await readEvents(repo, c));
-        if (s.status !== 'merged' && s.status !== 'discarded' && !out.includes(c)) out.push(c);
-      }
-    } else if (!out.includes(id)) out.push(id);
-  }
-  if (!out.length)
-    throw refuse(`nothing to merge: every child of task ${ids.join(', ')} is merged or discarded`);
-  return { ids: out, plan };
-}
-
-/**
- * The order of the queue: tasks predicted to conflict with fewer others (and with the base) go
- * first, ties in the order given. A plan keeps its plan order: later subtasks build on earlier
- * ones, and the prediction is only reported.
- */
-export async function queueOrder(
-  repo: Repo,
-  head: string,
-  tasks: { id: number; tip: string }[],
-  keepOrder: boolean,
-): Promise<{ order: number[]; predicted: Record<string, string[]> }> {
-  const predicted: Record<string, string[]> = {};
-  const score = new Map<number, number>(tasks.map((t) => [t.id, 0]));
-  // Read-only trial merges, all at once; folded in a fixed order so the result never varies.
-  const withBase = await Promise.all(tasks.map((t) => mergeConflicts(repo, head, t.tip)));
-  tasks.forEach((t, i) => {
-    if (withBase[i]!.length) score.set(t.id, score.get(t.id)! + 1);
-  });
-  const pairs: [(typeof tasks)[number], (typeof tasks)[number]][] = [];
-  for (let i = 0; i < tasks.length; i++)
-    for (let j = i + 1; j < tasks.length; j++) pairs.push([tasks[i]!, tasks[j]!]);
-  const between = await Promise.all(pairs.map(([a, b]) => mergeConflicts(repo, a.tip, b.tip)));
-  for (const [k, [a, b]] of pairs.entries()) {
-    const files = between[k]!;
-    if (!files.length) continue;
-    predicted[`${Math.min(a.id, b.id)}:${Math.max(a.id, b.id)}`] = files;
-    score.set(a.id, score.get(a.id)! + 1);
-    score.set(b.id, score.get(b.id)! + 1);
-  }
-  const given = tasks.map((t) => t.id);
-  const order = keepOrder
-    ? given
-    : [...given].sort((a, b) => score.get(a)! - score.get(b)! || given.indexOf(a) - given.indexOf(b));
-  return { order, predicted };
-}
-
 /** Takes every queued task's run lock (in id order, so two queues never wait on each other). */
 async function lockAll(repo: Repo, ids: number[]): Promise<Map<number, RunLock>> {
   const locks = new Map<number, RunLock>();
@@ -173,20 +115,14 @@ export async function mergeQueue(
     const edits = new Map<number, string[]>();
     // Each task is read at once (read-only); the first refusal in queue order is the one given.
     const checked = await Promise.allSettled(
-      ids.map(async (id) => {
-        const status = await taskStatus(repo, id, await readEvents(repo, id));
-        if (status.status === 'merged' || status.status === 'discarded')
-          throw refuse(`task ${id} is already ${status.status}`);
-        const view = await loadTask(repo, id);
-        if (!view.tip) throw refuse(`task ${id} has no branch any more (${view.record.branch})`);
-        const role = tipRole(view);
-        if (!force && !isPassingTip(role))
-          throw refuse(
-            `the branch of task ${id} is at ${describeRole(role)}; merge only takes a passing attempt`,
-            `roll back to a passing attempt, resume the task, or leave it out of the merge (or add --force)`,
-          );
-        return { view, edits: await checkHandEdits(repo, id, view.record.worktree, 'merge', force) };
-      }),
+      ids.map((id) =>
+        refuseUnmergeable(
+          repo,
+          id,
+          force,
+          'roll back to a passing attempt, resume the task, or leave it out of the merge (or add --force)',
+        ),
+      ),
     );
     for (const [i, r] of checked.entries()) {
       if (r.status === 'rejected') throw r.reason;

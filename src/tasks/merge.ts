@@ -7,14 +7,12 @@ import {
   type MergeMode,
   type MergeResult,
 } from '../git/merge.js';
-import { refuse } from '../errors.js';
-import { loadTask, type TaskView } from './history.js';
-import { readEvents, readRecord } from './record.js';
+import type { TaskView } from './history.js';
+import { readRecord } from './record.js';
 import { withIdleTask } from './recover.js';
-import { taskStatus } from './status.js';
-import { checkHandEdits, saveHandEdits, type SavedEdits } from './hand-edits.js';
+import { saveHandEdits, type SavedEdits } from './hand-edits.js';
 import { clearJournal, finishMerge, journalOwner, writeJournal } from './journal.js';
-import { describeRole, isPassingTip, tipRole } from './tip.js';
+import { refuseUnmergeable } from './mergeable.js';
 import type { WorktreeOptions } from './options.js';
 
 /** The squash message: what the task was, and how each attempt went. */
@@ -54,20 +52,14 @@ export async function mergeTask(
 ): Promise<MergeResult & { worktree: 'pooled' | 'removed' | 'kept'; saved?: SavedEdits }> {
   const record = await readRecord(repo, id);
   return withIdleTask(repo, record, async () => {
-    const status = await taskStatus(repo, id, await readEvents(repo, id));
-    if (status.status === 'merged' || status.status === 'discarded')
-      throw refuse(`task ${id} is already ${status.status}`);
     return await withRepoLock(repo.factoryDir, async () => {
-      const view = await loadTask(repo, id);
-      if (!view.tip) throw refuse(`task ${id} has no branch any more (${view.record.branch})`);
       refuseDuringOperation(repo, 'a merge');
-      const role = tipRole(view);
-      if (!force && !isPassingTip(role))
-        throw refuse(
-          `the branch of task ${id} is at ${describeRole(role)}; merge only takes a passing attempt`,
-          `roll back to a passing attempt, resume the task, or merge it anyway with \`factory merge ${id} --force\``,
-        );
-      const edits = await checkHandEdits(repo, id, record.worktree, 'merge', force);
+      const { view, edits } = await refuseUnmergeable(
+        repo,
+        id,
+        force,
+        `roll back to a passing attempt, resume the task, or merge it anyway with \`factory merge ${id} --force\``,
+      );
       let saved: SavedEdits | null = null;
       let result: MergeResult;
       try {

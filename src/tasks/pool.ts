@@ -2,7 +2,13 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import type { Repo } from '../git/repo.js';
-import { linkedWorktree, parkWorktree, removeWorktree, stowWorktree, type PooledWorktree } from '../git/worktree.js';
+import {
+  linkedWorktree,
+  parkWorktree,
+  removeWorktree,
+  stowWorktree,
+  type PooledWorktree,
+} from '../git/worktree.js';
 import { poolPrefix, worktreesDir } from './paths.js';
 import { verifyWorktreeLink } from '../git/worktree-link.js';
 import { markFolder, unmarkFolder } from './folder-marks.js';

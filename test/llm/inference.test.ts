@@ -102,7 +102,11 @@ describe('connecting to inference', () => {
     for (let i = 0; i < 100 && (await readState(home)); i++) await sleep(100);
     expect(await readState(home)).toBeNull();
     // The daemon stops its model server, then exits: on a loaded machine that takes a while.
-    await waitFor('the idle server to exit', 60_000, () => !pidAlive(state.daemonPid) && !pidAlive(state.modelPid));
+    await waitFor(
+      'the idle server to exit',
+      60_000,
+      () => !pidAlive(state.daemonPid) && !pidAlive(state.modelPid),
+    );
   });
 
   it('never idle-stops a server the user started by hand', async () => {
