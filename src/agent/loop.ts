@@ -1,18 +1,15 @@
 import type { ChatMessage, ChatRequest, ChatResponse, StreamCallbacks, ToolCall } from '../llm/types.js';
 import type { ExecResult, SheriffReport, TaskSpec, ToolResult, VisualLook } from './types.js';
-import { buildCoderMessages, buildSheriffMessages } from './context.js';
+import { buildCoderMessages } from './context.js';
 import type { Prompts } from './prompts/index.js';
-import { parseReply } from './edits/index.js';
 import { createFileTools } from './tools/index.js';
-import { decide, parseSheriff } from './sheriff.js';
 import { normalizeErrorTail, StagnationGuard } from './stagnation.js';
 import { TokenBudget } from './tokens.js';
-import { scriptCommand, scriptFileName } from './script-task.js';
 import type { ContextLimit } from '../llm/context-size.js';
 import { ContextWindow } from './context-window.js';
-import { fittedTurn, thinkingOnly } from './fitted-turn.js';
-import { brokenCallsNotice, splitCalls } from './tool-calls.js';
 import { coderTurn } from './phases/coder-turn.js';
+import { applyReply } from './phases/apply-reply.js';
+import { judge } from './phases/judge.js';
 import { askSpec, type VisualDeps } from './phases/visual.js';
 import { visualProblem } from './context-visual.js';
 import type { ToolFallback } from './tool-fallback.js';
@@ -354,43 +351,15 @@ export async function runLoop(
       });
       feedback = undefined;
       problems = [];
-      // Calls still broken in the last answer (no rounds left): the next attempt hears of them.
-      const left = splitCalls(reply.toolCalls).broken;
-      if (left.length) {
-        problems.push(brokenCallsNotice(left, reply.finishReason === 'length', settings.maxTokensPerTurn));
-      }
-      const parsed = parseReply(reply.content, { mode: task.mode });
-      problems.push(...parsed.problems);
-      for (const op of parsed.edits) {
-        const result = await tools.apply(op);
-        await record(
-          op.kind === 'write' ? 'write_file' : op.kind === 'replace' ? 'replace_in_file' : 'delete_file',
-          result,
-        );
-        if (!result.ok) problems.push(result.output);
-      }
-      let command = settings.check;
-      let scriptRefused = false;
-      if (task.mode === 'script') {
-        if (parsed.script) {
-          const file = scriptFileName(parsed.script.lang);
-          const result = await tools.apply({ kind: 'write', path: file, content: parsed.script.content });
-          await record('write_script', result);
-          // A refused script (e.g. one with elided code) must not run the last one in its place.
-          if (result.ok) command = scriptCommand(file);
-          else {
-            problems.push(result.output);
-            command = null;
-            scriptRefused = true;
-          }
-        } else command = null;
-      }
-      if (reply.finishReason === 'length')
-        problems.push(
-          thinkingOnly(reply)
-            ? 'you spent your whole token limit thinking and wrote no answer; think briefly, then answer with only the edits'
-            : 'your last answer was cut off by the token limit; answer more briefly, with only the edits',
-        );
+      const applied = await applyReply(reply, {
+        mode: task.mode,
+        check: settings.check,
+        tools,
+        record,
+        maxTokensPerTurn: settings.maxTokensPerTurn,
+      });
+      const { command, scriptRefused } = applied;
+      problems.push(...applied.problems);
 
       // 3. Check, run by the orchestrator.
       let exec: ExecResult | null = null;
@@ -439,64 +408,21 @@ export async function runLoop(
 
       // 4. Sheriff; the check's exit code stays the gate.
       if (!look?.error) emit({ type: 'phase', attempt, phase: 'sheriff' });
-      let report: SheriffReport | null = null;
-      let sheriffError: string | undefined;
-      const scriptMissing = task.mode === 'script' && !command;
-      // A page that could not be looked at fails like a failing check: nothing to judge.
-      if (!scriptMissing && !look?.error) {
-        try {
-          const check = exec
-            ? {
-                command: exec.command,
-                exitCode: exec.exitCode,
-                head: exec.head,
-                tail: exec.tail,
-                timedOut: exec.timedOut,
-              }
-            : { command: '(no check)', exitCode: null, head: '', tail: '' };
-          const { reply: r } = await fittedTurn(
-            window,
-            {
-              role: 'sheriff',
-              temperature: settings.temperature,
-              build: (budgetTokens) =>
-                buildSheriffMessages({
-                  task: taskNow(),
-                  prompts: deps.prompts,
-                  diff,
-                  wholeDiff,
-                  check,
-                  budgetTokens,
-                  ...(look ? { visual: look } : {}),
-                }),
-            },
-            (req) => call('sheriff', attempt, req),
-            say,
-          );
-          report = parseSheriff(r.content);
-        } catch (e) {
-          if (e instanceof Cancelled) throw e;
-          sheriffError = (e as Error).message;
-        }
-      }
-      const decision = scriptMissing
-        ? {
-            passed: false,
-            verdict: 'NONE' as const,
-            reason: scriptRefused ? "the Coder's script was refused" : 'the Coder wrote no script',
-          }
-        : look?.error
-          ? {
-              passed: false,
-              verdict: 'NONE' as const,
-              reason: `the visual check could not look: ${look.error}`,
-            }
-          : decide({
-              checkExit: exec ? exec.exitCode : null,
-              hasCheck: settings.check !== null,
-              sheriff: report,
-              sheriffError,
-            });
+      const { report, decision } = await judge({
+        window,
+        task: taskNow(),
+        prompts: deps.prompts,
+        temperature: settings.temperature,
+        diff,
+        wholeDiff,
+        exec,
+        look,
+        hasCheck: settings.check !== null,
+        noScript: task.mode === 'script' && !command ? (scriptRefused ? 'refused' : 'none') : undefined,
+        send: (req) => call('sheriff', attempt, req),
+        say,
+        ends: (e) => e instanceof Cancelled,
+      });
       emit({
         type: 'verdict',
         attempt,
