@@ -38,20 +38,23 @@ export async function expandQueue(repo: Repo, ids: number[]): Promise<{ ids: num
 export async function queueOrder(
   repo: Repo,
   head: string,
-  tasks: { id: number; tip: string }[],
+  tasks: { id: number; tip: string; base: string }[],
   keepOrder: boolean,
 ): Promise<{ order: number[]; predicted: Record<string, string[]> }> {
   const predicted: Record<string, string[]> = {};
   const score = new Map<number, number>(tasks.map((t) => [t.id, 0]));
-  // Read-only trial merges, all at once; folded in a fixed order so the result never varies.
-  const withBase = await Promise.all(tasks.map((t) => mergeConflicts(repo, head, t.tip)));
-  tasks.forEach((t, i) => {
-    if (withBase[i]!.length) score.set(t.id, score.get(t.id)! + 1);
-  });
   const pairs: [(typeof tasks)[number], (typeof tasks)[number]][] = [];
   for (let i = 0; i < tasks.length; i++)
     for (let j = i + 1; j < tasks.length; j++) pairs.push([tasks[i]!, tasks[j]!]);
-  const between = await Promise.all(pairs.map(([a, b]) => mergeConflicts(repo, a.tip, b.tip)));
+  // Read-only trial merges, all at once; folded in a fixed order so the result never varies. A
+  // task that started from the head merges into it cleanly: no need to ask git.
+  const [withBase, between] = await Promise.all([
+    Promise.all(tasks.map((t) => (t.base === head ? [] : mergeConflicts(repo, head, t.tip)))),
+    Promise.all(pairs.map(([a, b]) => mergeConflicts(repo, a.tip, b.tip))),
+  ]);
+  tasks.forEach((t, i) => {
+    if (withBase[i]!.length) score.set(t.id, score.get(t.id)! + 1);
+  });
   for (const [k, [a, b]] of pairs.entries()) {
     const files = between[k]!;
     if (!files.length) continue;

@@ -197,7 +197,7 @@ async function startQueue(
     await gitOut(['rev-parse', 'HEAD', 'HEAD^{tree}', '--symbolic-full-name', 'HEAD'], { cwd: repo.root })
   ).split('\n') as [string, string, string];
   const into = name === 'HEAD' ? 'HEAD (detached)' : name;
-  const tips = ids.map((id) => ({ id, tip: views.get(id)!.tip! }));
+  const tips = ids.map((id) => ({ id, tip: views.get(id)!.tip!, base: views.get(id)!.record.base }));
   const ordered = queueOrder(repo, head, tips, plan);
   // Awaited later (by the run, or below on a refusal): meanwhile a failure is not unhandled.
   ordered.catch(() => undefined);

@@ -136,6 +136,22 @@ describe('merge queue', () => {
     expect(leftOutFeedback({ reason: 'conflict', files: ['a.txt'] })).toContain('conflicted in a.txt');
   });
 
+  it('puts a task that conflicts with the moved base after one that does not', async () => {
+    const dir = await makeRepo({ 'a.txt': 'a\n', 'b.txt': 'b\n' });
+    const t1 = await taskWithAttempts(dir, 'one', passing({ 'a.txt': 'one\n' }));
+    const t2 = await taskWithAttempts(dir, 'two', passing({ 'b.txt': 'two\n' }));
+    // The base moves on after both started: task 1 now conflicts with it, task 2 does not.
+    await writeFiles(dir, { 'a.txt': 'main\n' });
+    sh(dir, 'commit', '-qam', 'main moves');
+    const r = await mergeQueue(t1.repo, W, [t1.id, t2.id], q({ config: config('true') }));
+    expect(r.predicted).toEqual({});
+    expect(r.order).toEqual([t2.id, t1.id]);
+    expect(r.tasks.map((f) => [f.task, f.fate])).toEqual([
+      [t2.id, 'landed'],
+      [t1.id, 'left-out'],
+    ]);
+  });
+
   it('makes merge commits with --merge, and lands nothing when every task is left out', async () => {
     const dir = await makeRepo(BASE);
     const t1 = await taskWithAttempts(dir, 'ok', passing({ 'calls/x.txt': 'load\n' }));
