@@ -106,6 +106,30 @@ async function measureOverflow(page: Page, timeoutMs: number): Promise<ViewportR
   return (await within(asked, timeoutMs)) ?? null;
 }
 
+/** What Chromium says when the page has no frame to give yet (seen on error pages, under load). */
+const NO_FRAME = /Unable to capture screenshot/;
+
+/**
+ * The viewport's screenshot. Chromium sometimes has no frame to give just after a navigation
+ * (its error page included, on a loaded machine): asked again a moment later, it has.
+ */
+export async function screenshot(page: Pick<Page, 'screenshot'>, timeoutMs: number): Promise<Buffer> {
+  const deadline = performance.now() + timeoutMs;
+  for (let tries = 1; ; tries++) {
+    try {
+      return await page.screenshot({
+        type: 'png',
+        fullPage: false,
+        timeout: Math.max(1, deadline - performance.now()),
+      });
+    } catch (e) {
+      if (tries >= 5 || !(e instanceof Error) || !NO_FRAME.test(e.message) || performance.now() >= deadline)
+        throw e;
+      await new Promise((r) => setTimeout(r, 100 * tries));
+    }
+  }
+}
+
 export async function captureViewport(
   browser: Browser,
   url: string,
@@ -131,7 +155,7 @@ export async function captureViewport(
     if (loaded.error) await page.waitForLoadState('load', { timeout: timeoutMs }).catch(() => {});
     const overflow = loaded.error ? null : await measureOverflow(page, timeoutMs);
     const t1 = performance.now();
-    const png = await page.screenshot({ type: 'png', fullPage: false, timeout: timeoutMs });
+    const png = await screenshot(page, timeoutMs);
     const screenshotMs = performance.now() - t1;
     log.collecting = false;
     return {
