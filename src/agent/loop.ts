@@ -402,6 +402,7 @@ export async function runLoop(
           emit({ type: 'phase', attempt, phase: 'visual' });
           look = await v.look(attempt, signal);
           if (signal.aborted) throw new Cancelled();
+          if (look.usage) budget.add(look.usage);
           emit({ type: 'visual', attempt, ...look });
         }
       }

@@ -105,4 +105,6 @@ export interface VisualLook {
   errors: string[];
   error?: string;
   durationMs: number;
+  /** What the describer's answers cost in all: counted in the task's token budget. */
+  usage?: { promptTokens: number; completionTokens: number };
 }

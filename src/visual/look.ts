@@ -134,5 +134,9 @@ function toLook(dir: string, shot: VisualCapture, said: Description[], durationM
     }),
     errors: errorLines(shot.viewports),
     durationMs,
+    usage: {
+      promptTokens: said.reduce((n, d) => n + (d.usage?.promptTokens ?? 0), 0),
+      completionTokens: said.reduce((n, d) => n + (d.usage?.completionTokens ?? 0), 0),
+    },
   };
 }

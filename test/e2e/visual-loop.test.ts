@@ -118,6 +118,15 @@ describe('the visual check in a task run', () => {
       [1, 'FAIL'],
       [2, 'PASS'],
     ]);
+    // The describer's tokens count in the task's budget, beside every model reply's.
+    const used = (u: unknown) => {
+      const t = u as { promptTokens?: number; completionTokens?: number } | undefined;
+      return (t?.promptTokens ?? 0) + (t?.completionTokens ?? 0);
+    };
+    const describerTokens = looks.map((e) => used(e.usage));
+    expect(describerTokens.every((n) => n > 0)).toBe(true);
+    const replyTokens = log.filter((e) => e.type === 'reply').reduce((n, e) => n + used(e.usage), 0);
+    expect(outcome!.tokens).toBe(replyTokens + describerTokens[0]! + describerTokens[1]!);
     // The describer got PNGs of the configured sizes and was never asked for a verdict.
     const described = server.requests.filter((r) => r.images.length > 0);
     expect(described.map((r) => r.images.map((i) => [i.width, i.height]))).toEqual([
