@@ -40,10 +40,27 @@ type Body = { messages: { role: string; content: string }[] };
 const messagesOf = (server: ScriptedServer) => server.requests.map((r) => (r.body as Body).messages);
 const lastUser = (m: Body['messages']) => m.at(-1)!.content;
 
+/** One `--plan` run, one attempt per task, with the scripted server answering `replies`. */
+async function planRun(
+  replies: Script['replies'],
+  task: { title: string; description?: string },
+  check: string,
+  parallel?: number,
+) {
+  const run = await scriptedRun({
+    script: { model: 'scripted-model', replies },
+    task: { ...task, plan: true },
+    agent: { maxAttempts: 1, tools: 'text' },
+    check,
+    ...(parallel ? { parallel } : {}),
+  });
+  servers.push(run.server);
+  return run;
+}
+
 it('splits a task into three children, runs them in the order `after` allows and records the tree', async () => {
-  const script: Script = {
-    model: 'scripted-model',
-    replies: [
+  const { server, dir, outcome } = await planRun(
+    [
       { match: planner, content: `Here is the plan:\n\`\`\`json\n${JSON.stringify(threeParts)}\n\`\`\`` },
       { ...coder('Create api.txt'), content: file('api.txt') },
       { ...coder('Create ui.txt'), content: file('ui.txt') },
@@ -51,15 +68,10 @@ it('splits a task into three children, runs them in the order `after` allows and
       pass,
       fail,
     ],
-  };
-  const { server, dir, outcome } = await scriptedRun({
-    script,
-    task: { title: 'Add an api, a page and docs', plan: true },
-    agent: { maxAttempts: 1, tools: 'text' },
-    check: 'grep -qx ok *.txt',
-    parallel: 2,
-  });
-  servers.push(server);
+    { title: 'Add an api, a page and docs' },
+    'grep -qx ok *.txt',
+    2,
+  );
   expect(outcome.outcome).toBe('passed');
   expect(outcome.id).toBe(1);
   expect(outcome.children?.map((c) => [c.id, c.planKey, c.outcome])).toEqual([
@@ -126,24 +138,18 @@ it('splits a task into three children, runs them in the order `after` allows and
 });
 
 it('does not run a child whose dependency failed: it is recorded as blocked, with why', async () => {
-  const script: Script = {
-    model: 'scripted-model',
-    replies: [
+  const { server, dir, outcome } = await planRun(
+    [
       { match: planner, content: JSON.stringify(threeParts) },
       { ...coder('Create api.txt'), content: file('api.txt', 'broken') },
       { ...coder('Create docs.txt'), content: file('docs.txt') },
       pass,
       fail,
     ],
-  };
-  const { server, dir, outcome } = await scriptedRun({
-    script,
-    task: { title: 'Add an api, a page and docs', plan: true },
-    agent: { maxAttempts: 1, tools: 'text' },
-    check: 'grep -qx ok *.txt',
-    parallel: 2,
-  });
-  servers.push(server);
+    { title: 'Add an api, a page and docs' },
+    'grep -qx ok *.txt',
+    2,
+  );
   expect(outcome.outcome).toBe('failed');
   expect(outcome.children?.map((c) => [c.planKey, c.outcome])).toEqual([
     ['api', 'failed'],
@@ -160,23 +166,17 @@ it('does not run a child whose dependency failed: it is recorded as blocked, wit
 
 it('retries an answer that is not JSON once with the error, then runs unsplit with the text as the brief', async () => {
   const text = 'Make hello.txt say ok; nothing else is needed.';
-  const script: Script = {
-    model: 'scripted-model',
-    replies: [
+  const { server, dir, outcome } = await planRun(
+    [
       { once: true, match: planner, content: 'I would just write the file.' },
       { once: true, match: planner, content: text },
       { ...coder('Make hello.txt say ok'), content: file('hello.txt') },
       pass,
       fail,
     ],
-  };
-  const { server, dir, outcome } = await scriptedRun({
-    script,
-    task: { title: 'hello file', plan: true },
-    agent: { maxAttempts: 1, tools: 'text' },
-    check: 'grep -qx ok hello.txt',
-  });
-  servers.push(server);
+    { title: 'hello file' },
+    'grep -qx ok hello.txt',
+  );
   expect(outcome.outcome).toBe('passed');
   expect(outcome.children).toBeUndefined();
   const plans = messagesOf(server).filter((m) => m[0]!.content.startsWith('You are the Planner'));
@@ -205,23 +205,17 @@ it('counts an unknown or circular `after` as invalid: the retry names it, and a 
       subtasks: threeParts.subtasks.map((s) => ({ ...s, after: after[s.key] ?? [] })),
     });
   const second = bad({ api: ['ui'], ui: ['api'] });
-  const script: Script = {
-    model: 'scripted-model',
-    replies: [
+  const { server, dir, outcome } = await planRun(
+    [
       { once: true, match: planner, content: bad({ ui: ['db'] }) },
       { once: true, match: planner, content: second },
       { ...coder('Add the api'), content: file('all.txt') },
       pass,
       fail,
     ],
-  };
-  const { server, dir, outcome } = await scriptedRun({
-    script,
-    task: { title: 'three parts', plan: true },
-    agent: { maxAttempts: 1, tools: 'text' },
-    check: 'grep -qx ok all.txt',
-  });
-  servers.push(server);
+    { title: 'three parts' },
+    'grep -qx ok all.txt',
+  );
   expect(outcome.outcome).toBe('passed');
   const plans = messagesOf(server).filter((m) => m[0]!.content.startsWith('You are the Planner'));
   expect(lastUser(plans[1]!)).toContain('- subtasks[1].after[0]: no subtask has the key "db"');
@@ -240,22 +234,16 @@ it('runs a plan of one subtask as one task, with the brief in place of the descr
     spec: 'One line of text: ok.',
     subtasks: [{ key: 'page', title: 'The page', brief: 'Create page.txt.', files: ['page.txt'], after: [] }],
   };
-  const script: Script = {
-    model: 'scripted-model',
-    replies: [
+  const { server, dir, outcome } = await planRun(
+    [
       { match: planner, content: JSON.stringify(one) },
       { ...coder('Create page.txt saying ok'), content: file('page.txt') },
       pass,
       fail,
     ],
-  };
-  const { server, dir, outcome } = await scriptedRun({
-    script,
-    task: { title: 'a page', description: 'make a page, whatever', plan: true },
-    agent: { maxAttempts: 1, tools: 'text' },
-    check: 'grep -qx ok page.txt',
-  });
-  servers.push(server);
+    { title: 'a page', description: 'make a page, whatever' },
+    'grep -qx ok page.txt',
+  );
   expect(outcome).toMatchObject({ id: 1, outcome: 'passed', branch: 'factory/1-a-page' });
   expect(outcome.children).toBeUndefined();
   const repo = await openRepo(dir);
@@ -273,17 +261,11 @@ it('runs a plan of one subtask as one task, with the brief in place of the descr
 });
 
 it('fails the task, saying so, when the planner request itself fails', async () => {
-  const script: Script = {
-    model: 'scripted-model',
-    replies: [{ match: planner, fault: { kind: 'status', status: 400, message: 'prompt refused' } }, fail],
-  };
-  const { server, dir, outcome } = await scriptedRun({
-    script,
-    task: { title: 'anything', plan: true },
-    agent: { maxAttempts: 1, tools: 'text' },
-    check: 'true',
-  });
-  servers.push(server);
+  const { server, dir, outcome } = await planRun(
+    [{ match: planner, fault: { kind: 'status', status: 400, message: 'prompt refused' } }, fail],
+    { title: 'anything' },
+    'true',
+  );
   expect(outcome).toMatchObject({ id: 1, outcome: 'error', attempts: 0, inferenceDown: false });
   expect(outcome.reason).toMatch(/^planner: .*prompt refused/);
   const repo = await openRepo(dir);
