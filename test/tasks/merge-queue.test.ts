@@ -48,14 +48,26 @@ const q = (over: Partial<QueueOptions> = {}): QueueOptions => ({ config: config(
 const passing = (files: Record<string, string>) => [{ files, exit: 0 }];
 const checkPasses = (dir: string) => execFileSync('sh', ['check.sh'], { cwd: dir, encoding: 'utf8' }).trim();
 
+/** Task 1 of the plan cases: renames load to read, with its caller. */
+const RENAME: [string, Record<string, string>] = [
+  'rename',
+  { 'defs.txt': 'def read\n', 'calls/main.txt': 'read\n' },
+];
+
+/** A plan parent with no attempts whose children, in this order, are tasks with one passing attempt. */
+async function planOf(dir: string, children: [string, Record<string, string>][]) {
+  const parent = await taskWithAttempts(dir, 'the plan', []);
+  const ids: number[] = [];
+  for (const [title, files] of children) ids.push((await taskWithAttempts(dir, title, passing(files))).id);
+  const repo = await openRepo(dir);
+  await writeRecord(repo, { ...(await readRecord(repo, parent.id)), children: ids });
+  return { repo, parent, ids };
+}
+
 /** The rename case: task 1 renames load to read (and its caller); task 2 adds a call to load. */
 async function renameAndCall() {
   const dir = await makeRepo(BASE);
-  const a = await taskWithAttempts(
-    dir,
-    'Rename load to read',
-    passing({ 'defs.txt': 'def read\n', 'calls/main.txt': 'read\n' }),
-  );
+  const a = await taskWithAttempts(dir, 'Rename load to read', passing(RENAME[1]));
   const b = await taskWithAttempts(dir, 'Call load from the pager', passing({ 'calls/pager.txt': 'load\n' }));
   return { dir, repo: a.repo, a: a.id, b: b.id };
 }
@@ -227,15 +239,8 @@ describe('merge queue', () => {
 
   it('sends a plan child that was left out back, and queues it again once it passes', async () => {
     const dir = await makeRepo(BASE);
-    const parent = await taskWithAttempts(dir, 'the plan', []);
-    const c1 = await taskWithAttempts(
-      dir,
-      'rename',
-      passing({ 'defs.txt': 'def read\n', 'calls/main.txt': 'read\n' }),
-    );
-    const c2 = await taskWithAttempts(dir, 'call', passing({ 'calls/pager.txt': 'load\n' }));
-    const repo = await openRepo(dir);
-    await writeRecord(repo, { ...(await readRecord(repo, parent.id)), children: [c1.id, c2.id] });
+    const { repo, parent, ids } = await planOf(dir, [RENAME, ['call', { 'calls/pager.txt': 'load\n' }]]);
+    const [c1, c2] = ids as [number, number];
     const told: string[] = [];
     // The resend plays what `resume --rebase` does: a new passing attempt that fixes the child.
     const merged = await mergePlan(
@@ -266,13 +271,13 @@ describe('merge queue', () => {
     );
     expect(told).toHaveLength(1);
     expect(told[0]).toContain('calls/pager.txt calls load, which is not defined');
-    expect(merged.resent).toEqual([{ task: c2.id, outcome: 'passed' }]);
+    expect(merged.resent).toEqual([{ task: c2, outcome: 'passed' }]);
     expect(merged.rounds.map((r) => r.tasks.map((f) => [f.task, f.fate]))).toEqual([
       [
-        [c1.id, 'landed'],
-        [c2.id, 'left-out'],
+        [c1, 'landed'],
+        [c2, 'left-out'],
       ],
-      [[c2.id, 'landed']],
+      [[c2, 'landed']],
     ]);
     expect(sh(dir, 'log', '--format=%s', '-3')).toBe(
       ['call (factory task 3)', 'rename (factory task 2)', 'initial'].join('\n'),
@@ -282,16 +287,12 @@ describe('merge queue', () => {
 
   it("sends a plan's children back at most maxResends times in all, across its children", async () => {
     const dir = await makeRepo(BASE);
-    const parent = await taskWithAttempts(dir, 'the plan', []);
-    const c1 = await taskWithAttempts(
-      dir,
-      'rename',
-      passing({ 'defs.txt': 'def read\n', 'calls/main.txt': 'read\n' }),
-    );
-    const c2 = await taskWithAttempts(dir, 'call a', passing({ 'calls/a.txt': 'load\n' }));
-    const c3 = await taskWithAttempts(dir, 'call b', passing({ 'calls/b.txt': 'load\n' }));
-    const repo = await openRepo(dir);
-    await writeRecord(repo, { ...(await readRecord(repo, parent.id)), children: [c1.id, c2.id, c3.id] });
+    const { repo, parent, ids } = await planOf(dir, [
+      RENAME,
+      ['call a', { 'calls/a.txt': 'load\n' }],
+      ['call b', { 'calls/b.txt': 'load\n' }],
+    ]);
+    const [, c2] = ids as [number, number, number];
     const sent: number[] = [];
     const merged = await mergePlan(
       repo,
@@ -305,7 +306,7 @@ describe('merge queue', () => {
       1,
     );
     expect(merged.rounds[0]!.tasks.map((f) => f.fate)).toEqual(['landed', 'left-out', 'left-out']);
-    expect(sent).toEqual([c2.id]);
-    expect(merged.resent).toEqual([{ task: c2.id, outcome: 'failed' }]);
+    expect(sent).toEqual([c2]);
+    expect(merged.resent).toEqual([{ task: c2, outcome: 'failed' }]);
   });
 });
