@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
+import { readProcTable } from '../agent/exec-procs.js';
+import { groupAlive } from '../llm/process-group.js';
 
 /** SIGKILL takes effect when the kernel next runs the process: on a loaded machine, not at once. */
 const DEATH_WAIT_MS = 5_000;
@@ -17,27 +19,21 @@ export function launchMarker(): string {
   return `--factory-visual-capture=${process.pid}-${randomBytes(6).toString('hex')}`;
 }
 
-/** Each live (not zombie) process in /proc that `keep` accepts, by its arguments and group. */
-function liveFromProc(keep: (args: string[], pgid: number) => boolean): number[] {
+/** Process groups of live processes whose arguments include `marker`, from /proc. */
+function groupsFromProc(marker: string): number[] {
   const groups = new Set<number>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
+      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(marker)) continue;
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const pgid = Number(pgrp);
-      if (state === 'Z' || state === 'X') continue;
-      if (keep(readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0'), pgid)) groups.add(pgid);
+      const [state, , pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state !== 'Z') groups.add(Number(pgid));
     } catch {
       // It exited while being read.
     }
   }
   return [...groups];
-}
-
-/** Process groups of live processes whose arguments include `marker`, from /proc. */
-function groupsFromProc(marker: string): number[] {
-  return liveFromProc((args) => args.includes(marker));
 }
 
 /** The same from ps, where there is no /proc (macOS). */
@@ -53,15 +49,10 @@ async function groupsFromPs(marker: string): Promise<number[]> {
 
 /** Whether any of `groups` still has a live member (zombies do not count where /proc tells). */
 function anyAlive(groups: number[]): boolean {
-  if (process.platform === 'linux') return liveFromProc((_, pgid) => groups.includes(pgid)).length > 0;
-  return groups.some((pgid) => {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const table = readProcTable();
+  if (!table) return groups.some(groupAlive);
+  for (const p of table.values()) if (groups.includes(p.pgid) && p.state !== 'Z') return true;
+  return false;
 }
 
 /**
