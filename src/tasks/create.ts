@@ -12,7 +12,7 @@ import { setupLogFile } from './paths.js';
 import { checkedWorktreesDir } from './worktrees-dir.js';
 import { markFolder, unmarkFolder } from './folder-marks.js';
 import { pickPooled, pooledWorktrees } from './pool.js';
-import type { WorktreeOptions } from './options.js';
+import { keptDirs, type WorktreeOptions } from './options.js';
 import { wrapCommand, type SandboxPlan } from '../agent/os-sandbox/index.js';
 import { checkEnv } from '../agent/exec-env.js';
 
@@ -73,7 +73,7 @@ export async function createTask(
       if (pool.length) {
         base = req.base ? await resolveCommit(repo, req.base) : await headCommit(repo);
         const pooled = pickPooled(pool, base)!;
-        await reuseWorktree(repo, pooled, worktree, branch, base, [...opts.keep, ...opts.link]);
+        await reuseWorktree(repo, pooled, worktree, branch, base, keptDirs(opts));
         await unmarkFolder(repo, pooled.path);
       } else {
         base = await addWorktree(repo, worktree, branch, req.base ?? 'HEAD');

@@ -19,3 +19,6 @@ export const DEFAULT_WORKTREE_OPTIONS: WorktreeOptions = {
   pool: 2,
   maxFileSize: 5,
 };
+
+/** The folders a worktree keeps when it is cleaned for the next task: `keep` and the `link`s. */
+export const keptDirs = (o: WorktreeOptions): string[] => [...o.keep, ...o.link];

@@ -13,7 +13,7 @@ import { poolPrefix, worktreesDir } from './paths.js';
 import { verifyWorktreeLink } from '../git/worktree-link.js';
 import { markFolder, unmarkFolder } from './folder-marks.js';
 import { checkedWorktreesDir } from './worktrees-dir.js';
-import type { WorktreeOptions } from './options.js';
+import { keptDirs, type WorktreeOptions } from './options.js';
 
 export type { PooledWorktree };
 
@@ -70,7 +70,7 @@ export async function retireWorktree(
   const to = path.join(dir, `${poolPrefix}${n}`);
   await markFolder(repo, to);
   try {
-    if (how === 'clean') await parkWorktree(repo, worktree, to, [...opts.keep, ...opts.link]);
+    if (how === 'clean') await parkWorktree(repo, worktree, to, keptDirs(opts));
     else await stowWorktree(repo, worktree, to);
     await unmarkFolder(repo, worktree);
     return 'pooled';

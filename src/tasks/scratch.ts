@@ -12,7 +12,7 @@ import { pickPooled, pooledWorktrees, retireWorktree } from './pool.js';
 import { checkedWorktreesDir } from './worktrees-dir.js';
 import { markFolder, unmarkFolder } from './folder-marks.js';
 import { queuePrefix } from './paths.js';
-import type { WorktreeOptions } from './options.js';
+import { keptDirs, type WorktreeOptions } from './options.js';
 
 /**
  * The merge queue's scratch worktree: a detached checkout where each merged tree is checked.
@@ -42,7 +42,7 @@ export async function takeScratch(
     if (opts.setup && (pooled.head !== at || !pooled.clean))
       await git(['checkout', '--quiet', '--force', '--detach', at], { cwd: dir });
     // A stowed one still holds what its task left, untracked and ignored files.
-    if (!pooled.clean) await cleanStowed(dir, pooled.gitDir, [...opts.keep, ...opts.link]);
+    if (!pooled.clean) await cleanStowed(dir, pooled.gitDir, keptDirs(opts));
   } else await git(['worktree', 'add', '--quiet', '--detach', dir, at], { cwd: repo.root });
   // As for a task worktree, fresh or recycled: copied files, links and setup.
   await prepareWorktree(repo, dir, {
@@ -82,7 +82,7 @@ export async function moveScratch(
     return;
   }
   await git(['reset', '--quiet', '--hard', commit], { cwd: dir });
-  await git(['clean', '-ffdq', ...keepExcludes([...opts.keep, ...opts.link])], { cwd: dir });
+  await git(['clean', '-ffdq', ...keepExcludes(keptDirs(opts))], { cwd: dir });
 }
 
 /** Returns the scratch worktree to the pool (or removes it when the pool is full). Callers hold the repo lock. */
