@@ -112,7 +112,8 @@ describe('connecting to inference', () => {
   it('never idle-stops a server the user started by hand', async () => {
     const s = await serverSandbox({ idleShutdown: 0.02 });
     cleanups.push(() => runCli(s.dir, ['server', 'stop'], s.env));
-    expect((await runCli(s.dir, ['server', 'start'], s.env)).code).toBe(0);
+    const started = await runCli(s.dir, ['server', 'start'], s.env);
+    expect(started.code, started.stderr).toBe(0);
     // A server started automatically afterwards, with the same idle time: once it has idle-stopped,
     // the hand-started one has been idle longer, however slow the machine is.
     const auto = await settings({ idleShutdown: 0.02 });
