@@ -2,7 +2,7 @@ import { git, gitOut } from './run.js';
 import { refuse } from '../errors.js';
 import type { Repo } from './repo.js';
 import { refuseDuringOperation, untrackedInTheWay } from './merge.js';
-export { moveMainTree } from './move-main-tree.js';
+export { moveMainTree, refreshIndex } from './move-main-tree.js';
 
 const nameList = (out: string) => out.split('\0').filter(Boolean);
 
@@ -57,24 +57,26 @@ export async function dirtyAmong(repo: Repo, files: string[]): Promise<Set<strin
  * Refuses (nothing changed) when moving the main tree from `head` to `commit` could lose the
  * user's work: an operation in progress, uncommitted changes to a file the move rewrites, or a
  * file git does not track where the move creates one. The same rules as a single merge.
+ * `touched` holds at least every file that differs between the two (the files each merged task
+ * changed on the tip before it), so the status of those runs beside the diff.
  */
-export async function refuseUnsafeLanding(repo: Repo, head: string, commit: string): Promise<string[]> {
+export async function refuseUnsafeLanding(
+  repo: Repo,
+  head: string,
+  commit: string,
+  touched: string[],
+): Promise<void> {
   refuseDuringOperation(repo, 'the merge queue');
-  const [files, inTheWay] = await Promise.all([
-    changedFiles(repo, head, commit),
-    untrackedInTheWay(repo, head, commit),
-  ]);
+  const [inTheWay, dirty] = await Promise.all([untrackedInTheWay(repo, head, commit), dirtyAmong(repo, touched)]);
   if (inTheWay.length)
     throw refuse(
       `the merge would overwrite files in the main tree that git does not track (untracked or ignored): ${inTheWay.join(', ')}`,
       'move them out of the way, then merge again',
     );
-  const dirty = await dirtyAmong(repo, files);
-  const clash = files.filter((f) => dirty.has(f));
+  const clash = touched.filter((f) => dirty.has(f));
   if (clash.length)
     throw refuse(
       `the main tree has uncommitted changes to files the tasks touched: ${clash.join(', ')}`,
       'commit or stash them, then merge again',
     );
-  return files;
 }

@@ -7,12 +7,15 @@ import type { Repo } from './repo.js';
  * rewrites only the files that differ and keeps unrelated uncommitted work), then HEAD by
  * compare-and-swap. On a failure everything is put back. Callers ran refuseUnsafeLanding first.
  */
-export async function moveMainTree(repo: Repo, head: string, commit: string, reason: string): Promise<void> {
+export async function moveMainTree(
+  repo: Repo,
+  head: string,
+  commit: string,
+  reason: string,
+  refreshed = false,
+): Promise<void> {
   const cwd = repo.root;
-  // read-tree trusts the index's cached stat data: a file the user only touched (same content,
-  // new mtime) would be "not uptodate" and refuse the move. Our status calls never refresh that
-  // cache (GIT_OPTIONAL_LOCKS=0), so refresh it here; it changes no content, only stat data.
-  await git(['update-index', '-q', '--refresh'], { cwd, allowFail: true });
+  if (!refreshed) await refreshIndex(repo);
   const move = await git(['read-tree', '-m', '-u', head, commit], { cwd, allowFail: true });
   if (move.code !== 0)
     throw refuse(
@@ -24,4 +27,13 @@ export async function moveMainTree(repo: Repo, head: string, commit: string, rea
     await git(['read-tree', '-m', '-u', commit, head], { cwd, allowFail: true });
     throw new RefConflictError('HEAD', head);
   }
+}
+
+/**
+ * read-tree trusts the index's cached stat data: a file the user only touched (same content, new
+ * mtime) would be "not uptodate" and refuse the move. Our status calls never refresh that cache
+ * (GIT_OPTIONAL_LOCKS=0), so it is refreshed before a move; that changes no content, only stat data.
+ */
+export async function refreshIndex(repo: Repo): Promise<void> {
+  await git(['update-index', '-q', '--refresh'], { cwd: repo.root, allowFail: true });
 }

@@ -145,13 +145,19 @@ export async function linkedWorktree(commonDir: string, dir: string): Promise<Po
  * Detaches a worktree from its branch and cleans it for the next task: tracked files back to
  * HEAD, untracked and ignored files removed except the kept directories.
  */
-export async function parkWorktree(repo: Repo, dir: string, to: string, keep: string[]): Promise<void> {
+export async function parkWorktree(
+  repo: Repo,
+  dir: string,
+  to: string,
+  keep: string[],
+  repair = true,
+): Promise<void> {
   const gitDir = await verifyWorktreeLink(repo.commonDir, dir);
   // One pass over the files: --force with no commit detaches and resets tracked files to HEAD
   // (staged new files included), as checkout --detach then reset --hard would in two.
   await git(['checkout', '--quiet', '--force', '--detach'], { cwd: dir });
   await cleanStowed(dir, gitDir, keep);
-  await moveIntoPool(repo, dir, to);
+  await moveIntoPool(repo, dir, to, repair);
 }
 
 /**
@@ -160,18 +166,27 @@ export async function parkWorktree(repo: Repo, dir: string, to: string, keep: st
  * the clean-up is left to it (reuseWorktree, the merge queue's scratch). Costs no look at the
  * files; the caller knows nothing in it is worth keeping.
  */
-export async function stowWorktree(repo: Repo, dir: string, to: string): Promise<void> {
+export async function stowWorktree(repo: Repo, dir: string, to: string, repair = true): Promise<void> {
   const gitDir = await verifyWorktreeLink(repo.commonDir, dir);
   await writeFile(path.join(gitDir, UNCLEAN), '');
   // HEAD, not the branch, moves: the pooled worktree holds no branch, as a parked one.
   await git(['update-ref', '--no-deref', 'HEAD', 'HEAD'], { cwd: dir });
-  await moveIntoPool(repo, dir, to);
+  await moveIntoPool(repo, dir, to, repair);
 }
 
-async function moveIntoPool(repo: Repo, dir: string, to: string): Promise<void> {
+/**
+ * Renames a worktree into the pool. git learns the new path from `repairMoved`, at once or (with
+ * `repair` false) once for several: until then `git worktree prune` would forget it.
+ */
+async function moveIntoPool(repo: Repo, dir: string, to: string, repair: boolean): Promise<void> {
   await mkdir(path.dirname(to), { recursive: true });
   await rename(dir, to);
-  await git(['worktree', 'repair', to], { cwd: repo.root });
+  if (repair) await repairMoved(repo, [to]);
+}
+
+/** Tells git where worktrees renamed by hand are now (one process for all of them). */
+export async function repairMoved(repo: Repo, dirs: string[]): Promise<void> {
+  if (dirs.length) await git(['worktree', 'repair', ...dirs], { cwd: repo.root });
 }
 
 /**

@@ -12,8 +12,8 @@ import { revParse } from '../git/rollback.js';
 import { git, gitOut } from '../git/run.js';
 import { worktreesDir, poolPrefix } from './paths.js';
 import { appendEvent, readEvents, readRecord, type TaskRecord } from './record.js';
-import { retireWorktree } from './pool.js';
-import { retireScratch } from './scratch.js';
+import { retireWorktree, retireWorktrees } from './pool.js';
+import { unmarkFolder } from './folder-marks.js';
 import { acquireRunLock } from './run-lock.js';
 import { recoverAfterCrash } from './recover.js';
 import type { WorktreeOptions } from './options.js';
@@ -92,16 +92,28 @@ export async function finishMerge(
   rec: TaskRecord,
   done: { commit: string; into: string; mode: MergeMode },
 ): Promise<'pooled' | 'removed'> {
-  const events = await readEvents(repo, rec.id);
-  if (!events.some((e) => e.type === 'merged' && e.commit === done.commit))
-    await appendEvent(repo, rec.id, 'merged', done);
-  // A squash or merge commit is new: nobody starts a task where the task's worktree is, so it is
-  // stowed as it is and cleaned by whoever takes it. A rebase leaves it at the new tip: parked clean.
-  const how = done.mode === 'rebase' ? 'clean' : 'as-is';
-  const worktree = await retireWorktree(repo, rec.worktree, opts, how);
+  await logMerged(repo, rec.id, done);
+  const worktree = await retireWorktree(repo, rec.worktree, opts, retiredAs(done.mode));
   await clearJournal(repo, rec.id);
   return worktree;
 }
+
+/** The task's `merged` event, once: a finish run again after a kill does not log it twice. */
+async function logMerged(
+  repo: Repo,
+  id: number,
+  done: { commit: string; into: string; mode: MergeMode },
+): Promise<void> {
+  const events = await readEvents(repo, id);
+  if (!events.some((e) => e.type === 'merged' && e.commit === done.commit))
+    await appendEvent(repo, id, 'merged', done);
+}
+
+/**
+ * A squash or merge commit is new: nobody starts a task where a merged task's worktree is, so it
+ * is stowed as it is and cleaned by whoever takes it. A rebase leaves it at the new tip: parked clean.
+ */
+const retiredAs = (mode: MergeMode): 'clean' | 'as-is' => (mode === 'rebase' ? 'clean' : 'as-is');
 
 /**
  * The steps of a discard after its checks, also used to finish one that was killed: the worktree
@@ -148,25 +160,22 @@ async function undoRebase(rec: TaskRecord, taskTip: string, repo: Repo): Promise
 
 /**
  * The last steps of a merge queue, also used to finish one that was killed once its main tree
- * had begun to move: each landed task logged merged and its worktree retired, the scratch
- * worktree back to the pool, the journal (filed under `j.task`) removed last.
+ * had begun to move: each landed task logged merged, its worktree and the scratch worktree
+ * retired together, the journal (filed under `j.task`) removed last.
  */
 export async function finishQueue(repo: Repo, opts: WorktreeOptions, j: QueueJournal): Promise<void> {
-  const landed = [...(j.landed ?? [])].sort((a, b) => Number(a.task === j.task) - Number(b.task === j.task));
-  for (const l of landed.filter((l) => l.task !== j.task))
-    await finishMerge(repo, opts, await readRecord(repo, l.task), {
-      commit: l.commit,
-      into: j.into,
-      mode: j.mode,
-    });
-  await retireScratch(repo, j.scratch, opts);
-  const own = landed.find((l) => l.task === j.task);
-  if (own)
-    await finishMerge(repo, opts, await readRecord(repo, own.task), {
-      commit: own.commit,
-      into: j.into,
-      mode: j.mode,
-    });
+  const landed = await Promise.all((j.landed ?? []).map((l) => readRecord(repo, l.task)));
+  for (const [i, rec] of landed.entries())
+    await logMerged(repo, rec.id, { commit: j.landed![i]!.commit, into: j.into, mode: j.mode });
+  await retireWorktrees(
+    repo,
+    [
+      ...landed.map((rec) => ({ worktree: rec.worktree, how: retiredAs(j.mode) })),
+      { worktree: j.scratch, how: 'clean' as const },
+    ],
+    opts,
+  );
+  await unmarkFolder(repo, j.scratch);
   await clearJournal(repo, j.task);
 }
 

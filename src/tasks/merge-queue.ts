@@ -1,27 +1,22 @@
 import type { Repo } from '../git/repo.js';
 import { withRepoLock } from '../git/lock.js';
 import { gitOut } from '../git/run.js';
-import { trialMerge } from '../git/conflicts.js';
-import path from 'node:path';
-import { identityEnv, refuseDuringOperation } from '../git/merge.js';
-import { changedFiles, commitTree, dirtyAmong, moveMainTree, refuseUnsafeLanding } from '../git/land.js';
+import { changedFiles, moveMainTree, refreshIndex, refuseUnsafeLanding } from '../git/land.js';
 import { runCheck } from '../agent/executor.js';
 import type { Config } from '../config/schema.js';
 import { refuse } from '../errors.js';
 import type { TaskView } from './history.js';
-import { refuseUnmergeable } from './mergeable.js';
+import { mergeableView } from './mergeable.js';
 import { appendEvent, readRecord } from './record.js';
 import { recoverAfterCrash } from './recover.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
-import { saveHandEdits, type SavedEdits } from './hand-edits.js';
-import { finishQueue, journalOwner, clearJournal, writeJournal, type QueueJournal } from './journal.js';
-import { squashMessage } from './merge.js';
-import { expandQueue, queueOrder } from './merge-queue-order.js';
+import { checkHandEdits, saveHandEdits, type SavedEdits } from './hand-edits.js';
+import { finishQueue, clearJournal, writeJournal, type QueueJournal } from './journal.js';
+import { expandQueue } from './merge-queue-order.js';
+import { startQueue, startReads, type QueueReads } from './merge-queue-start.js';
 import { SandboxPlans } from './sandbox-plans.js';
-import { moveScratch, retireScratch, takeScratch } from './scratch.js';
+import { cleanScratch, moveScratch, retireScratch } from './scratch.js';
 import type { WorktreeOptions } from './options.js';
-import { queuePrefix } from './paths.js';
-import { checkedWorktreesDir } from './worktrees-dir.js';
 
 /** How much of a failing check's output a left-out task keeps (the end, where errors are). */
 export const QUEUE_TAIL_CHARS = 4000;
@@ -110,30 +105,37 @@ export async function mergeQueue(
   const plan = expanded.plan || (q.keepOrder ?? false);
   const locks = await lockAll(repo, ids);
   try {
-    // Every refusal comes before anything is written.
+    // Every refusal comes before anything is written. Each task is read at once (read-only), its
+    // worktree's status beside its history; the first refusal in queue order is the one given.
+    const hint = 'roll back to a passing attempt, resume the task, or leave it out of the merge (or add --force)';
+    const viewing = ids.map((id) => mergeableView(repo, id, force, hint));
+    const editing = ids.map((id) =>
+      readRecord(repo, id).then((rec) => checkHandEdits(repo, id, rec.worktree, 'merge', force)),
+    );
+    for (const p of [...viewing, ...editing]) p.catch(() => undefined);
+    let reads: QueueReads | undefined;
+    let start: Awaited<ReturnType<typeof startQueue>>;
     const views = new Map<number, TaskView>();
     const edits = new Map<number, string[]>();
-    // Each task is read at once (read-only); the first refusal in queue order is the one given.
-    const checked = await Promise.allSettled(
-      ids.map((id) =>
-        refuseUnmergeable(
-          repo,
-          id,
-          force,
-          'roll back to a passing attempt, resume the task, or leave it out of the merge (or add --force)',
-        ),
-      ),
-    );
-    for (const [i, r] of checked.entries()) {
-      if (r.status === 'rejected') throw r.reason;
-      edits.set(ids[i]!, r.value.edits);
-      views.set(ids[i]!, r.value.view);
+    try {
+      for (const [i, r] of (await Promise.allSettled(viewing)).entries()) {
+        if (r.status === 'rejected') throw r.reason;
+        views.set(ids[i]!, r.value);
+      }
+      for (const id of ids) plans.get(views.get(id)!.record.sandbox, 'check');
+      // What only reads git begins now, beside the status of each task's worktree.
+      reads = startReads(repo, ids, views, mode, plan);
+      for (const [i, r] of (await Promise.allSettled(editing)).entries()) {
+        if (r.status === 'rejected') throw r.reason;
+        edits.set(ids[i]!, r.value);
+      }
+      const queued = reads;
+      start = await withRepoLock(repo.factoryDir, () => startQueue(repo, opts, ids, queued, mode, plans));
+    } catch (e) {
+      await Promise.allSettled(editing);
+      await reads?.settle();
+      throw e;
     }
-    for (const id of ids) plans.get(views.get(id)!.record.sandbox, 'check');
-
-    const start = await withRepoLock(repo.factoryDir, () =>
-      startQueue(repo, opts, ids, views, mode, plan, plans),
-    );
     const run: Run = {
       ids,
       plan,
@@ -142,7 +144,7 @@ export async function mergeQueue(
       edits,
       journal: start.journal,
       headTree: start.headTree,
-      ordered: start.ordered,
+      reads,
       lock: locks.get(start.journal.task)!,
       plans,
       moved: false,
@@ -153,6 +155,7 @@ export async function mergeQueue(
       done = true;
       return result;
     } finally {
+      await reads.settle();
       // Once the main tree has moved, the journal stays for the next command to finish from.
       if (!done && !run.moved)
         await withRepoLock(repo.factoryDir, async () => {
@@ -165,79 +168,6 @@ export async function mergeQueue(
   }
 }
 
-/** Which tasks touched which files, each task's base to its tip, all read at once. */
-async function touchedFiles(
-  repo: Repo,
-  ids: number[],
-  views: Map<number, TaskView>,
-): Promise<Map<number, string[]>> {
-  const changed = await Promise.all(
-    ids.map((id) => changedFiles(repo, views.get(id)!.record.base, views.get(id)!.tip!)),
-  );
-  return new Map(ids.map((id, i) => [id, changed[i]!]));
-}
-
-/**
- * The queue's start, under the repo lock: where the main tree is, the refusal of uncommitted work
- * in a file some task touched (now, not after every check ran), the journal, the scratch
- * worktree. The order's trial merges only read: they run meanwhile.
- */
-async function startQueue(
-  repo: Repo,
-  opts: WorktreeOptions,
-  ids: number[],
-  views: Map<number, TaskView>,
-  mode: 'squash' | 'merge',
-  plan: boolean,
-  plans: SandboxPlans,
-): Promise<{ journal: QueueJournal; headTree: string; ordered: ReturnType<typeof queueOrder> }> {
-  refuseDuringOperation(repo, 'the merge queue');
-  // One process: the commit, its tree and the branch (`HEAD` itself when detached).
-  const [head, headTree, name] = (
-    await gitOut(['rev-parse', 'HEAD', 'HEAD^{tree}', '--symbolic-full-name', 'HEAD'], { cwd: repo.root })
-  ).split('\n') as [string, string, string];
-  const into = name === 'HEAD' ? 'HEAD (detached)' : name;
-  const tips = ids.map((id) => ({ id, tip: views.get(id)!.tip!, base: views.get(id)!.record.base }));
-  const ordered = queueOrder(repo, head, tips, plan);
-  // Awaited later (by the run, or below on a refusal): meanwhile a failure is not unhandled.
-  ordered.catch(() => undefined);
-  try {
-    const touched = await touchedFiles(repo, ids, views);
-    const dirty = await dirtyAmong(repo, [...new Set([...touched.values()].flat())]);
-    for (const id of ids) {
-      const clash = touched.get(id)!.filter((f) => dirty.has(f));
-      if (clash.length)
-        throw refuse(
-          `the main tree has uncommitted changes to files task ${id} touched: ${clash.join(', ')}`,
-          'commit or stash them, then merge again',
-        );
-    }
-    const journal: QueueJournal = {
-      op: 'queue',
-      task: ids[0]!,
-      owner: journalOwner(),
-      mode,
-      phase: 'checking',
-      scratch: path.join(await checkedWorktreesDir(repo, opts), `${queuePrefix}${ids[0]}`),
-      head,
-      into,
-    };
-    await writeJournal(repo, journal);
-    try {
-      await takeScratch(repo, opts, head, String(ids[0]), plans.get(undefined, 'setup'));
-    } catch (e) {
-      await retireScratch(repo, journal.scratch, opts).catch(() => undefined);
-      await clearJournal(repo, journal.task);
-      throw e;
-    }
-    return { journal, headTree, ordered };
-  } catch (e) {
-    // Nothing of the queue runs on after it refused.
-    await ordered.catch(() => undefined);
-    throw e;
-  }
-}
-
 interface Run {
   ids: number[];
   plan: boolean;
@@ -247,8 +177,8 @@ interface Run {
   journal: QueueJournal;
   /** The tree of the journal's head. */
   headTree: string;
-  /** The queue order, being worked out. */
-  ordered: ReturnType<typeof queueOrder>;
+  /** The order, being worked out, and the merges made (some ahead of their turn). */
+  reads: QueueReads;
   /** The run lock of the journal's task: it lists the check's process group while it runs. */
   lock: RunLock;
   plans: SandboxPlans;
@@ -257,47 +187,47 @@ interface Run {
 }
 
 async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run: Run): Promise<QueueResult> {
-  const { mode, views, journal } = run;
+  const { views, journal, mode } = run;
+  const { merges } = run.reads;
   const head = journal.head;
-  const [{ order, predicted }, env] = await Promise.all([run.ordered, identityEnv(repo)]);
+  const { order, predicted } = await run.reads.ordered;
   const fates: QueueFate[] = [];
   const saved: SavedEdits[] = [];
   const landed: { task: number; commit: string; files: string[] }[] = [];
   let tip = head;
+  let tipTree = run.headTree;
   /** How many checks ran in the scratch worktree (the first finds it clean). */
   let checked = 0;
-  let tipTree = run.headTree;
+  /** Removing what the last check left in the scratch worktree, begun as soon as it ended. */
+  let cleaning: Promise<void> = Promise.resolve();
   const fate = (f: QueueFate) => {
     fates.push(f);
     q.onFate?.(f);
   };
-  for (const id of order) {
+  for (const [k, id] of order.entries()) {
     const view = views.get(id)!;
     const rec = view.record;
     const title = rec.title;
-    const trial = await trialMerge(repo, tip, view.tip!);
-    if (trial.conflicts.length) {
-      fate({ task: id, title, fate: 'left-out', reason: 'conflict', files: trial.conflicts });
+    const merged = await merges.onto(view, tip, tipTree);
+    if (merged.kind === 'conflict') {
+      fate({ task: id, title, fate: 'left-out', reason: 'conflict', files: merged.files });
       continue;
     }
-    if (trial.tree === tipTree) {
+    if (merged.kind === 'empty') {
       fate({ task: id, title, fate: 'left-out', reason: 'empty' });
       continue;
     }
-    const commit = await commitTree(
-      repo,
-      trial.tree,
-      tip,
-      squashMessage(view),
-      env,
-      mode === 'merge' ? view.tip! : undefined,
-    );
+    const { commit, tree } = merged;
     // What the task changes on the tip is read while its check runs.
     const changed = changedFiles(repo, tip, commit);
     changed.catch(() => undefined);
+    const next = order[k + 1];
     const command = rec.check === undefined ? q.config.check : rec.check;
     if (command) {
-      await moveScratch(journal.scratch, commit, opts, checked++ === 0);
+      await cleaning;
+      await moveScratch(journal.scratch, commit, checked++ === 0);
+      // The next task's merge onto this one, made while the check runs: used if it passes.
+      if (next !== undefined) void merges.onto(views.get(next)!, commit, tree);
       const timeoutS = rec.timeout ?? q.config.agent.executionTimeout;
       let untrack: (() => void) | undefined;
       const r = await runCheck(command, {
@@ -306,6 +236,11 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
         sandbox: run.plans.get(rec.sandbox, 'check'),
         onSpawn: (pid) => (untrack = run.lock.trackGroup(pid)),
       }).finally(() => untrack?.());
+      // After the last check the scratch worktree is parked clean anyway.
+      if (next !== undefined) {
+        cleaning = cleanScratch(journal.scratch, opts);
+        cleaning.catch(() => undefined);
+      }
       if (r.exitCode !== 0) {
         const text = r.tail || r.output;
         fate({
@@ -323,10 +258,11 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
     }
     const files = await changed;
     tip = commit;
-    tipTree = trial.tree;
+    tipTree = tree;
     landed.push({ task: id, commit, files });
     fate({ task: id, title, fate: 'landed', commit, files });
   }
+  await cleaning.catch(() => undefined);
 
   const result: QueueResult = {
     into: journal.into,
@@ -341,13 +277,21 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
   };
   await withRepoLock(repo.factoryDir, async () => {
     if (landed.length) {
-      const now = await gitOut(['rev-parse', 'HEAD'], { cwd: repo.root });
-      if (now !== head)
+      // What the landing must know, read at once, with the index's stat data refreshed beside
+      // (the move needs it fresh; a refusal leaves it refreshed, as a `git status` would).
+      const touched = [...new Set(landed.flatMap((l) => l.files))];
+      const [now, safe] = await Promise.allSettled([
+        gitOut(['rev-parse', 'HEAD'], { cwd: repo.root }),
+        refuseUnsafeLanding(repo, head, tip, touched),
+        refreshIndex(repo),
+      ]);
+      if (now.status === 'rejected') throw now.reason;
+      if (now.value !== head)
         throw refuse(
-          `${journal.into.replace(/^refs\/heads\//, '')} moved while the queue ran (${head.slice(0, 10)} -> ${now.slice(0, 10)}); nothing was merged`,
+          `${journal.into.replace(/^refs\/heads\//, '')} moved while the queue ran (${head.slice(0, 10)} -> ${now.value.slice(0, 10)}); nothing was merged`,
           'run the merge again: the queue starts from the new tip',
         );
-      await refuseUnsafeLanding(repo, head, tip);
+      if (safe.status === 'rejected') throw safe.reason;
       // The worktrees of landed tasks are cleaned when they are retired: hand edits go to a commit.
       for (const l of landed) {
         const s = await saveHandEdits(
@@ -370,6 +314,7 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
         head,
         tip,
         `factory: merge queue ${landed.map((l) => l.task).join(' ')} (${mode})`,
+        true,
       );
       run.moved = true;
       await finishQueue(repo, opts, moving);

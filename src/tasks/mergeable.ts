@@ -24,6 +24,12 @@ export async function refuseUnmergeable(
   force: boolean,
   hint: string,
 ): Promise<Mergeable> {
+  const view = await mergeableView(repo, id, force, hint);
+  return { view, edits: await checkHandEdits(repo, id, view.record.worktree, 'merge', force) };
+}
+
+/** The refusals about the task's status and branch tip (not its worktree): its view when it may merge. */
+export async function mergeableView(repo: Repo, id: number, force: boolean, hint: string): Promise<TaskView> {
   const status = await taskStatus(repo, id, await readEvents(repo, id));
   if (status.status === 'merged' || status.status === 'discarded')
     throw refuse(`task ${id} is already ${status.status}`);
@@ -35,5 +41,5 @@ export async function refuseUnmergeable(
       `the branch of task ${id} is at ${describeRole(role)}; merge only takes a passing attempt`,
       hint,
     );
-  return { view, edits: await checkHandEdits(repo, id, view.record.worktree, 'merge', force) };
+  return view;
 }

@@ -6,6 +6,7 @@ import {
   linkedWorktree,
   parkWorktree,
   removeWorktree,
+  repairMoved,
   stowWorktree,
   type PooledWorktree,
 } from '../git/worktree.js';
@@ -38,6 +39,12 @@ export function pickPooled(pool: PooledWorktree[], base: string): PooledWorktree
   return pool.find((w) => w.clean && w.head === base) ?? pool.find((w) => w.clean) ?? pool[0];
 }
 
+/** A worktree to retire, and how (see retireWorktree). */
+export interface Retiring {
+  worktree: string;
+  how: 'clean' | 'as-is';
+}
+
 /**
  * Returns a finished task's worktree to the pool, or removes it when the pool is full. Callers
  * hold the repo lock. `clean` parks it ready for a new task at its commit; `as-is` stows it (for
@@ -50,36 +57,76 @@ export async function retireWorktree(
   opts: WorktreeOptions,
   how: 'clean' | 'as-is' = 'clean',
 ): Promise<'pooled' | 'removed'> {
-  if (!existsSync(worktree)) {
-    await removeWorktree(repo, worktree);
-    await unmarkFolder(repo, worktree);
-    return 'removed';
-  }
-  // Parking runs checkout, reset and clean in the worktree: with a `.git` link rewritten to
-  // point at the main repository, those would move the main HEAD and index. Refuse first.
-  await verifyWorktreeLink(repo.commonDir, worktree);
+  return (await retireWorktrees(repo, [{ worktree, how }], opts))[0]!;
+}
+
+/**
+ * Retires several worktrees at once (a merge queue's landed tasks and its scratch worktree): each
+ * is cleaned or stowed beside the others, and git learns their new places in one `worktree
+ * repair`. Callers hold the repo lock.
+ */
+export async function retireWorktrees(
+  repo: Repo,
+  items: Retiring[],
+  opts: WorktreeOptions,
+): Promise<('pooled' | 'removed')[]> {
   const dir = await checkedWorktreesDir(repo, opts);
-  const pooled = await pooledWorktrees(repo, opts);
-  if (pooled.length >= opts.pool) {
-    await removeWorktree(repo, worktree);
-    await unmarkFolder(repo, worktree);
-    return 'removed';
-  }
+  let room = opts.pool - (await pooledWorktrees(repo, opts)).length;
   let n = 1;
-  while (existsSync(path.join(dir, `${poolPrefix}${n}`))) n++;
-  const to = path.join(dir, `${poolPrefix}${n}`);
-  await markFolder(repo, to);
-  try {
-    if (how === 'clean') await parkWorktree(repo, worktree, to, keptDirs(opts));
-    else await stowWorktree(repo, worktree, to);
-    await unmarkFolder(repo, worktree);
-    return 'pooled';
-  } catch {
+  // Where each goes: a free pool slot, or away (gone already, or the pool is full).
+  const places: (string | null)[] = [];
+  for (const { worktree } of items) {
+    if (!existsSync(worktree)) places.push(null);
+    else {
+      // Parking runs checkout, reset and clean in the worktree: with a `.git` link rewritten to
+      // point at the main repository, those would move the main HEAD and index. Refuse first.
+      await verifyWorktreeLink(repo.commonDir, worktree);
+      if (room-- <= 0) places.push(null);
+      else {
+        while (existsSync(path.join(dir, `${poolPrefix}${n}`))) n++;
+        places.push(path.join(dir, `${poolPrefix}${n++}`));
+      }
+    }
+  }
+  // Removals first: `worktree prune` would forget a worktree renamed but not yet repaired.
+  const results: ('pooled' | 'removed')[] = items.map(() => 'removed');
+  for (const [i, { worktree }] of items.entries())
+    if (!places[i]) {
+      await removeWorktree(repo, worktree);
+      await unmarkFolder(repo, worktree);
+    }
+  const moved = await Promise.all(
+    items.map(async ({ worktree, how }, i) => {
+      const to = places[i];
+      if (!to) return false;
+      await markFolder(repo, to);
+      const retire =
+        how === 'clean'
+          ? parkWorktree(repo, worktree, to, keptDirs(opts), false)
+          : stowWorktree(repo, worktree, to, false);
+      return retire.then(
+        () => true,
+        () => false,
+      );
+    }),
+  );
+  const pooled = items.map((_, i) => places[i]!).filter((_, i) => moved[i]);
+  const repaired = await repairMoved(repo, pooled).then(
+    () => true,
+    () => false,
+  );
+  for (const [i, { worktree }] of items.entries()) {
+    const to = places[i];
+    if (!to) continue;
+    if (moved[i] && repaired) {
+      results[i] = 'pooled';
+      await unmarkFolder(repo, worktree);
+      continue;
+    }
     // A worktree that cannot be cleaned is not worth keeping.
-    const left = existsSync(worktree) ? worktree : to;
-    await removeWorktree(repo, left);
+    await removeWorktree(repo, existsSync(worktree) ? worktree : to);
     await unmarkFolder(repo, worktree);
     await unmarkFolder(repo, to);
-    return 'removed';
   }
+  return results;
 }

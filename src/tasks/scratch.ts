@@ -66,22 +66,22 @@ export async function takeScratch(
 }
 
 /**
- * Puts the scratch worktree at `commit`: tracked files as in the commit, untracked files the last
- * check left removed. Ignored files stay (copied files, build caches), as between two attempts.
+ * Puts the scratch worktree at `commit`: tracked files as in the commit. Untracked files a check
+ * left were removed by `cleanScratch` right after it ran, while the next merge was being made.
  */
-export async function moveScratch(
-  dir: string,
-  commit: string,
-  opts: WorktreeOptions,
-  fresh = false,
-): Promise<void> {
+export async function moveScratch(dir: string, commit: string, fresh = false): Promise<void> {
   // Fresh from the pool or from `worktree add`, nothing has run in it: a checkout rewrites only
-  // the files that differ, and there is nothing to clean.
-  if (fresh) {
-    await git(['checkout', '--quiet', '--force', '--detach', commit], { cwd: dir });
-    return;
-  }
-  await git(['reset', '--quiet', '--hard', commit], { cwd: dir });
+  // the files that differ. After a check, --hard also puts back tracked files the check changed.
+  if (fresh) await git(['checkout', '--quiet', '--force', '--detach', commit], { cwd: dir });
+  else await git(['reset', '--quiet', '--hard', commit], { cwd: dir });
+}
+
+/**
+ * Removes the untracked files a check left in the scratch worktree. Ignored files stay (copied
+ * files, build caches), as between two attempts. Run before the next `moveScratch`: clean first
+ * and reset after leaves the same files as the other way round.
+ */
+export async function cleanScratch(dir: string, opts: WorktreeOptions): Promise<void> {
   await git(['clean', '-ffdq', ...keepExcludes(keptDirs(opts))], { cwd: dir });
 }
 

@@ -1,0 +1,116 @@
+/**
+ * The merge queue's start. What it only reads begins at once, beside the refusals about each
+ * task's worktree: where the main tree is, the order, the files each task touched and which of
+ * them hold uncommitted work in the main tree, the commit identity, and the first task's merge.
+ * Then, under the repo lock, the refusal of uncommitted work in a touched file (now, not after
+ * every check ran), the journal, and the scratch worktree.
+ */
+import path from 'node:path';
+import type { Repo } from '../git/repo.js';
+import { gitOut } from '../git/run.js';
+import { identityEnv, refuseDuringOperation } from '../git/merge.js';
+import { changedFiles, dirtyAmong } from '../git/land.js';
+import { refuse } from '../errors.js';
+import type { TaskView } from './history.js';
+import { clearJournal, journalOwner, writeJournal, type QueueJournal } from './journal.js';
+import { queueOrder } from './merge-queue-order.js';
+import { QueueMerges } from './queue-merges.js';
+import type { SandboxPlans } from './sandbox-plans.js';
+import { retireScratch, takeScratch } from './scratch.js';
+import type { WorktreeOptions } from './options.js';
+import { queuePrefix } from './paths.js';
+import { checkedWorktreesDir } from './worktrees-dir.js';
+
+export interface QueueReads {
+  /** The main tree's commit, its tree, and its branch (`HEAD (detached)` when detached). */
+  head: Promise<{ head: string; headTree: string; into: string }>;
+  ordered: ReturnType<typeof queueOrder>;
+  /** The files each task touched (its base to its tip), and which of them are dirty in the main tree. */
+  touched: Promise<{ files: Map<number, string[]>; dirty: Set<string> }>;
+  merges: QueueMerges;
+  /** Waits for every read, so nothing of the queue runs on after it refused. */
+  settle(): Promise<void>;
+}
+
+export function startReads(
+  repo: Repo,
+  ids: number[],
+  views: Map<number, TaskView>,
+  mode: 'squash' | 'merge',
+  plan: boolean,
+): QueueReads {
+  // One process: the commit, its tree and the branch (`HEAD` itself when detached).
+  const head = gitOut(['rev-parse', 'HEAD', 'HEAD^{tree}', '--symbolic-full-name', 'HEAD'], {
+    cwd: repo.root,
+  }).then((out) => {
+    const [commit, tree, name] = out.split('\n') as [string, string, string];
+    return { head: commit, headTree: tree, into: name === 'HEAD' ? 'HEAD (detached)' : name };
+  });
+  const tips = ids.map((id) => ({ id, tip: views.get(id)!.tip!, base: views.get(id)!.record.base }));
+  const ordered = head.then((h) => queueOrder(repo, h.head, tips, plan));
+  const touched = Promise.all(
+    ids.map((id) => changedFiles(repo, views.get(id)!.record.base, views.get(id)!.tip!)),
+  ).then(async (lists) => {
+    const files = new Map(ids.map((id, i) => [id, lists[i]!]));
+    return { files, dirty: await dirtyAmong(repo, [...new Set(lists.flat())]) };
+  });
+  const env = identityEnv(repo);
+  const merges = new QueueMerges(repo, mode, env);
+  const first = Promise.all([head, ordered]).then(([h, o]) =>
+    merges.onto(views.get(o.order[0]!)!, h.head, h.headTree),
+  );
+  const all = [head, ordered, touched, env, first];
+  // Awaited later (by the run, or by settle on a refusal): meanwhile a failure is not unhandled.
+  for (const p of all) p.catch(() => undefined);
+  return {
+    head,
+    ordered,
+    touched,
+    merges,
+    async settle() {
+      await Promise.allSettled(all);
+      await merges.settle();
+    },
+  };
+}
+
+/** Under the repo lock: the last refusals, then the journal and the scratch worktree. */
+export async function startQueue(
+  repo: Repo,
+  opts: WorktreeOptions,
+  ids: number[],
+  reads: QueueReads,
+  mode: 'squash' | 'merge',
+  plans: SandboxPlans,
+): Promise<{ journal: QueueJournal; headTree: string }> {
+  refuseDuringOperation(repo, 'the merge queue');
+  const { head, headTree, into } = await reads.head;
+  const { files, dirty } = await reads.touched;
+  for (const id of ids) {
+    const clash = files.get(id)!.filter((f) => dirty.has(f));
+    if (clash.length)
+      throw refuse(
+        `the main tree has uncommitted changes to files task ${id} touched: ${clash.join(', ')}`,
+        'commit or stash them, then merge again',
+      );
+  }
+  const journal: QueueJournal = {
+    op: 'queue',
+    task: ids[0]!,
+    owner: journalOwner(),
+    mode,
+    phase: 'checking',
+    scratch: path.join(await checkedWorktreesDir(repo, opts), `${queuePrefix}${ids[0]}`),
+    head,
+    into,
+  };
+  await writeJournal(repo, journal);
+  try {
+    await takeScratch(repo, opts, head, String(ids[0]), plans.get(undefined, 'setup'));
+  } catch (e) {
+    await retireScratch(repo, journal.scratch, opts).catch(() => undefined);
+    await clearJournal(repo, journal.task);
+    throw e;
+  }
+  return { journal, headTree };
+}
