@@ -1,17 +1,9 @@
 import { git, gitOut } from './run.js';
 import { refuse } from '../errors.js';
 import type { Repo } from './repo.js';
-import { refuseDuringOperation, untrackedInTheWay } from './merge.js';
-export { moveMainTree, refreshIndex } from './move-main-tree.js';
-
-const nameList = (out: string) => out.split('\0').filter(Boolean);
-
-/** The files that differ between two commits (no rename detection: each path on its own). */
-export async function changedFiles(repo: Repo, from: string, to: string): Promise<string[]> {
-  return nameList(
-    await gitOut(['diff-tree', '-r', '-z', '--name-only', '--no-renames', from, to], { cwd: repo.root }),
-  );
-}
+import { inTheWay, refuseDuringOperation } from './merge.js';
+import { netChange, type TreeChange } from './tree-changes.js';
+export { moveMainTree } from './move-main-tree.js';
 
 /**
  * One commit on `parent` with `tree`: a squash commit (one parent) or, given `second`, a merge
@@ -54,26 +46,21 @@ export async function dirtyAmong(repo: Repo, files: string[]): Promise<Set<strin
 }
 
 /**
- * Refuses (nothing changed) when moving the main tree from `head` to `commit` could lose the
- * user's work: an operation in progress, uncommitted changes to a file the move rewrites, or a
- * file git does not track where the move creates one. The same rules as a single merge.
- * `touched` holds at least every file that differs between the two (the files each merged task
- * changed on the tip before it), so the status of those runs beside the diff.
+ * Refuses (nothing changed) when moving the main tree along `steps` (the diff of each commit the
+ * queue landed, from the head on) could lose the user's work: an operation in progress,
+ * uncommitted changes to a file a step touched, or a file git does not track where the move
+ * creates one. The same rules as a single merge.
  */
-export async function refuseUnsafeLanding(
-  repo: Repo,
-  head: string,
-  commit: string,
-  touched: string[],
-): Promise<void> {
+export async function refuseUnsafeLanding(repo: Repo, steps: TreeChange[]): Promise<void> {
   refuseDuringOperation(repo, 'the merge queue');
-  const [inTheWay, dirty] = await Promise.all([untrackedInTheWay(repo, head, commit), dirtyAmong(repo, touched)]);
-  if (inTheWay.length)
+  const net = netChange(steps);
+  const [found, dirty] = await Promise.all([inTheWay(repo, net), dirtyAmong(repo, net.files)]);
+  if (found.length)
     throw refuse(
-      `the merge would overwrite files in the main tree that git does not track (untracked or ignored): ${inTheWay.join(', ')}`,
+      `the merge would overwrite files in the main tree that git does not track (untracked or ignored): ${found.join(', ')}`,
       'move them out of the way, then merge again',
     );
-  const clash = touched.filter((f) => dirty.has(f));
+  const clash = net.files.filter((f) => dirty.has(f));
   if (clash.length)
     throw refuse(
       `the main tree has uncommitted changes to files the tasks touched: ${clash.join(', ')}`,

@@ -8,6 +8,7 @@ import { trialMerge } from './conflicts.js';
 import { operationsInProgress } from './in-progress.js';
 import { removeSettledLock } from './settled-lock.js';
 import { moveMainTree } from './move-main-tree.js';
+import { netChange, treeChange } from './tree-changes.js';
 
 export type MergeMode = 'squash' | 'merge' | 'rebase';
 
@@ -74,18 +75,16 @@ const nameList = (out: string) => out.split('\0').filter(Boolean);
  * (untracked or ignored, like a `.env` or a build output). Git would overwrite ignored ones.
  */
 export async function untrackedInTheWay(repo: Repo, head: string, tree: string): Promise<string[]> {
-  // --name-status -z: status, then path, each ending in NUL.
-  const fields = (
-    await gitOut(['diff-tree', '-r', '-z', '--name-status', '--no-renames', head, tree], { cwd: repo.root })
-  ).split('\0');
-  const added: string[] = [];
-  const deleted = new Set<string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === 'A') added.push(fields[i + 1]!);
-    else if (fields[i] === 'D') deleted.add(fields[i + 1]!);
-  }
+  return inTheWay(repo, netChange([await treeChange(repo, head, tree)]));
+}
+
+/** `untrackedInTheWay` for a change already known: the files it adds, and those it deletes. */
+export async function inTheWay(
+  repo: Repo,
+  change: { added: string[]; deleted: Set<string> },
+): Promise<string[]> {
   const found = new Set<string>();
-  for (const file of added) {
+  for (const file of change.added) {
     const st = await lstat(path.join(repo.root, file)).catch((e: NodeJS.ErrnoException) => e.code ?? 'error');
     if (typeof st !== 'string') found.add(file);
     else if (st === 'ENOTDIR') {
@@ -95,7 +94,7 @@ export async function untrackedInTheWay(repo: Repo, head: string, tree: string):
         const dir = parts.slice(0, i).join('/');
         const s = await stat(path.join(repo.root, dir)).catch(() => null);
         if (s && !s.isDirectory()) {
-          if (!deleted.has(dir)) found.add(dir);
+          if (!change.deleted.has(dir)) found.add(dir);
           break;
         }
       }

@@ -7,16 +7,18 @@ import type { Repo } from './repo.js';
  * rewrites only the files that differ and keeps unrelated uncommitted work), then HEAD by
  * compare-and-swap. On a failure everything is put back. Callers ran refuseUnsafeLanding first.
  */
-export async function moveMainTree(
-  repo: Repo,
-  head: string,
-  commit: string,
-  reason: string,
-  refreshed = false,
-): Promise<void> {
+export async function moveMainTree(repo: Repo, head: string, commit: string, reason: string): Promise<void> {
   const cwd = repo.root;
-  if (!refreshed) await refreshIndex(repo);
-  const move = await git(['read-tree', '-m', '-u', head, commit], { cwd, allowFail: true });
+  const readTree = () => git(['read-tree', '-m', '-u', head, commit], { cwd, allowFail: true });
+  let move = await readTree();
+  // read-tree trusts the index's cached stat data: a file the user only touched (same content,
+  // new mtime) is "not uptodate" and refuses the move. Our status calls never refresh that cache
+  // (GIT_OPTIONAL_LOCKS=0). A refused read-tree has written nothing (checked before any file or
+  // the index is touched), so refresh the stat data (no content changes) and ask once more.
+  if (move.code !== 0) {
+    await git(['update-index', '-q', '--refresh'], { cwd, allowFail: true });
+    move = await readTree();
+  }
   if (move.code !== 0)
     throw refuse(
       `cannot update the main tree: ${move.stderr.trim()}`,
@@ -27,13 +29,4 @@ export async function moveMainTree(
     await git(['read-tree', '-m', '-u', commit, head], { cwd, allowFail: true });
     throw new RefConflictError('HEAD', head);
   }
-}
-
-/**
- * read-tree trusts the index's cached stat data: a file the user only touched (same content, new
- * mtime) would be "not uptodate" and refuse the move. Our status calls never refresh that cache
- * (GIT_OPTIONAL_LOCKS=0), so it is refreshed before a move; that changes no content, only stat data.
- */
-export async function refreshIndex(repo: Repo): Promise<void> {
-  await git(['update-index', '-q', '--refresh'], { cwd: repo.root, allowFail: true });
 }

@@ -141,3 +141,18 @@ export async function refOid(repo: RefPlace, ref: string): Promise<string | null
   });
   return r.code === 0 ? r.stdout.trim() : null;
 }
+
+/**
+ * The commit the main worktree's HEAD is at, from its HEAD file (a symbolic ref to a branch, or a
+ * detached object id), or `git rev-parse HEAD` when the files cannot say.
+ */
+export async function headOid(repo: RefPlace): Promise<string> {
+  // The main worktree's HEAD is the common dir's own when the root's `.git` is that folder.
+  if (path.resolve(repo.root, '.git') === path.resolve(repo.commonDir)) {
+    const text = (await readFile(path.join(repo.commonDir, 'HEAD'), 'utf8').catch(() => '')).trim();
+    const sym = /^ref: (refs\/\S+)$/.exec(text);
+    const known = sym ? await readRef(repo.commonDir, sym[1]!) : looseOid(text);
+    if (known) return known;
+  }
+  return (await git(['rev-parse', 'HEAD'], { cwd: repo.root })).stdout.trim();
+}

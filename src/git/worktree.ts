@@ -79,7 +79,7 @@ export function keepExcludes(keep: string[]): string[] {
 }
 
 /**
- * Set in a pooled worktree's git dir when it was parked as it was (see stowWorktree): whoever
+ * Set in a pooled worktree's git dir when it was parked as it was (see stowWorktrees): whoever
  * takes it cleans it first.
  */
 const UNCLEAN = 'factory-unclean';
@@ -143,35 +143,48 @@ export async function linkedWorktree(commonDir: string, dir: string): Promise<Po
 
 /**
  * Detaches a worktree from its branch and cleans it for the next task: tracked files back to
- * HEAD, untracked and ignored files removed except the kept directories.
+ * HEAD, untracked and ignored files removed except the kept directories. `cleaned` when the
+ * caller ran cleanWorktree on it already (and nothing ran in it since): then it is only moved.
  */
 export async function parkWorktree(
   repo: Repo,
   dir: string,
   to: string,
   keep: string[],
-  repair = true,
+  opts: { repair?: boolean; cleaned?: boolean } = {},
 ): Promise<void> {
+  if (!opts.cleaned) await cleanWorktree(repo, dir, keep);
+  await moveIntoPool(repo, dir, to, opts.repair ?? true);
+}
+
+/** What parking does to a worktree's files, where it is (see parkWorktree). */
+export async function cleanWorktree(repo: Repo, dir: string, keep: string[]): Promise<void> {
   const gitDir = await verifyWorktreeLink(repo.commonDir, dir);
   // One pass over the files: --force with no commit detaches and resets tracked files to HEAD
   // (staged new files included), as checkout --detach then reset --hard would in two.
   await git(['checkout', '--quiet', '--force', '--detach'], { cwd: dir });
   await cleanStowed(dir, gitDir, keep);
-  await moveIntoPool(repo, dir, to, repair);
 }
 
 /**
- * Detaches a worktree from its branch and parks it as it is, marked unclean: for a worktree whose
- * commit is not where new tasks start, the next taker's checkout rewrites its files anyway, and
- * the clean-up is left to it (reuseWorktree, the merge queue's scratch). Costs no look at the
- * files; the caller knows nothing in it is worth keeping.
+ * Detaches worktrees from their branches and parks them as they are, marked unclean: for a
+ * worktree whose commit is not where new tasks start, the next taker's checkout rewrites its files
+ * anyway, and the clean-up is left to it (reuseWorktree, the merge queue's scratch). Costs no look
+ * at the files; the caller knows nothing in them is worth keeping. git learns their new places
+ * from the caller's `repairMoved`.
  */
-export async function stowWorktree(repo: Repo, dir: string, to: string, repair = true): Promise<void> {
-  const gitDir = await verifyWorktreeLink(repo.commonDir, dir);
-  await writeFile(path.join(gitDir, UNCLEAN), '');
-  // HEAD, not the branch, moves: the pooled worktree holds no branch, as a parked one.
-  await git(['update-ref', '--no-deref', 'HEAD', 'HEAD'], { cwd: dir });
-  await moveIntoPool(repo, dir, to, repair);
+export async function stowWorktrees(repo: Repo, moves: { dir: string; to: string }[]): Promise<void> {
+  if (!moves.length) return;
+  const gitDirs = await Promise.all(moves.map((m) => verifyWorktreeLink(repo.commonDir, m.dir)));
+  await Promise.all(gitDirs.map((g) => writeFile(path.join(g, UNCLEAN), '')));
+  // HEAD, not the branch, moves: a pooled worktree holds no branch, as a parked one. Each
+  // worktree's HEAD is `worktrees/<name>/HEAD` from the main one: one process for all of them.
+  const heads = gitDirs.map((g) => `worktrees/${path.basename(g)}/HEAD`);
+  await git(['update-ref', '--no-deref', '--stdin'], {
+    cwd: repo.root,
+    input: heads.map((h) => `update ${h} ${h}\n`).join(''),
+  });
+  for (const m of moves) await moveIntoPool(repo, m.dir, m.to, false);
 }
 
 /**

@@ -163,7 +163,13 @@ async function undoRebase(rec: TaskRecord, taskTip: string, repo: Repo): Promise
  * had begun to move: each landed task logged merged, its worktree and the scratch worktree
  * retired together, the journal (filed under `j.task`) removed last.
  */
-export async function finishQueue(repo: Repo, opts: WorktreeOptions, j: QueueJournal): Promise<void> {
+export async function finishQueue(
+  repo: Repo,
+  opts: WorktreeOptions,
+  j: QueueJournal,
+  /** The queue cleaned its scratch worktree after the last check (a recovery has not). */
+  scratchCleaned = false,
+): Promise<void> {
   const landed = await Promise.all((j.landed ?? []).map((l) => readRecord(repo, l.task)));
   for (const [i, rec] of landed.entries())
     await logMerged(repo, rec.id, { commit: j.landed![i]!.commit, into: j.into, mode: j.mode });
@@ -171,7 +177,7 @@ export async function finishQueue(repo: Repo, opts: WorktreeOptions, j: QueueJou
     repo,
     [
       ...landed.map((rec) => ({ worktree: rec.worktree, how: retiredAs(j.mode) })),
-      { worktree: j.scratch, how: 'clean' as const },
+      { worktree: j.scratch, how: scratchCleaned ? ('cleaned' as const) : ('clean' as const) },
     ],
     opts,
   );

@@ -4,6 +4,7 @@
  */
 import type { Repo } from '../git/repo.js';
 import { mergeConflicts } from '../git/conflicts.js';
+import { mayConflict, type TreeChange } from '../git/tree-changes.js';
 import { refuse } from '../errors.js';
 import { readEvents, readRecord } from './record.js';
 import { taskStatus } from './status.js';
@@ -33,12 +34,13 @@ export async function expandQueue(repo: Repo, ids: number[]): Promise<{ ids: num
 /**
  * The order of the queue: tasks predicted to conflict with fewer others (and with the base) go
  * first, ties in the order given. A plan keeps its plan order: later subtasks build on earlier
- * ones, and the prediction is only reported.
+ * ones, and the prediction is only reported. `change` is each task's diff from its base to its
+ * tip: two tasks from the same base whose changes cannot conflict need no trial merge.
  */
 export async function queueOrder(
   repo: Repo,
   head: string,
-  tasks: { id: number; tip: string; base: string }[],
+  tasks: { id: number; tip: string; base: string; change: TreeChange }[],
   keepOrder: boolean,
 ): Promise<{ order: number[]; predicted: Record<string, string[]> }> {
   const predicted: Record<string, string[]> = {};
@@ -50,7 +52,11 @@ export async function queueOrder(
   // task that started from the head merges into it cleanly: no need to ask git.
   const [withBase, between] = await Promise.all([
     Promise.all(tasks.map((t) => (t.base === head ? [] : mergeConflicts(repo, head, t.tip)))),
-    Promise.all(pairs.map(([a, b]) => mergeConflicts(repo, a.tip, b.tip))),
+    Promise.all(
+      pairs.map(([a, b]) =>
+        a.base === b.base && !mayConflict(a.change, b.change) ? [] : mergeConflicts(repo, a.tip, b.tip),
+      ),
+    ),
   ]);
   tasks.forEach((t, i) => {
     if (withBase[i]!.length) score.set(t.id, score.get(t.id)! + 1);

@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { Repo } from '../git/repo.js';
 import { gitOut } from '../git/run.js';
 import { identityEnv, refuseDuringOperation } from '../git/merge.js';
-import { changedFiles, dirtyAmong } from '../git/land.js';
+import { dirtyAmong } from '../git/land.js';
+import { treeChanges, type TreeChange } from '../git/tree-changes.js';
 import { refuse } from '../errors.js';
 import type { TaskView } from './history.js';
 import { clearJournal, journalOwner, writeJournal, type QueueJournal } from './journal.js';
@@ -22,8 +23,10 @@ import { queuePrefix } from './paths.js';
 import { checkedWorktreesDir } from './worktrees-dir.js';
 
 export interface QueueReads {
-  /** The main tree's commit, its tree, and its branch (`HEAD (detached)` when detached). */
-  head: Promise<{ head: string; headTree: string; into: string }>;
+  /** The main tree's commit, its tree, and its branch (`HEAD (detached)` when detached); each task tip's tree. */
+  head: Promise<{ head: string; headTree: string; into: string; tipTrees: Map<number, string> }>;
+  /** Each task's change, its base to its tip, in queue order. */
+  changes: Promise<TreeChange[]>;
   ordered: ReturnType<typeof queueOrder>;
   /** The files each task touched (its base to its tip), and which of them are dirty in the main tree. */
   touched: Promise<{ files: Map<number, string[]>; dirty: Set<string> }>;
@@ -39,18 +42,42 @@ export function startReads(
   mode: 'squash' | 'merge',
   plan: boolean,
 ): QueueReads {
-  // One process: the commit, its tree and the branch (`HEAD` itself when detached).
-  const head = gitOut(['rev-parse', 'HEAD', 'HEAD^{tree}', '--symbolic-full-name', 'HEAD'], {
-    cwd: repo.root,
-  }).then((out) => {
-    const [commit, tree, name] = out.split('\n') as [string, string, string];
-    return { head: commit, headTree: tree, into: name === 'HEAD' ? 'HEAD (detached)' : name };
-  });
   const tips = ids.map((id) => ({ id, tip: views.get(id)!.tip!, base: views.get(id)!.record.base }));
-  const ordered = head.then((h) => queueOrder(repo, h.head, tips, plan));
-  const touched = Promise.all(
-    ids.map((id) => changedFiles(repo, views.get(id)!.record.base, views.get(id)!.tip!)),
-  ).then(async (lists) => {
+  // One process: the commit, its tree, each task tip's tree, and the branch (`HEAD` when detached).
+  const head = gitOut(
+    [
+      'rev-parse',
+      'HEAD',
+      'HEAD^{tree}',
+      ...tips.map((t) => `${t.tip}^{tree}`),
+      '--symbolic-full-name',
+      'HEAD',
+    ],
+    { cwd: repo.root },
+  ).then((out) => {
+    const [commit, tree, ...rest] = out.split('\n') as [string, string, ...string[]];
+    const name = rest.pop();
+    return {
+      head: commit,
+      headTree: tree,
+      into: name === 'HEAD' ? 'HEAD (detached)' : name!,
+      tipTrees: new Map(ids.map((id, i) => [id, rest[i]!])),
+    };
+  });
+  const changes = treeChanges(
+    repo,
+    tips.map((t) => ({ from: t.base, to: t.tip })),
+  );
+  const ordered = Promise.all([head, changes]).then(([h, c]) =>
+    queueOrder(
+      repo,
+      h.head,
+      tips.map((t, i) => ({ ...t, change: c[i]! })),
+      plan,
+    ),
+  );
+  const touched = changes.then(async (c) => {
+    const lists = c.map((change) => [...change.keys()]);
     const files = new Map(ids.map((id, i) => [id, lists[i]!]));
     return { files, dirty: await dirtyAmong(repo, [...new Set(lists.flat())]) };
   });
@@ -59,11 +86,12 @@ export function startReads(
   const first = Promise.all([head, ordered]).then(([h, o]) =>
     merges.onto(views.get(o.order[0]!)!, h.head, h.headTree),
   );
-  const all = [head, ordered, touched, env, first];
+  const all = [head, changes, ordered, touched, env, first];
   // Awaited later (by the run, or by settle on a refusal): meanwhile a failure is not unhandled.
   for (const p of all) p.catch(() => undefined);
   return {
     head,
+    changes,
     ordered,
     touched,
     merges,

@@ -1,7 +1,8 @@
 import type { Repo } from '../git/repo.js';
 import { withRepoLock } from '../git/lock.js';
-import { gitOut } from '../git/run.js';
-import { changedFiles, moveMainTree, refreshIndex, refuseUnsafeLanding } from '../git/land.js';
+import { headOid } from '../git/ref-files.js';
+import { moveMainTree, refuseUnsafeLanding } from '../git/land.js';
+import { treeChange, type TreeChange } from '../git/tree-changes.js';
 import { runCheck } from '../agent/executor.js';
 import type { Config } from '../config/schema.js';
 import { refuse } from '../errors.js';
@@ -15,8 +16,9 @@ import { finishQueue, clearJournal, writeJournal, type QueueJournal } from './jo
 import { expandQueue } from './merge-queue-order.js';
 import { startQueue, startReads, type QueueReads } from './merge-queue-start.js';
 import { SandboxPlans } from './sandbox-plans.js';
+import { cleanWorktree } from '../git/worktree.js';
 import { cleanScratch, moveScratch, retireScratch } from './scratch.js';
-import type { WorktreeOptions } from './options.js';
+import { keptDirs, type WorktreeOptions } from './options.js';
 
 /** How much of a failing check's output a left-out task keeps (the end, where errors are). */
 export const QUEUE_TAIL_CHARS = 4000;
@@ -107,7 +109,8 @@ export async function mergeQueue(
   try {
     // Every refusal comes before anything is written. Each task is read at once (read-only), its
     // worktree's status beside its history; the first refusal in queue order is the one given.
-    const hint = 'roll back to a passing attempt, resume the task, or leave it out of the merge (or add --force)';
+    const hint =
+      'roll back to a passing attempt, resume the task, or leave it out of the merge (or add --force)';
     const viewing = ids.map((id) => mergeableView(repo, id, force, hint));
     const editing = ids.map((id) =>
       readRecord(repo, id).then((rec) => checkHandEdits(repo, id, rec.worktree, 'merge', force)),
@@ -148,6 +151,7 @@ export async function mergeQueue(
       lock: locks.get(start.journal.task)!,
       plans,
       moved: false,
+      parking: Promise.resolve(false),
     };
     let done = false;
     try {
@@ -159,6 +163,7 @@ export async function mergeQueue(
       // Once the main tree has moved, the journal stays for the next command to finish from.
       if (!done && !run.moved)
         await withRepoLock(repo.factoryDir, async () => {
+          await run.parking;
           await retireScratch(repo, start.journal.scratch, opts).catch(() => undefined);
           await clearJournal(repo, start.journal.task);
         });
@@ -184,16 +189,18 @@ interface Run {
   plans: SandboxPlans;
   /** Set once the main tree and its branch are at the new tip. */
   moved: boolean;
+  /** The scratch worktree cleaned for the pool after the last check, beside the landing: done or not. */
+  parking: Promise<boolean>;
 }
 
 async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run: Run): Promise<QueueResult> {
   const { views, journal, mode } = run;
   const { merges } = run.reads;
   const head = journal.head;
-  const { order, predicted } = await run.reads.ordered;
+  const [{ order, predicted }, { tipTrees }] = await Promise.all([run.reads.ordered, run.reads.head]);
   const fates: QueueFate[] = [];
   const saved: SavedEdits[] = [];
-  const landed: { task: number; commit: string; files: string[] }[] = [];
+  const landed: { task: number; commit: string; change: TreeChange }[] = [];
   let tip = head;
   let tipTree = run.headTree;
   /** How many checks ran in the scratch worktree (the first finds it clean). */
@@ -218,8 +225,12 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
       continue;
     }
     const { commit, tree } = merged;
-    // What the task changes on the tip is read while its check runs.
-    const changed = changedFiles(repo, tip, commit);
+    // What the task changes on the tip is read while its check runs. On its own base, with its
+    // own tree as the result, that is the change from its base to its tip, read already.
+    const changed =
+      tip === rec.base && tree === tipTrees.get(id)
+        ? run.reads.changes.then((c) => c[run.ids.indexOf(id)]!)
+        : treeChange(repo, tip, commit);
     changed.catch(() => undefined);
     const next = order[k + 1];
     const command = rec.check === undefined ? q.config.check : rec.check;
@@ -256,13 +267,18 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
         continue;
       }
     }
-    const files = await changed;
+    const change = await changed;
     tip = commit;
     tipTree = tree;
-    landed.push({ task: id, commit, files });
-    fate({ task: id, title, fate: 'landed', commit, files });
+    landed.push({ task: id, commit, change });
+    fate({ task: id, title, fate: 'landed', commit, files: [...change.keys()] });
   }
   await cleaning.catch(() => undefined);
+  // No check runs in the scratch worktree any more: it is cleaned for the pool while the queue lands.
+  run.parking = cleanWorktree(repo, journal.scratch, keptDirs(opts)).then(
+    () => true,
+    () => false,
+  );
 
   const result: QueueResult = {
     into: journal.into,
@@ -277,13 +293,13 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
   };
   await withRepoLock(repo.factoryDir, async () => {
     if (landed.length) {
-      // What the landing must know, read at once, with the index's stat data refreshed beside
-      // (the move needs it fresh; a refusal leaves it refreshed, as a `git status` would).
-      const touched = [...new Set(landed.flatMap((l) => l.files))];
+      // What the landing must know, read at once.
       const [now, safe] = await Promise.allSettled([
-        gitOut(['rev-parse', 'HEAD'], { cwd: repo.root }),
-        refuseUnsafeLanding(repo, head, tip, touched),
-        refreshIndex(repo),
+        headOid(repo),
+        refuseUnsafeLanding(
+          repo,
+          landed.map((l) => l.change),
+        ),
       ]);
       if (now.status === 'rejected') throw now.reason;
       if (now.value !== head)
@@ -314,11 +330,10 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
         head,
         tip,
         `factory: merge queue ${landed.map((l) => l.task).join(' ')} (${mode})`,
-        true,
       );
       run.moved = true;
-      await finishQueue(repo, opts, moving);
-    } else await finishQueue(repo, opts, { ...journal, landed: [] });
+      await finishQueue(repo, opts, moving, await run.parking);
+    } else await finishQueue(repo, opts, { ...journal, landed: [] }, await run.parking);
     // Left-out tasks keep their branch; their log says why, for `factory resume --rebase`.
     for (const f of fates)
       if (f.fate === 'left-out') {

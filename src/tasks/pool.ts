@@ -7,7 +7,7 @@ import {
   parkWorktree,
   removeWorktree,
   repairMoved,
-  stowWorktree,
+  stowWorktrees,
   type PooledWorktree,
 } from '../git/worktree.js';
 import { poolPrefix, worktreesDir } from './paths.js';
@@ -39,10 +39,10 @@ export function pickPooled(pool: PooledWorktree[], base: string): PooledWorktree
   return pool.find((w) => w.clean && w.head === base) ?? pool.find((w) => w.clean) ?? pool[0];
 }
 
-/** A worktree to retire, and how (see retireWorktree). */
+/** A worktree to retire, and how (see retireWorktree; `cleaned`: as `clean`, done by the caller). */
 export interface Retiring {
   worktree: string;
-  how: 'clean' | 'as-is';
+  how: 'clean' | 'as-is' | 'cleaned';
 }
 
 /**
@@ -95,21 +95,31 @@ export async function retireWorktrees(
       await removeWorktree(repo, worktree);
       await unmarkFolder(repo, worktree);
     }
-  const moved = await Promise.all(
-    items.map(async ({ worktree, how }, i) => {
-      const to = places[i];
-      if (!to) return false;
-      await markFolder(repo, to);
-      const retire =
-        how === 'clean'
-          ? parkWorktree(repo, worktree, to, keptDirs(opts), false)
-          : stowWorktree(repo, worktree, to, false);
-      return retire.then(
+  // Each cleaned beside the others; the stowed ones detached by one git process.
+  const stowing = items.flatMap(({ worktree, how }, i) =>
+    places[i] && how === 'as-is' ? [{ dir: worktree, to: places[i] }] : [],
+  );
+  const marked = Promise.all(places.map((to) => to && markFolder(repo, to)));
+  const [stowed, ...parked] = await Promise.all([
+    marked
+      .then(() => stowWorktrees(repo, stowing))
+      .then(
         () => true,
         () => false,
-      );
+      ),
+    ...items.map(({ worktree, how }, i) => {
+      const to = places[i];
+      if (!to || how === 'as-is') return false;
+      const cleaned = how === 'cleaned';
+      return marked
+        .then(() => parkWorktree(repo, worktree, to, keptDirs(opts), { repair: false, cleaned }))
+        .then(
+          () => true,
+          () => false,
+        );
     }),
-  );
+  ]);
+  const moved = items.map((it, i) => (it.how === 'as-is' ? stowed && places[i] !== null : parked[i]!));
   const pooled = items.map((_, i) => places[i]!).filter((_, i) => moved[i]);
   const repaired = await repairMoved(repo, pooled).then(
     () => true,

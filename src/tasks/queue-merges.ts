@@ -12,9 +12,7 @@ import type { TaskView } from './history.js';
 import { squashMessage } from './merge.js';
 
 export type Merged =
-  | { kind: 'conflict'; files: string[] }
-  | { kind: 'empty' }
-  | { kind: 'clean'; tree: string; commit: string };
+  { kind: 'conflict'; files: string[] } | { kind: 'empty' } | { kind: 'clean'; tree: string; commit: string };
 
 export class QueueMerges {
   private readonly made = new Map<string, Promise<Merged>>();

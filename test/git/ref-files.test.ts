@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { listRefs, readRef, readRefs, refOid } from '../../src/git/ref-files.js';
+import { headOid, listRefs, readRef, readRefs, refOid } from '../../src/git/ref-files.js';
 import { openRepo } from '../../src/git/repo.js';
 import { cleanupTemps, makeRepo, sh } from '../helpers/git-repo.js';
 
@@ -80,5 +80,18 @@ describe('reading refs from their files', () => {
     await writeFile(path.join(repo.commonDir, 'packed-refs'), 'not a packed ref line\n');
     expect(await readRefs(repo.commonDir, PREFIXES)).toBeUndefined();
     expect(await readRef(repo.commonDir, 'refs/heads/factory/2-b')).toBeUndefined();
+  });
+
+  it('reads HEAD as git does: on a loose branch, on a packed one, detached, and on a symbolic ref', async () => {
+    const { dir, first, second } = await repoWithRefs();
+    const repo = await openRepo(dir);
+    expect(await headOid(repo)).toBe(sh(dir, 'rev-parse', 'HEAD'));
+    sh(dir, 'checkout', '-q', 'factory/2-b'); // packed only
+    expect(await headOid(repo)).toBe(first);
+    sh(dir, 'checkout', '-q', '--detach', second);
+    expect(await headOid(repo)).toBe(second);
+    sh(dir, 'symbolic-ref', 'refs/heads/factory/3-sym', 'refs/heads/factory/1-a');
+    sh(dir, 'symbolic-ref', 'HEAD', 'refs/heads/factory/3-sym');
+    expect(await headOid(repo)).toBe(second);
   });
 });

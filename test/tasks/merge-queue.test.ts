@@ -125,6 +125,48 @@ describe('merge queue', () => {
     expect(readdirSync(path.join(dir, '.git/factory/journal'))).toEqual([]);
   });
 
+  it('checks each merged tree clean, and merges the next task onto the last passing tip, not the failed one', async () => {
+    // The check fails on anything the last check left (an untracked file and folder, a changed
+    // tracked file), fails whenever two.txt is there, and leaves all of that behind itself.
+    const probe = [
+      'test ! -e leftover || { echo "leftover file"; exit 1; }',
+      'test ! -e build || { echo "leftover folder"; exit 1; }',
+      'test "$(cat README.md)" = r || { echo "README.md changed"; exit 1; }',
+      'echo junk > leftover; mkdir build; echo b > build/out; echo changed > README.md',
+      'test ! -e two.txt || { echo "two.txt is not wanted"; exit 1; }',
+      'echo ok',
+      '',
+    ].join('\n');
+    const dir = await makeRepo({ ...BASE, 'probe.sh': probe });
+    const one = await taskWithAttempts(dir, 'one', passing({ 'one.txt': '1\n' }));
+    const two = await taskWithAttempts(dir, 'two', passing({ 'two.txt': '2\n' }));
+    const three = await taskWithAttempts(dir, 'three', passing({ 'three.txt': '3\n' }));
+    const head = sh(dir, 'rev-parse', 'HEAD');
+    const r = await mergeQueue(one.repo, W, [one.id, two.id, three.id], q({ config: config('sh probe.sh') }));
+    expect(r.tasks.map((t) => [t.task, t.fate])).toEqual([
+      [one.id, 'landed'],
+      [two.id, 'left-out'],
+      [three.id, 'landed'],
+    ]);
+    const left = r.tasks[1]!;
+    expect(left.fate === 'left-out' && left.reason === 'check' && left.tail).toContain(
+      'two.txt is not wanted',
+    );
+    // Task three's commit sits on task one's: two's merged commit, made first, went nowhere.
+    expect(sh(dir, 'rev-parse', 'HEAD')).toBe(r.tip);
+    expect(sh(dir, 'rev-parse', 'HEAD~2')).toBe(head);
+    expect(sh(dir, 'log', '--format=%s', `${head}..HEAD`).split('\n')).toEqual([
+      `three (factory task ${three.id})`,
+      `one (factory task ${one.id})`,
+    ]);
+    expect(r.tasks[2]).toMatchObject({ files: ['three.txt'] });
+    expect(sh(dir, 'ls-files', 'one.txt', 'two.txt', 'three.txt').split('\n')).toEqual([
+      'one.txt',
+      'three.txt',
+    ]);
+    expect(sh(dir, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+  });
+
   it('puts the least conflicting first and leaves a conflicting task out with its files', async () => {
     const dir = await makeRepo({ 'a.txt': 'a\n', 'b.txt': 'b\n', 'c.txt': 'c\n' });
     // Task 1 conflicts with 2 and with 3; 2 and 3 touch different files.

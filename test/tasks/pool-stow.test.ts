@@ -12,7 +12,7 @@ import { mergeTask } from '../../src/tasks/merge.js';
 import { discardTask } from '../../src/tasks/discard.js';
 import { mergeQueue } from '../../src/tasks/merge-queue.js';
 import { readRecord } from '../../src/tasks/record.js';
-import { pooledWorktrees } from '../../src/tasks/pool.js';
+import { pooledWorktrees, retireWorktrees } from '../../src/tasks/pool.js';
 import { DEFAULT_CONFIG, type Config } from '../../src/config/schema.js';
 import { cleanupTemps, makeRepo, sh, writeFiles } from '../helpers/git-repo.js';
 import { taskWithAttempts, W } from '../helpers/engine.js';
@@ -82,5 +82,44 @@ describe('a merged task worktree in the pool', () => {
     // The scratch went back (or, the pool full, away): no queue worktree is left.
     const left = readdirSync(path.dirname((await readRecord(repo, three.id)).worktree));
     expect(left.filter((n) => n.startsWith('queue-'))).toEqual([]);
+  });
+});
+
+describe('retiring several worktrees at once (a merge queue landing)', () => {
+  it('stows and parks them side by side, registers each new place with git, and removes what the pool has no room for', async () => {
+    const dir = await makeRepo(BASE);
+    const wide = { ...opts, pool: 2 };
+    const a = await taskWithAttempts(dir, 'A', [{ files: { 'a.txt': 'a2\n' }, exit: 0 }], wide);
+    const b = await taskWithAttempts(dir, 'B', [{ files: { 'b.txt': 'b2\n' }, exit: 0 }], wide);
+    const c = await taskWithAttempts(dir, 'C', [{ files: { 'c.txt': 'c\n' }, exit: 0 }], wide);
+    const tipA = sh(a.worktree, 'rev-parse', 'HEAD');
+    await writeFiles(a.worktree, { 'build/out.o': 'o' });
+    await writeFiles(b.worktree, { 'stray.txt': 's', 'cache/kept.bin': 'k' });
+    const done = await retireWorktrees(
+      a.repo,
+      [
+        { worktree: a.worktree, how: 'as-is' },
+        { worktree: b.worktree, how: 'clean' },
+        { worktree: c.worktree, how: 'as-is' },
+      ],
+      wide,
+    );
+    expect(done).toEqual(['pooled', 'pooled', 'removed']);
+    for (const wt of [a.worktree, b.worktree, c.worktree]) expect(existsSync(wt)).toBe(false);
+    const pool = await pooledWorktrees(a.repo, wide);
+    // git knows each pooled worktree where it is now, and no branch is held any more.
+    const listed = sh(dir, 'worktree', 'list', '--porcelain');
+    for (const w of pool) expect(listed).toContain(`worktree ${w.path}\n`);
+    expect(listed).not.toContain('branch refs/heads/factory/');
+    expect(listed).not.toContain('prunable');
+    const stowed = pool.find((w) => !w.clean)!;
+    const parked = pool.find((w) => w.clean)!;
+    expect(existsSync(path.join(stowed.path, 'build/out.o'))).toBe(true);
+    expect(existsSync(path.join(parked.path, 'stray.txt'))).toBe(false);
+    expect(existsSync(path.join(parked.path, 'cache/kept.bin'))).toBe(true);
+    expect(stowed.head).toBe(tipA);
+    for (const t of [a, b, c]) sh(dir, 'branch', '-D', (await readRecord(a.repo, t.id)).branch);
+    sh(dir, 'worktree', 'prune');
+    expect((await pooledWorktrees(a.repo, wide)).length).toBe(2);
   });
 });

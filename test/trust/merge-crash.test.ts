@@ -73,7 +73,7 @@ describe('trust: a merge killed with kill -9 is finished by the next factory com
     { when: 'after', match: 'read-tree -m -u' },
     { when: 'after', match: 'update-ref -m factory: merge' },
     // The merged task's worktree detached and marked unclean, still where the task had it.
-    { when: 'after', match: 'update-ref --no-deref HEAD' },
+    { when: 'after', match: 'update-ref --no-deref --stdin' },
   ] as const;
   for (const p of points)
     it(`killed ${p.when} \`${p.match}\``, async () => {
