@@ -1,7 +1,8 @@
 /**
- * The merge queue's start. What it only reads begins at once, beside the refusals about each
- * task's worktree: where the main tree is, the order, the files each task touched and which of
- * them hold uncommitted work in the main tree, the commit identity, and the first task's merge.
+ * The merge queue's start. The queued tasks are read, and what the queue only reads begins at
+ * once, beside their histories and their worktrees' status: where the main tree is, the order,
+ * the files each task touched and which of them hold uncommitted work in the main tree, the
+ * commit identity, and the first task's merge.
  * Then, under the repo lock, the refusal of uncommitted work in a touched file (now, not after
  * every check ran), the journal, and the scratch worktree.
  */
@@ -13,6 +14,11 @@ import { dirtyAmong } from '../git/land.js';
 import { treeChanges, type TreeChange } from '../git/tree-changes.js';
 import { refuse } from '../errors.js';
 import type { TaskView } from './history.js';
+import { mergeableView } from './mergeable.js';
+import { checkHandEdits } from './hand-edits.js';
+import { readRecord } from './record.js';
+import { refOid } from '../git/ref-files.js';
+import { branchRef } from '../git/refs.js';
 import { clearJournal, journalOwner, writeJournal, type QueueJournal } from './journal.js';
 import { queueOrder } from './merge-queue-order.js';
 import { QueueMerges } from './queue-merges.js';
@@ -35,14 +41,71 @@ export interface QueueReads {
   settle(): Promise<void>;
 }
 
-export function startReads(
+/**
+ * The queued tasks, read: each one's base and branch tip from the files (at once), its history
+ * with the refusals about its status and tip (read-only; the first refusal in queue order is the
+ * one given), and the status of its worktree, refused when it holds hand edits (unless forced).
+ * That status, the heaviest read, goes on beside the queue's start and its first merge, after
+ * the histories; the first check waits for it, so a refusal still comes before any check.
+ */
+export async function readQueued(
   repo: Repo,
   ids: number[],
-  views: Map<number, TaskView>,
+  force: boolean,
+): Promise<{
+  tips: { id: number; base: string; tip: string | null }[];
+  viewed: Promise<Map<number, TaskView>>;
+  edits: Promise<Map<number, string[]>>;
+}> {
+  const hint =
+    'roll back to a passing attempt, resume the task, or leave it out of the merge (or add --force)';
+  const viewing = ids.map((id) => mergeableView(repo, id, force, hint));
+  for (const p of viewing) p.catch(() => undefined);
+  const tips = await Promise.all(
+    ids.map(async (id) => {
+      const rec = await readRecord(repo, id);
+      return { id, base: rec.base, tip: await refOid(repo, branchRef(rec.branch)) };
+    }),
+  );
+  const viewed = Promise.allSettled(viewing).then((found) => {
+    const byId = new Map<number, TaskView>();
+    for (const [i, r] of found.entries()) {
+      if (r.status === 'rejected') throw r.reason;
+      if (r.value.tip !== tips[i]!.tip)
+        throw refuse(`the branch of task ${ids[i]} moved while the merge began`, 'run the merge again');
+      byId.set(ids[i]!, r.value);
+    }
+    return byId;
+  });
+  const edits = viewed.then(async (views) => {
+    const found = await Promise.allSettled(
+      ids.map((id) => checkHandEdits(repo, id, views.get(id)!.record.worktree, 'merge', force)),
+    );
+    const byId = new Map<number, string[]>();
+    for (const [i, r] of found.entries()) {
+      if (r.status === 'rejected') throw r.reason;
+      byId.set(ids[i]!, r.value);
+    }
+    return byId;
+  });
+  // Awaited later: meanwhile a refusal is not unhandled.
+  viewed.catch(() => undefined);
+  edits.catch(() => undefined);
+  return { tips, viewed, edits };
+}
+
+/**
+ * Begins the reads from each task's base and tip, read from the files: they need not wait for the
+ * tasks' histories (`views`, being read), which only the first merge's message needs.
+ */
+export function startReads(
+  repo: Repo,
+  tips: { id: number; tip: string; base: string }[],
+  views: Promise<Map<number, TaskView>>,
   mode: 'squash' | 'merge',
   plan: boolean,
 ): QueueReads {
-  const tips = ids.map((id) => ({ id, tip: views.get(id)!.tip!, base: views.get(id)!.record.base }));
+  const ids = tips.map((t) => t.id);
   // One process: the commit, its tree, each task tip's tree, and the branch (`HEAD` when detached).
   const head = gitOut(
     [
@@ -83,8 +146,8 @@ export function startReads(
   });
   const env = identityEnv(repo);
   const merges = new QueueMerges(repo, mode, env);
-  const first = Promise.all([head, ordered]).then(([h, o]) =>
-    merges.onto(views.get(o.order[0]!)!, h.head, h.headTree),
+  const first = Promise.all([head, ordered, views]).then(([h, o, v]) =>
+    merges.onto(v.get(o.order[0]!)!, h.head, h.headTree),
   );
   const all = [head, changes, ordered, touched, env, first];
   // Awaited later (by the run, or by settle on a refusal): meanwhile a failure is not unhandled.

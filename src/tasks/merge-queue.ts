@@ -7,14 +7,13 @@ import { runCheck } from '../agent/executor.js';
 import type { Config } from '../config/schema.js';
 import { refuse } from '../errors.js';
 import type { TaskView } from './history.js';
-import { mergeableView } from './mergeable.js';
 import { appendEvent, readRecord } from './record.js';
 import { recoverAfterCrash } from './recover.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
-import { checkHandEdits, saveHandEdits, type SavedEdits } from './hand-edits.js';
+import { saveHandEdits, type SavedEdits } from './hand-edits.js';
 import { finishQueue, clearJournal, writeJournal, type QueueJournal } from './journal.js';
 import { expandQueue } from './merge-queue-order.js';
-import { startQueue, startReads, type QueueReads } from './merge-queue-start.js';
+import { readQueued, startQueue, startReads, type QueueReads } from './merge-queue-start.js';
 import { SandboxPlans } from './sandbox-plans.js';
 import { cleanWorktree } from '../git/worktree.js';
 import { cleanScratch, moveScratch, retireScratch } from './scratch.js';
@@ -107,35 +106,22 @@ export async function mergeQueue(
   const plan = expanded.plan || (q.keepOrder ?? false);
   const locks = await lockAll(repo, ids);
   try {
-    // Every refusal comes before anything is written. Each task is read at once (read-only), its
-    // worktree's status beside its history; the first refusal in queue order is the one given.
-    const hint =
-      'roll back to a passing attempt, resume the task, or leave it out of the merge (or add --force)';
-    const viewing = ids.map((id) => mergeableView(repo, id, force, hint));
-    const editing = ids.map((id) =>
-      readRecord(repo, id).then((rec) => checkHandEdits(repo, id, rec.worktree, 'merge', force)),
-    );
-    for (const p of [...viewing, ...editing]) p.catch(() => undefined);
-    let reads: QueueReads | undefined;
+    // Every refusal comes before the main tree or a branch is touched.
+    const { tips, viewed, edits } = await readQueued(repo, ids, force);
+    // A task with no branch is refused by its history: nothing is read for the queue then.
+    const known = tips.every((t) => t.tip !== null);
+    const reads = known
+      ? startReads(repo, tips as { id: number; base: string; tip: string }[], viewed, mode, plan)
+      : undefined;
     let start: Awaited<ReturnType<typeof startQueue>>;
-    const views = new Map<number, TaskView>();
-    const edits = new Map<number, string[]>();
+    let views: Map<number, TaskView>;
     try {
-      for (const [i, r] of (await Promise.allSettled(viewing)).entries()) {
-        if (r.status === 'rejected') throw r.reason;
-        views.set(ids[i]!, r.value);
-      }
+      views = await viewed;
       for (const id of ids) plans.get(views.get(id)!.record.sandbox, 'check');
-      // What only reads git begins now, beside the status of each task's worktree.
-      reads = startReads(repo, ids, views, mode, plan);
-      for (const [i, r] of (await Promise.allSettled(editing)).entries()) {
-        if (r.status === 'rejected') throw r.reason;
-        edits.set(ids[i]!, r.value);
-      }
-      const queued = reads;
+      const queued = reads!;
       start = await withRepoLock(repo.factoryDir, () => startQueue(repo, opts, ids, queued, mode, plans));
     } catch (e) {
-      await Promise.allSettled(editing);
+      await edits.catch(() => undefined);
       await reads?.settle();
       throw e;
     }
@@ -147,7 +133,7 @@ export async function mergeQueue(
       edits,
       journal: start.journal,
       headTree: start.headTree,
-      reads,
+      reads: reads!,
       lock: locks.get(start.journal.task)!,
       plans,
       moved: false,
@@ -159,7 +145,8 @@ export async function mergeQueue(
       done = true;
       return result;
     } finally {
-      await reads.settle();
+      await edits.catch(() => undefined);
+      await reads!.settle();
       // Once the main tree has moved, the journal stays for the next command to finish from.
       if (!done && !run.moved)
         await withRepoLock(repo.factoryDir, async () => {
@@ -178,7 +165,8 @@ interface Run {
   plan: boolean;
   mode: 'squash' | 'merge';
   views: Map<number, TaskView>;
-  edits: Map<number, string[]>;
+  /** Files edited by hand in each task's worktree (refused, unless forced), being read. */
+  edits: Promise<Map<number, string[]>>;
   journal: QueueJournal;
   /** The tree of the journal's head. */
   headTree: string;
@@ -237,6 +225,8 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
     if (command) {
       await cleaning;
       await moveScratch(journal.scratch, commit, checked++ === 0);
+      // No check runs before every task's worktree passed its refusal.
+      await run.edits;
       // The next task's merge onto this one, made while the check runs: used if it passes.
       if (next !== undefined) void merges.onto(views.get(next)!, commit, tree);
       const timeoutS = rec.timeout ?? q.config.agent.executionTimeout;
@@ -291,6 +281,8 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
     tasks: fates,
     saved,
   };
+  // Read while the queue ran; with no check to wait for it, it is waited for here.
+  const edits = await run.edits;
   await withRepoLock(repo.factoryDir, async () => {
     if (landed.length) {
       // What the landing must know, read at once.
@@ -310,12 +302,7 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
       if (safe.status === 'rejected') throw safe.reason;
       // The worktrees of landed tasks are cleaned when they are retired: hand edits go to a commit.
       for (const l of landed) {
-        const s = await saveHandEdits(
-          repo,
-          l.task,
-          views.get(l.task)!.record.worktree,
-          run.edits.get(l.task)!,
-        );
+        const s = await saveHandEdits(repo, l.task, views.get(l.task)!.record.worktree, edits.get(l.task)!);
         if (s) saved.push(s);
       }
       const moving: QueueJournal = {

@@ -243,6 +243,39 @@ describe('merge queue', () => {
     ).toEqual([]);
   });
 
+  it('refuses a task whose worktree has hand edits before any check runs; with force, saves them and lands', async () => {
+    const dir = await makeRepo(BASE);
+    const a = await taskWithAttempts(dir, 'one', passing({ 'one.txt': '1\n' }));
+    const b = await taskWithAttempts(dir, 'two', passing({ 'two.txt': '2\n' }));
+    await writeFiles(b.worktree, { 'two.txt': 'edited by hand\n', 'notes.txt': 'mine\n' });
+    const head = sh(dir, 'rev-parse', 'HEAD');
+    const ran = path.join(await makeRepo(), 'ran');
+    // Unsandboxed, so the check can say it ran outside the worktree.
+    const marking: Config = {
+      ...DEFAULT_CONFIG,
+      check: `echo ran >> ${ran}`,
+      sandbox: { ...DEFAULT_CONFIG.sandbox, mode: 'none' },
+    };
+    await expect(mergeQueue(a.repo, W, [a.id, b.id], { config: marking })).rejects.toThrow(
+      `the worktree of task ${b.id} has changes that are not committed, which merge would delete: two.txt, notes.txt`,
+    );
+    expect(existsSync(ran)).toBe(false);
+    expect(sh(dir, 'rev-parse', 'HEAD')).toBe(head);
+    expect(
+      readdirSync(path.join(dir, '.git/factory/worktrees')).filter((n) => n.startsWith('queue-')),
+    ).toEqual([]);
+    expect(readdirSync(path.join(dir, '.git/factory/journal'))).toEqual([]);
+    expect(readFileSync(path.join(b.worktree, 'notes.txt'), 'utf8')).toBe('mine\n');
+
+    const r = await mergeQueue(a.repo, W, [a.id, b.id], { config: marking, force: true });
+    expect(r.tasks.map((t) => t.fate)).toEqual(['landed', 'landed']);
+    expect(r.saved).toHaveLength(1);
+    expect(r.saved[0]!.files).toEqual(['two.txt', 'notes.txt']);
+    expect(sh(dir, 'show', `${r.saved[0]!.ref}:notes.txt`)).toBe('mine');
+    // What landed is the task's commit, not the hand edit.
+    expect(readFileSync(path.join(dir, 'two.txt'), 'utf8')).toBe('2\n');
+  });
+
   it('factory prune leaves the scratch worktree of a running queue alone', async () => {
     const dir = await makeRepo(BASE);
     const repo = await openRepo(dir);
