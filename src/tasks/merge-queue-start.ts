@@ -53,7 +53,7 @@ export async function readQueued(
   ids: number[],
   force: boolean,
 ): Promise<{
-  tips: { id: number; base: string; tip: string | null }[];
+  tips: { id: number; base: string; tip: string }[];
   viewed: Promise<Map<number, TaskView>>;
   edits: Promise<Map<number, string[]>>;
 }> {
@@ -91,7 +91,14 @@ export async function readQueued(
   // Awaited later: meanwhile a refusal is not unhandled.
   viewed.catch(() => undefined);
   edits.catch(() => undefined);
-  return { tips, viewed, edits };
+  const gone = tips.find((t) => t.tip === null);
+  if (gone) {
+    // Its history refuses it (or an earlier task's does): that refusal is the one given.
+    await Promise.allSettled([viewed, edits]);
+    await viewed;
+    throw refuse(`task ${gone.id} has no branch any more`);
+  }
+  return { tips: tips as { id: number; base: string; tip: string }[], viewed, edits };
 }
 
 /**

@@ -108,21 +108,16 @@ export async function mergeQueue(
   try {
     // Every refusal comes before the main tree or a branch is touched.
     const { tips, viewed, edits } = await readQueued(repo, ids, force);
-    // A task with no branch is refused by its history: nothing is read for the queue then.
-    const known = tips.every((t) => t.tip !== null);
-    const reads = known
-      ? startReads(repo, tips as { id: number; base: string; tip: string }[], viewed, mode, plan)
-      : undefined;
+    const reads = startReads(repo, tips, viewed, mode, plan);
     let start: Awaited<ReturnType<typeof startQueue>>;
     let views: Map<number, TaskView>;
     try {
       views = await viewed;
       for (const id of ids) plans.get(views.get(id)!.record.sandbox, 'check');
-      const queued = reads!;
-      start = await withRepoLock(repo.factoryDir, () => startQueue(repo, opts, ids, queued, mode, plans));
+      start = await withRepoLock(repo.factoryDir, () => startQueue(repo, opts, ids, reads, mode, plans));
     } catch (e) {
       await edits.catch(() => undefined);
-      await reads?.settle();
+      await reads.settle();
       throw e;
     }
     const run: Run = {
@@ -133,7 +128,7 @@ export async function mergeQueue(
       edits,
       journal: start.journal,
       headTree: start.headTree,
-      reads: reads!,
+      reads,
       lock: locks.get(start.journal.task)!,
       plans,
       moved: false,
@@ -146,7 +141,7 @@ export async function mergeQueue(
       return result;
     } finally {
       await edits.catch(() => undefined);
-      await reads!.settle();
+      await reads.settle();
       // Once the main tree has moved, the journal stays for the next command to finish from.
       if (!done && !run.moved)
         await withRepoLock(repo.factoryDir, async () => {

@@ -232,6 +232,14 @@ describe('merge queue', () => {
     await expect(mergeQueue(repo, W, [a, failed.id], q())).rejects.toThrow(
       'merge only takes a passing attempt',
     );
+    // A task whose branch someone deleted by hand.
+    const gone = await taskWithAttempts(dir, 'gone', passing({ 'y.txt': 'y\n' }));
+    const branch = (await readRecord(repo, gone.id)).branch;
+    sh(gone.worktree, 'checkout', '-q', '--detach');
+    sh(dir, 'branch', '-q', '-D', branch);
+    await expect(mergeQueue(repo, W, [a, gone.id], q())).rejects.toThrow(
+      `task ${gone.id} has no branch any more (${branch})`,
+    );
     expect(sh(dir, 'rev-parse', 'HEAD')).toBe(head);
     expect(
       readdirSync(path.join(dir, '.git/factory/worktrees')).filter((n) => n.startsWith('queue-')),
