@@ -1,6 +1,6 @@
 import type { ChatMessage, ChatRequest, ChatResponse, ToolSpec } from '../llm/types.js';
 import { ContextOverflowError } from '../llm/context-overflow.js';
-import type { ContextWindow } from './context-window.js';
+import type { ContextWindow } from './context/window.js';
 
 /** One model turn before it is fitted: how to build its prompt for a budget, and what goes with it. */
 export interface Turn {

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { plural } from '../plural.js';
-import { stripAnsi } from './context-text.js';
+import { stripAnsi } from './context/text.js';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -1,7 +1,7 @@
 import { replyEvent, type LoopEvent, type LoopSettings } from '../agent/loop.js';
 import { planTurn } from '../agent/phases/plan.js';
 import type { Plan, PlanSubtask } from '../agent/plan.js';
-import { ContextWindow } from '../agent/context-window.js';
+import { ContextWindow } from '../agent/context/window.js';
 import { TokenBudget } from '../agent/tokens.js';
 import type { TaskSpec } from '../agent/types.js';
 import { queuedChat } from '../llm/inference.js';

@@ -22,7 +22,7 @@ import { describePlan, type SandboxPlan } from '../agent/os-sandbox/index.js';
 import { closeInterruptedAttempt } from './interrupted.js';
 import { rebaseTask } from './rebase.js';
 import { serverContextLimit } from '../llm/context-size.js';
-import { checkContextFits } from '../agent/context-fits.js';
+import { checkContextFits } from '../agent/context/fits.js';
 import { ToolFallback } from '../agent/tool-fallback.js';
 import { refuseVisualWithoutBrowser, visualDeps } from './visual-deps.js';
 

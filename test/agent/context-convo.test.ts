@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitConversation } from '../../src/agent/context-convo.js';
+import { fitConversation } from '../../src/agent/context/convo.js';
 import type { TextMessage } from '../../src/llm/types.js';
 
 const convo = (results: string[]): TextMessage[] => [

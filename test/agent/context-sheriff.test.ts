@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSheriffMessages, type SheriffContextInput } from '../../src/agent/context.js';
+import { buildSheriffMessages, type SheriffContextInput } from '../../src/agent/context/coder.js';
 import { BUILT_IN_PROMPTS, sheriffSystemPrompt, type Prompts } from '../../src/agent/prompts/index.js';
 import type { TaskSpec } from '../../src/agent/types.js';
 

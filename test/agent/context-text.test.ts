@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { excerpt, fenceFor, keepEnds, keepHead, keepTail, stripAnsi } from '../../src/agent/context-text.js';
-import { trimDiff } from '../../src/agent/context-diff.js';
-import { findMentions, PathIndex } from '../../src/agent/context-files.js';
+import { excerpt, fenceFor, keepEnds, keepHead, keepTail, stripAnsi } from '../../src/agent/context/text.js';
+import { trimDiff } from '../../src/agent/context/diff.js';
+import { findMentions, PathIndex } from '../../src/agent/context/files.js';
 
 const lines = (n: number, p = 'line') => Array.from({ length: n }, (_, i) => `${p} ${i + 1}`).join('\n');
 

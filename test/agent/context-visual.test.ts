@@ -4,8 +4,8 @@
  * as one line per distinct error.
  */
 import { describe, expect, it } from 'vitest';
-import { renderVisual, visualProblem } from '../../src/agent/context-visual.js';
-import { buildSheriffMessages } from '../../src/agent/context-sheriff.js';
+import { renderVisual, visualProblem } from '../../src/agent/context/visual.js';
+import { buildSheriffMessages } from '../../src/agent/context/judge.js';
 import { specMessages, specFromReply, MAX_SPEC_CHARS } from '../../src/agent/phases/visual.js';
 import { BUILT_IN_PROMPTS } from '../../src/agent/prompts/index.js';
 import { errorLines } from '../../src/visual/look-errors.js';

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { buildCoderMessages, type CoderContextInput } from '../../src/agent/context.js';
+import { buildCoderMessages, type CoderContextInput } from '../../src/agent/context/coder.js';
 import { coderSystemPrompt, loadPrompts } from '../../src/agent/prompts/index.js';
 import type { TaskSpec } from '../../src/agent/types.js';
 import { cleanupTemps, makeRepo, tempDir, writeFiles } from '../helpers/git-repo.js';

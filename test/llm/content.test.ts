@@ -10,8 +10,8 @@ import {
 } from '../../src/llm/content.js';
 import { estimateTokens, promptChars } from '../../src/llm/normalize.js';
 import type { ChatMessage, ChatRequest, ImagePart } from '../../src/llm/types.js';
-import { ContextWindow } from '../../src/agent/context-window.js';
-import { fitConversation } from '../../src/agent/context-convo.js';
+import { ContextWindow } from '../../src/agent/context/window.js';
+import { fitConversation } from '../../src/agent/context/convo.js';
 import { eventLine } from '../../src/tasks/record.js';
 import { transcriptOf } from '../../src/tasks/transcript.js';
 import { startScriptedServer, type ScriptedServer } from '../../src/scripted-server/index.js';

@@ -7,9 +7,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupTemps } from '../helpers/git-repo.js';
 import { normalizeErrorTail } from '../../src/agent/stagnation.js';
-import { findMentions, PathIndex } from '../../src/agent/context-files.js';
-import { excerpt, keepEnds, keepHead, keepTail, stripAnsi } from '../../src/agent/context-text.js';
-import { buildSheriffMessages } from '../../src/agent/context.js';
+import { findMentions, PathIndex } from '../../src/agent/context/files.js';
+import { excerpt, keepEnds, keepHead, keepTail, stripAnsi } from '../../src/agent/context/text.js';
+import { buildSheriffMessages } from '../../src/agent/context/coder.js';
 import { loadPrompts } from '../../src/agent/prompts/index.js';
 import { startScriptedServer, type ScriptedServer } from '../../src/scripted-server/index.js';
 import { e2eRepo, events, MODEL, runJson } from '../e2e/support.js';

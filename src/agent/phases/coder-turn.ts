@@ -6,10 +6,10 @@
 import type { ChatMessage, ChatRequest, ChatResponse } from '../../llm/types.js';
 import type { ToolResult } from '../types.js';
 import type { FileTools } from '../tools/index.js';
-import type { ContextWindow } from '../context-window.js';
+import type { ContextWindow } from '../context/window.js';
 import type { ToolFallback } from '../tool-fallback.js';
 import { fittedTurn } from '../fitted-turn.js';
-import { fitConversation } from '../context-convo.js';
+import { fitConversation } from '../context/convo.js';
 import { brokenCallsNotice, notRunOutput, splitCalls } from '../tool-calls.js';
 
 export interface CoderTurnDeps {

@@ -7,8 +7,8 @@
 import type { ChatRequest, ChatResponse } from '../../llm/types.js';
 import type { ExecResult, SheriffReport, TaskSpec, VisualLook } from '../types.js';
 import type { Prompts } from '../prompts/index.js';
-import type { ContextWindow } from '../context-window.js';
-import { buildSheriffMessages } from '../context.js';
+import type { ContextWindow } from '../context/window.js';
+import { buildSheriffMessages } from '../context/coder.js';
 import { decide, parseSheriff, type Decision } from '../sheriff.js';
 import { fittedTurn } from '../fitted-turn.js';
 

@@ -1,11 +1,11 @@
 import type { ChatMessage, ChatRequest, ChatResponse, TextMessage } from '../../llm/types.js';
 import type { TaskSpec } from '../types.js';
 import type { Prompts } from '../prompts/index.js';
-import type { ContextWindow } from '../context-window.js';
+import type { ContextWindow } from '../context/window.js';
 import { fittedTurn } from '../fitted-turn.js';
-import { Room, renderTask } from '../context-room.js';
-import { listRepoFiles } from '../context-files.js';
-import { mapSection } from '../context-repo.js';
+import { Room, renderTask } from '../context/room.js';
+import { listRepoFiles } from '../context/files.js';
+import { mapSection } from '../context/repo.js';
 import { CHARS_PER_TOKEN } from '../tokens.js';
 import { parsePlan, unsplitPlan, type Plan } from '../plan.js';
 import { stripThinking } from '../sheriff.js';

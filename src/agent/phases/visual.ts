@@ -7,9 +7,9 @@
 import type { ChatRequest, ChatResponse, TextMessage } from '../../llm/types.js';
 import type { TaskSpec, VisualLook } from '../types.js';
 import type { Prompts } from '../prompts/index.js';
-import type { ContextWindow } from '../context-window.js';
+import type { ContextWindow } from '../context/window.js';
 import { fittedTurn } from '../fitted-turn.js';
-import { renderTask } from '../context-room.js';
+import { renderTask } from '../context/room.js';
 
 export interface SpecViewport {
   name: string;

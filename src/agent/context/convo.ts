@@ -1,7 +1,7 @@
-import type { ChatMessage } from '../llm/types.js';
-import { contentChars } from '../llm/content.js';
-import { CHARS_PER_TOKEN } from './tokens.js';
-import { keepHead } from './context-text.js';
+import type { ChatMessage } from '../../llm/types.js';
+import { contentChars } from '../../llm/content.js';
+import { CHARS_PER_TOKEN } from '../tokens.js';
+import { keepHead } from './text.js';
 
 /** What every tool result keeps however full the context is: its first lines say what it was. */
 const MIN_RESULT_CHARS = 240;

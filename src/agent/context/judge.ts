@@ -1,11 +1,11 @@
-import type { TextMessage } from '../llm/types.js';
-import type { TaskSpec, VisualLook } from './types.js';
-import { renderVisual } from './context-visual.js';
-import { sheriffSystemPrompt, type Prompts } from './prompts/index.js';
-import { CHARS_PER_TOKEN } from './tokens.js';
-import { fenced, stripAnsi } from './context-text.js';
-import { trimDiff } from './context-diff.js';
-import { Room, fit, renderTask } from './context-room.js';
+import type { TextMessage } from '../../llm/types.js';
+import type { TaskSpec, VisualLook } from '../types.js';
+import { renderVisual } from './visual.js';
+import { sheriffSystemPrompt, type Prompts } from '../prompts/index.js';
+import { CHARS_PER_TOKEN } from '../tokens.js';
+import { fenced, stripAnsi } from './text.js';
+import { trimDiff } from './diff.js';
+import { Room, fit, renderTask } from './room.js';
 
 export interface SheriffContextInput {
   task: TaskSpec;

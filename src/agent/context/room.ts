@@ -1,5 +1,5 @@
-import type { TaskSpec } from './types.js';
-import { keepEnds, keepHead, keepTail } from './context-text.js';
+import type { TaskSpec } from '../types.js';
+import { keepEnds, keepHead, keepTail } from './text.js';
 
 export type Keep = 'head' | 'tail' | 'ends';
 const KEEP = { head: keepHead, tail: keepTail, ends: keepEnds };

@@ -1,4 +1,4 @@
-import { keepHead } from './context-text.js';
+import { keepHead } from './text.js';
 
 /**
  * A unified diff within `max` characters. Every file keeps its header and as much of its hunks

@@ -1,9 +1,9 @@
-import type { ContextLimit } from '../llm/context-size.js';
-import type { TaskSpec } from './types.js';
-import { coderSystemPrompt, type Prompts } from './prompts/index.js';
-import { renderTask } from './context-room.js';
-import { ContextWindow } from './context-window.js';
-import { TOOL_SPECS } from './tools/index.js';
+import type { ContextLimit } from '../../llm/context-size.js';
+import type { TaskSpec } from '../types.js';
+import { coderSystemPrompt, type Prompts } from '../prompts/index.js';
+import { renderTask } from './room.js';
+import { ContextWindow } from './window.js';
+import { TOOL_SPECS } from '../tools/index.js';
 
 /**
  * Refuses (exit 2), before a task exists, when the smallest useful Coder prompt — its system

@@ -1,7 +1,7 @@
-import type { CoderContextInput } from './context.js';
-import { findMentions, PathIndex, readContextFile, type Mention } from './context-files.js';
-import { excerpt, fenced, langOf, stripAnsi } from './context-text.js';
-import type { Room } from './context-room.js';
+import type { CoderContextInput } from './coder.js';
+import { findMentions, PathIndex, readContextFile, type Mention } from './files.js';
+import { excerpt, fenced, langOf, stripAnsi } from './text.js';
+import type { Room } from './room.js';
 
 /** Below this, a file section is not worth showing. */
 const MIN_FILE_CHARS = 240;

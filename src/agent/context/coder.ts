@@ -1,13 +1,13 @@
-import type { TextMessage } from '../llm/types.js';
-import type { SheriffReport, TaskSpec } from './types.js';
-import { coderSystemPrompt, type Prompts } from './prompts/index.js';
-import { CHARS_PER_TOKEN } from './tokens.js';
-import { listRepoFiles, PathIndex } from './context-files.js';
-import { fenced, stripAnsi } from './context-text.js';
-import { Room, fit, renderTask } from './context-room.js';
-import { filesSection, mapSection, rankFiles } from './context-repo.js';
+import type { TextMessage } from '../../llm/types.js';
+import type { SheriffReport, TaskSpec } from '../types.js';
+import { coderSystemPrompt, type Prompts } from '../prompts/index.js';
+import { CHARS_PER_TOKEN } from '../tokens.js';
+import { listRepoFiles, PathIndex } from './files.js';
+import { fenced, stripAnsi } from './text.js';
+import { Room, fit, renderTask } from './room.js';
+import { filesSection, mapSection, rankFiles } from './repo.js';
 
-export { buildSheriffMessages, type SheriffContextInput } from './context-sheriff.js';
+export { buildSheriffMessages, type SheriffContextInput } from './judge.js';
 
 export interface CoderContextInput {
   task: TaskSpec;

@@ -1,6 +1,6 @@
 import { lstat, open } from 'node:fs/promises';
 import path from 'node:path';
-import { git } from '../git/run.js';
+import { git } from '../../git/run.js';
 
 /**
  * The worktree's files as the Coder may see them: tracked ones plus untracked ones that are not

@@ -3,8 +3,8 @@
  * (its words, quoted as data, never read for a verdict) and what the browser measured, then the
  * browser's errors. The describer describes; the Sheriff compares that with the design spec.
  */
-import type { VisualLook, VisualViewport } from './types.js';
-import { fenced } from './context-text.js';
+import type { VisualLook, VisualViewport } from '../types.js';
+import { fenced } from './text.js';
 
 /** Errors listed; the rest are counted. */
 const MAX_ERRORS = 12;

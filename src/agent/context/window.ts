@@ -1,8 +1,8 @@
-import type { ChatMessage, ToolSpec, Usage } from '../llm/types.js';
-import { describeLimit, SETTINGS, type ContextLimit } from '../llm/context-size.js';
-import { refuse, type FactoryError } from '../errors.js';
-import { CHARS_PER_TOKEN } from './tokens.js';
-import { contentChars } from '../llm/content.js';
+import type { ChatMessage, ToolSpec, Usage } from '../../llm/types.js';
+import { describeLimit, SETTINGS, type ContextLimit } from '../../llm/context-size.js';
+import { refuse, type FactoryError } from '../../errors.js';
+import { CHARS_PER_TOKEN } from '../tokens.js';
+import { contentChars } from '../../llm/content.js';
 
 /** The shortest answer worth asking for: a few edits, or a verdict with its reason. */
 export const MIN_ANSWER_TOKENS = 512;
