@@ -3,13 +3,16 @@ import type { ExecResult, SheriffReport, TaskSpec, ToolResult, VisualLook } from
 import { buildCoderMessages } from './context/coder.js';
 import type { Prompts } from './prompts/index.js';
 import { createFileTools } from './tools/index.js';
-import { normalizeErrorTail, StagnationGuard } from './stagnation.js';
+import { StagnationGuard } from './stagnation.js';
 import { TokenBudget } from './tokens.js';
 import type { ContextLimit } from '../llm/context-size.js';
 import { ContextWindow } from './context/window.js';
 import { coderTurn } from './phases/coder-turn.js';
 import { applyReply } from './phases/apply-reply.js';
 import { judge } from './phases/judge.js';
+import { checkPhase, type LastCheck } from './phases/check.js';
+import { guards } from './phases/guards.js';
+import { Cancelled } from './cancelled.js';
 import { askSpec, type VisualDeps } from './phases/visual.js';
 import { visualProblem } from './context/visual.js';
 import type { ToolFallback } from './tool-fallback.js';
@@ -170,7 +173,7 @@ export interface LoopStart {
   /** Feedback from the user (resume), given to the first Coder turn. */
   feedback?: string;
   /** The Sheriff's report and check of an earlier run, when resuming. */
-  lastCheck?: { command: string; exitCode: number | null; output: string };
+  lastCheck?: LastCheck;
   sheriff?: SheriffReport | null;
   /** What the first Coder turn must fix that no reply of its own caused (resume --rebase). */
   problems?: string[];
@@ -195,8 +198,6 @@ export function replyEvent(attempt: number, role: Role, r: ChatResponse): LoopEv
     ...(r.timing ? { timing: r.timing } : {}),
   };
 }
-
-class Cancelled extends Error {}
 
 /**
  * The Coder -> execute -> Sheriff loop of one task. The orchestrator does everything mechanical:
@@ -362,33 +363,20 @@ export async function runLoop(
       problems.push(...applied.problems);
 
       // 3. Check, run by the orchestrator.
-      let exec: ExecResult | null = null;
-      if (command) {
-        emit({ type: 'phase', attempt, phase: 'check' });
-        exec = await deps.runCheck(command, {
-          cwd: ws.worktree,
-          timeoutMs: settings.executionTimeoutMs,
-          signal,
-        });
-        if (exec.cancelled || signal.aborted) throw new Cancelled();
-        emit({
-          type: 'check',
-          attempt,
-          command,
-          exitCode: exec.exitCode,
-          timedOut: exec.timedOut,
-          durationMs: exec.durationMs,
-          output: exec.output,
-          truncatedBytes: exec.truncatedBytes,
-        });
-        lastCheck = { command, exitCode: exec.exitCode, output: exec.output };
-      } else if (task.mode === 'script') {
-        if (!scriptRefused)
-          problems.push(
-            'no script found: answer with exactly one fenced code block that contains the whole script',
-          );
-        lastCheck = undefined;
-      }
+      const checked = await checkPhase({
+        attempt,
+        command,
+        mode: task.mode,
+        scriptRefused,
+        cwd: ws.worktree,
+        timeoutMs: settings.executionTimeoutMs,
+        signal,
+        run: deps.runCheck,
+        emit,
+      });
+      const { exec } = checked;
+      if (checked.lastCheck !== undefined) lastCheck = checked.lastCheck ?? undefined;
+      if (checked.problem) problems.push(checked.problem);
       const diff = await ws.diffSince(before);
       // The Sheriff judges the task's whole change: earlier attempts' edits are part of it.
       const wholeDiff = before === ws.base() ? diff : await ws.diffSince(ws.base());
@@ -440,19 +428,10 @@ export async function runLoop(
         return { outcome: 'passed', attempts, reason: decision.reason, tokens: budget.used };
       }
       // 5. Guards.
-      const stag = stagnation.record({ errorTail: exec ? normalizeErrorTail(exec.output) : null, diff });
-      if (stag.stagnated) {
-        await finish('stagnated', exec?.exitCode ?? null, decision.verdict);
-        return { outcome: 'stagnated', attempts, reason: stag.reason ?? 'no progress', tokens: budget.used };
-      }
-      if (budget.exhausted) {
-        await finish('budget', exec?.exitCode ?? null, decision.verdict);
-        return {
-          outcome: 'budget',
-          attempts,
-          reason: `token budget of ${settings.totalTokenBudget} used up (${budget.used})`,
-          tokens: budget.used,
-        };
+      const stop = guards(stagnation, budget, exec, diff);
+      if (stop) {
+        await finish(stop.outcome, exec?.exitCode ?? null, decision.verdict);
+        return { outcome: stop.outcome, attempts, reason: stop.reason, tokens: budget.used };
       }
       await finish('failed', exec?.exitCode ?? null, decision.verdict);
     } catch (e) {
