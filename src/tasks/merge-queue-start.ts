@@ -66,7 +66,11 @@ export async function readQueued(
       const rec = await readRecord(repo, id);
       return { id, base: rec.base, tip: await refOid(repo, branchRef(rec.branch)) };
     }),
-  );
+  ).catch(async (e: unknown) => {
+    // Nothing read for the queue runs on after it failed.
+    await Promise.allSettled(viewing);
+    throw e;
+  });
   const viewed = Promise.allSettled(viewing).then((found) => {
     const byId = new Map<number, TaskView>();
     for (const [i, r] of found.entries()) {
