@@ -71,27 +71,22 @@ export async function readQueued(
     await Promise.allSettled(viewing);
     throw e;
   });
-  const viewed = Promise.allSettled(viewing).then((found) => {
-    const byId = new Map<number, TaskView>();
-    for (const [i, r] of found.entries()) {
-      if (r.status === 'rejected') throw r.reason;
-      if (r.value.tip !== tips[i]!.tip)
-        throw refuse(`the branch of task ${ids[i]} moved while the merge began`, 'run the merge again');
-      byId.set(ids[i]!, r.value);
-    }
-    return byId;
-  });
-  const edits = viewed.then(async (views) => {
-    const found = await Promise.allSettled(
+  const viewed = byTask(
+    ids,
+    viewing.map((v, i) =>
+      v.then((view) => {
+        if (view.tip !== tips[i]!.tip)
+          throw refuse(`the branch of task ${ids[i]} moved while the merge began`, 'run the merge again');
+        return view;
+      }),
+    ),
+  );
+  const edits = viewed.then((views) =>
+    byTask(
+      ids,
       ids.map((id) => checkHandEdits(repo, id, views.get(id)!.record.worktree, 'merge', force)),
-    );
-    const byId = new Map<number, string[]>();
-    for (const [i, r] of found.entries()) {
-      if (r.status === 'rejected') throw r.reason;
-      byId.set(ids[i]!, r.value);
-    }
-    return byId;
-  });
+    ),
+  );
   // Awaited later: meanwhile a refusal is not unhandled.
   viewed.catch(() => undefined);
   edits.catch(() => undefined);
@@ -103,6 +98,16 @@ export async function readQueued(
     throw refuse(`task ${gone.id} has no branch any more`);
   }
   return { tips: tips as { id: number; base: string; tip: string }[], viewed, edits };
+}
+
+/** Each task's result by id, once all have settled; the first refusal in queue order otherwise. */
+async function byTask<T>(ids: number[], reads: Promise<T>[]): Promise<Map<number, T>> {
+  const byId = new Map<number, T>();
+  for (const [i, r] of (await Promise.allSettled(reads)).entries()) {
+    if (r.status === 'rejected') throw r.reason;
+    byId.set(ids[i]!, r.value);
+  }
+  return byId;
 }
 
 /**
