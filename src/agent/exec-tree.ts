@@ -42,7 +42,8 @@ export class ProcessTree {
 
   /**
    * SIGTERM to everything, SIGKILL to whatever is left after `graceMs`, and resolves once nothing
-   * is left alive (or the SIGKILL had time to land). Returns how many processes it signalled.
+   * is left alive, or after `KILL_WAIT_MS` of SIGKILLs (see `alive`). Returns how many processes
+   * it signalled.
    */
   async kill(graceMs: number): Promise<number> {
     const hit = new Set<number>();
@@ -53,11 +54,17 @@ export class ProcessTree {
       if (!this.alive()) return hit.size;
     }
     // Signal again on every round: a process may have forked between our read and the SIGKILL.
-    for (let i = 0; i < KILL_ROUNDS; i++) {
-      if (!this.signal('SIGKILL', hit)) break;
-      await sleep(POLL_MS);
-    }
+    // A SIGKILL lands only when its target next runs: on a loaded machine, or in the middle of a
+    // slow write, that can take a while, so it waits on a clock, not a count of rounds.
+    const killDeadline = Date.now() + KILL_WAIT_MS;
+    while (this.signal('SIGKILL', hit) && Date.now() < killDeadline) await sleep(POLL_MS);
     return hit.size;
+  }
+
+  /** Whether any process of the check is still alive (zombies count as gone). */
+  alive(): boolean {
+    const table = readProcTable();
+    return table ? this.members(table, this.pipesOpen()).length > 0 : groupAlive(this.leader);
   }
 
   /** Signals every live member; false when there was none. */
@@ -77,11 +84,6 @@ export class ProcessTree {
       hit.add(p.pid);
     }
     return live.length > 0;
-  }
-
-  private alive(): boolean {
-    const table = readProcTable();
-    return table ? this.members(table, this.pipesOpen()).length > 0 : groupAlive(this.leader);
   }
 
   /** Live (not zombie) processes that belong to the check, the leader included while it lives. */
@@ -121,7 +123,8 @@ export class ProcessTree {
 }
 
 const POLL_MS = 25;
-const KILL_ROUNDS = 20;
+/** How long SIGKILLs go on before `kill` gives up on a process that will not die (D state). */
+const KILL_WAIT_MS = 10_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

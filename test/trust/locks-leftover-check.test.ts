@@ -28,12 +28,13 @@ import {
  * fails if the first check's shell is still running, and passes when the answer is right.
  */
 const CHECK = [
-  'echo $$ >> "$E2E_PIDS"',
+  // The pid with its start time: a pid freed by the kill may be another process's by now.
+  'echo "$$ $(cut -d" " -f22 /proc/$$/stat)" >> "$E2E_PIDS"',
   'if grep -qx slow mode.txt; then',
   '  while :; do echo tick >> leak.txt; sleep 0.02; done',
   'fi',
-  'first=$(head -n 1 "$E2E_PIDS")',
-  'if [ -r /proc/$first/stat ] && [ "$(cut -d" " -f3 /proc/$first/stat)" != Z ]; then',
+  'set -- $(head -n 1 "$E2E_PIDS")',
+  'if [ -r /proc/$1/stat ] && [ "$(cut -d" " -f3 /proc/$1/stat)" != Z ] && [ "$(cut -d" " -f22 /proc/$1/stat)" = "$2" ]; then',
   '  echo "the first check is still running"; exit 1',
   'fi',
   'test "$(cat answer.txt)" = 42 || { echo "wrong answer"; exit 1; }',
@@ -79,7 +80,12 @@ describe('trust: resume after a kill -9 stops the check the dead run left', () =
     const pidsFile = path.join(await tempDir('factory-trust-pids-'), 'pids');
     const env = { E2E_PIDS: pidsFile };
     const pids = () =>
-      existsSync(pidsFile) ? readFileSync(pidsFile, 'utf8').split('\n').filter(Boolean).map(Number) : [];
+      existsSync(pidsFile)
+        ? readFileSync(pidsFile, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => Number(line.split(' ')[0]))
+        : [];
     const repo = await e2eRepo(
       { 'answer.txt': '40\n', 'mode.txt': 'slow\n', 'check.sh': CHECK },
       {
