@@ -42,18 +42,20 @@ const CHECK = [
   '',
 ].join('\n');
 
-/** Alive and not a zombie (a container may have no init to reap orphans). */
-function alive(pid: number): boolean {
+/** The state and start time of a process, from /proc; null when it is gone. */
+function procStat(pid: number): { state: string; start: string } | null {
   try {
-    process.kill(pid, 0);
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return { state: fields[0]!, start: fields[19]! };
   } catch {
-    return false;
+    return null;
   }
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return false;
-  }
+}
+
+/** Alive and not a zombie (a container may have no init to reap orphans), and not a new owner of its pid. */
+function alive(pid: number, start: string): boolean {
+  const now = procStat(pid);
+  return now !== null && now.state !== 'Z' && now.start === start;
 }
 
 const pidsToKill: number[] = [];
@@ -106,6 +108,7 @@ describe('trust: resume after a kill -9 stops the check the dead run left', () =
       () => pids().length >= 1 && existsSync(leak),
     );
     const [checkShell] = pids();
+    const checkStart = procStat(checkShell!)!.start;
     // `sh check.sh` runs under factory's `sh -c`, which leads the check's process group.
     const pgid = Number(readFileSync(`/proc/${checkShell}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
     pidsToKill.push(pgid);
@@ -114,7 +117,7 @@ describe('trust: resume after a kill -9 stops the check the dead run left', () =
     expect(killed.signal).toBe('SIGKILL');
 
     // The bug's premise: factory is dead, its check is not, and it keeps writing.
-    expect(alive(checkShell!)).toBe(true);
+    expect(alive(checkShell!, checkStart)).toBe(true);
     const size = readFileSync(leak, 'utf8').length;
     await waitFor('the orphaned check to write more', 10_000, () => readFileSync(leak, 'utf8').length > size);
 
@@ -124,7 +127,7 @@ describe('trust: resume after a kill -9 stops the check the dead run left', () =
     expect(resumed.outcomes[0]).toMatchObject({ id: 1, outcome: 'passed', attempts: 2 });
 
     // The leftover group is gone, and was stopped before attempt 2 began.
-    expect(alive(checkShell!)).toBe(false);
+    expect(alive(checkShell!, checkStart)).toBe(false);
     const log = events(repo.dir, 1);
     const recovered = log.findIndex((e) => e.type === 'recovered');
     const attempt2 = log.findIndex((e) => e.type === 'phase' && e.attempt === 2);
