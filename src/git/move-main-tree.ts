@@ -5,7 +5,8 @@ import type { Repo } from './repo.js';
 /**
  * Moves the main tree and HEAD from `head` to `commit` in one step: a two-tree read-tree (which
  * rewrites only the files that differ and keeps unrelated uncommitted work), then HEAD by
- * compare-and-swap. On a failure everything is put back. Callers ran refuseUnsafeLanding first.
+ * compare-and-swap. On a failure everything is put back. Callers ran refuseUnsafeLanding first
+ * (read-tree itself refuses to overwrite uncommitted changes, not ignored files).
  */
 export async function moveMainTree(repo: Repo, head: string, commit: string, reason: string): Promise<void> {
   const cwd = repo.root;

@@ -57,7 +57,13 @@ export async function treeChanges(repo: Repo, pairs: { from: string; to: string 
  * added and deleted exactly, and every path any step touched (a path changed and changed back
  * is among them: a superset of what differs, which is what a refusal of dirty files needs).
  */
-export function netChange(steps: TreeChange[]): { files: string[]; added: string[]; deleted: Set<string> } {
+export function netChange(steps: TreeChange[]): {
+  files: string[];
+  added: string[];
+  deleted: Set<string>;
+  /** The paths there at the start (their first change does not add them). */
+  existing: string[];
+} {
   const first = new Map<string, string>();
   const last = new Map<string, string>();
   for (const step of steps)
@@ -71,6 +77,7 @@ export function netChange(steps: TreeChange[]): { files: string[]; added: string
     // Not there at the start (its first change adds it), there at the end (its last does not delete it).
     added: files.filter((f) => first.get(f) === 'A' && last.get(f) !== 'D'),
     deleted: new Set(files.filter((f) => first.get(f) !== 'A' && last.get(f) === 'D')),
+    existing: files.filter((f) => first.get(f) !== 'A'),
   };
 }
 

@@ -143,27 +143,21 @@ export async function linkedWorktree(commonDir: string, dir: string): Promise<Po
 
 /**
  * Detaches a worktree from its branch and cleans it for the next task: tracked files back to
- * HEAD, untracked and ignored files removed except the kept directories. `cleaned` when the
- * caller ran cleanWorktree on it already (and nothing ran in it since): then it is only moved.
+ * HEAD, untracked and ignored files removed except the kept directories.
  */
 export async function parkWorktree(
   repo: Repo,
   dir: string,
   to: string,
   keep: string[],
-  opts: { repair?: boolean; cleaned?: boolean } = {},
+  opts: { repair?: boolean } = {},
 ): Promise<void> {
-  if (!opts.cleaned) await cleanWorktree(repo, dir, keep);
-  await moveIntoPool(repo, dir, to, opts.repair ?? true);
-}
-
-/** What parking does to a worktree's files, where it is (see parkWorktree). */
-export async function cleanWorktree(repo: Repo, dir: string, keep: string[]): Promise<void> {
   const gitDir = await verifyWorktreeLink(repo.commonDir, dir);
   // One pass over the files: --force with no commit detaches and resets tracked files to HEAD
   // (staged new files included), as checkout --detach then reset --hard would in two.
   await git(['checkout', '--quiet', '--force', '--detach'], { cwd: dir });
   await cleanStowed(dir, gitDir, keep);
+  await moveIntoPool(repo, dir, to, opts.repair ?? true);
 }
 
 /**

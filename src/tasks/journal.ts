@@ -167,8 +167,6 @@ export async function finishQueue(
   repo: Repo,
   opts: WorktreeOptions,
   j: QueueJournal,
-  /** The queue cleaned its scratch worktree after the last check (a recovery has not). */
-  scratchCleaned = false,
 ): Promise<void> {
   const landed = await Promise.all((j.landed ?? []).map((l) => readRecord(repo, l.task)));
   for (const [i, rec] of landed.entries())
@@ -177,7 +175,8 @@ export async function finishQueue(
     repo,
     [
       ...landed.map((rec) => ({ worktree: rec.worktree, how: retiredAs(j.mode) })),
-      { worktree: j.scratch, how: scratchCleaned ? ('cleaned' as const) : ('clean' as const) },
+      // Stowed as the last check left it: whoever takes it from the pool cleans it, once.
+      { worktree: j.scratch, how: 'as-is' as const },
     ],
     opts,
   );

@@ -1,7 +1,7 @@
 import type { Repo } from '../git/repo.js';
 import { withRepoLock } from '../git/lock.js';
 import { headOid } from '../git/ref-files.js';
-import { moveMainTree, refuseUnsafeLanding } from '../git/land.js';
+import { explainRefusedMove, moveMainTree, refuseUnsafeLanding } from '../git/land.js';
 import { treeChange, type TreeChange } from '../git/tree-changes.js';
 import { runCheck } from '../agent/executor.js';
 import type { Config } from '../config/schema.js';
@@ -15,9 +15,8 @@ import { finishQueue, clearJournal, writeJournal, type QueueJournal } from './jo
 import { expandQueue } from './merge-queue-order.js';
 import { readQueued, startQueue, startReads, type QueueReads } from './merge-queue-start.js';
 import { SandboxPlans } from './sandbox-plans.js';
-import { cleanWorktree } from '../git/worktree.js';
 import { cleanScratch, moveScratch, retireScratch } from './scratch.js';
-import { keptDirs, type WorktreeOptions } from './options.js';
+import type { WorktreeOptions } from './options.js';
 
 /** How much of a failing check's output a left-out task keeps (the end, where errors are). */
 export const QUEUE_TAIL_CHARS = 4000;
@@ -132,7 +131,6 @@ export async function mergeQueue(
       lock: locks.get(start.journal.task)!,
       plans,
       moved: false,
-      parking: Promise.resolve(false),
     };
     let done = false;
     try {
@@ -145,7 +143,6 @@ export async function mergeQueue(
       // Once the main tree has moved, the journal stays for the next command to finish from.
       if (!done && !run.moved)
         await withRepoLock(repo.factoryDir, async () => {
-          await run.parking;
           await retireScratch(repo, start.journal.scratch, opts).catch(() => undefined);
           await clearJournal(repo, start.journal.task);
         });
@@ -172,8 +169,6 @@ interface Run {
   plans: SandboxPlans;
   /** Set once the main tree and its branch are at the new tip. */
   moved: boolean;
-  /** The scratch worktree cleaned for the pool after the last check, beside the landing: done or not. */
-  parking: Promise<boolean>;
 }
 
 async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run: Run): Promise<QueueResult> {
@@ -232,7 +227,7 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
         sandbox: run.plans.get(rec.sandbox, 'check'),
         onSpawn: (pid) => (untrack = run.lock.trackGroup(pid)),
       }).finally(() => untrack?.());
-      // After the last check the scratch worktree is parked clean anyway.
+      // After the last check the scratch worktree goes back to the pool as it is, cleaned by its taker.
       if (next !== undefined) {
         cleaning = cleanScratch(journal.scratch, opts);
         cleaning.catch(() => undefined);
@@ -259,11 +254,6 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
     fate({ task: id, title, fate: 'landed', commit, files: [...change.keys()] });
   }
   await cleaning.catch(() => undefined);
-  // No check runs in the scratch worktree any more: it is cleaned for the pool while the queue lands.
-  run.parking = cleanWorktree(repo, journal.scratch, keptDirs(opts)).then(
-    () => true,
-    () => false,
-  );
 
   const result: QueueResult = {
     into: journal.into,
@@ -280,14 +270,9 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
   const edits = await run.edits;
   await withRepoLock(repo.factoryDir, async () => {
     if (landed.length) {
+      const steps = landed.map((l) => l.change);
       // What the landing must know, read at once.
-      const [now, safe] = await Promise.allSettled([
-        headOid(repo),
-        refuseUnsafeLanding(
-          repo,
-          landed.map((l) => l.change),
-        ),
-      ]);
+      const [now, safe] = await Promise.allSettled([headOid(repo), refuseUnsafeLanding(repo, steps)]);
       if (now.status === 'rejected') throw now.reason;
       if (now.value !== head)
         throw refuse(
@@ -307,15 +292,16 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
         landed: landed.map((l) => ({ task: l.task, commit: l.commit })),
       };
       await writeJournal(repo, moving);
+      // Uncommitted changes to a file the move rewrites: read-tree refuses, and is explained.
       await moveMainTree(
         repo,
         head,
         tip,
         `factory: merge queue ${landed.map((l) => l.task).join(' ')} (${mode})`,
-      );
+      ).catch((e: unknown) => explainRefusedMove(repo, steps, e));
       run.moved = true;
-      await finishQueue(repo, opts, moving, await run.parking);
-    } else await finishQueue(repo, opts, { ...journal, landed: [] }, await run.parking);
+      await finishQueue(repo, opts, moving);
+    } else await finishQueue(repo, opts, { ...journal, landed: [] });
     // Left-out tasks keep their branch; their log says why, for `factory resume --rebase`.
     for (const f of fates)
       if (f.fate === 'left-out') {

@@ -39,10 +39,10 @@ export function pickPooled(pool: PooledWorktree[], base: string): PooledWorktree
   return pool.find((w) => w.clean && w.head === base) ?? pool.find((w) => w.clean) ?? pool[0];
 }
 
-/** A worktree to retire, and how (see retireWorktree; `cleaned`: as `clean`, done by the caller). */
+/** A worktree to retire, and how (see retireWorktree). */
 export interface Retiring {
   worktree: string;
-  how: 'clean' | 'as-is' | 'cleaned';
+  how: 'clean' | 'as-is';
 }
 
 /**
@@ -110,9 +110,8 @@ export async function retireWorktrees(
     ...items.map(({ worktree, how }, i) => {
       const to = places[i];
       if (!to || how === 'as-is') return false;
-      const cleaned = how === 'cleaned';
       return marked
-        .then(() => parkWorktree(repo, worktree, to, keptDirs(opts), { repair: false, cleaned }))
+        .then(() => parkWorktree(repo, worktree, to, keptDirs(opts), { repair: false }))
         .then(
           () => true,
           () => false,

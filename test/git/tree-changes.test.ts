@@ -88,6 +88,8 @@ describe('tree changes', () => {
     const net = netChange(steps);
     expect(net.added).toEqual(['new']);
     expect([...net.deleted]).toEqual(['gone']);
+    // In the head: what a first change does not add (`back` was deleted, then added back).
+    expect(net.existing).toEqual(['gone', 'back', 'kept']);
     expect(net.files.sort()).toEqual(['back', 'brief', 'gone', 'kept', 'new']);
   });
 

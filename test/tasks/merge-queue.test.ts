@@ -251,6 +251,47 @@ describe('merge queue', () => {
     ).toEqual([]);
   });
 
+  it('refuses to land over what the user did to the main tree while the checks ran, and keeps it', async () => {
+    // Each is done by the check itself (unsandboxed), so it happens after the queue's start.
+    const cases: [string, string, string][] = [
+      ['an edit', `printf 'mine\\n' > defs.txt`, 'uncommitted changes to files the tasks touched: defs.txt'],
+      [
+        'a staged edit',
+        `printf 'mine\\n' > defs.txt && git add defs.txt`,
+        'files the tasks touched: defs.txt',
+      ],
+      ['a deletion', 'rm defs.txt', 'uncommitted changes to files the tasks touched: defs.txt'],
+      [
+        'an ignored file where a task adds one',
+        `printf 'mine\\n' > new.txt && echo new.txt >> .git/info/exclude`,
+        'would overwrite files in the main tree that git does not track (untracked or ignored): new.txt',
+      ],
+    ];
+    for (const [what, act, refusal] of cases) {
+      const dir = await makeRepo(BASE);
+      const a = await taskWithAttempts(dir, 'one', passing({ 'defs.txt': 'def load\ndef read\n' }));
+      const b = await taskWithAttempts(dir, 'two', passing({ 'new.txt': 'new\n' }));
+      const head = sh(dir, 'rev-parse', 'HEAD');
+      const before = sh(dir, 'status', '--porcelain', '--ignored');
+      const acting: Config = {
+        ...DEFAULT_CONFIG,
+        check: `(cd '${dir}' && ${act})`,
+        sandbox: { ...DEFAULT_CONFIG.sandbox, mode: 'none' },
+      };
+      await expect(mergeQueue(a.repo, W, [a.id, b.id], { config: acting }), what).rejects.toThrow(refusal);
+      expect(sh(dir, 'rev-parse', 'HEAD'), what).toBe(head);
+      // What the user did is still there, and nothing else changed.
+      const after = sh(dir, 'status', '--porcelain', '--ignored');
+      expect(after, what).not.toBe(before);
+      if (what !== 'a deletion')
+        expect(
+          readFileSync(path.join(dir, what.startsWith('an ignored') ? 'new.txt' : 'defs.txt'), 'utf8'),
+        ).toBe('mine\n');
+      else expect(existsSync(path.join(dir, 'defs.txt'))).toBe(false);
+      expect(readdirSync(path.join(dir, '.git/factory/journal')), what).toEqual([]);
+    }
+  });
+
   it('refuses a task whose worktree has hand edits before any check runs; with force, saves them and lands', async () => {
     const dir = await makeRepo(BASE);
     const a = await taskWithAttempts(dir, 'one', passing({ 'one.txt': '1\n' }));
