@@ -163,11 +163,7 @@ async function undoRebase(rec: TaskRecord, taskTip: string, repo: Repo): Promise
  * had begun to move: each landed task logged merged, its worktree and the scratch worktree
  * retired together, the journal (filed under `j.task`) removed last.
  */
-export async function finishQueue(
-  repo: Repo,
-  opts: WorktreeOptions,
-  j: QueueJournal,
-): Promise<void> {
+export async function finishQueue(repo: Repo, opts: WorktreeOptions, j: QueueJournal): Promise<void> {
   const landed = await Promise.all((j.landed ?? []).map((l) => readRecord(repo, l.task)));
   for (const [i, rec] of landed.entries())
     await logMerged(repo, rec.id, { commit: j.landed![i]!.commit, into: j.into, mode: j.mode });
