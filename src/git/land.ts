@@ -1,4 +1,4 @@
-import { git, gitOut } from './run.js';
+import { FACTORY_IDENTITY, git, gitOut } from './run.js';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { refuse, RefConflictError } from '../errors.js';
@@ -9,18 +9,22 @@ export { moveMainTree } from './move-main-tree.js';
 
 /**
  * One commit on `parent` with `tree`: a squash commit (one parent) or, given `second`, a merge
- * commit. Made with commit-tree, so no worktree, index or ref is touched.
+ * commit. Made with commit-tree, so no worktree, index or ref is touched. Its author is the
+ * user's identity, as git finds it; only when git finds none is it factory's. Asking git first
+ * would cost a process on every merge for a case that is rare.
  */
 export async function commitTree(
   repo: Repo,
   tree: string,
   parent: string,
   message: string,
-  env: Record<string, string>,
   second?: string,
 ): Promise<string> {
   const parents = second ? ['-p', parent, '-p', second] : ['-p', parent];
-  return gitOut(['commit-tree', tree, ...parents, '-F', '-'], { cwd: repo.root, env, input: message });
+  const args = ['commit-tree', tree, ...parents, '-F', '-'];
+  const r = await git(args, { cwd: repo.root, input: message, allowFail: true });
+  if (r.code === 0) return r.stdout.trim();
+  return gitOut(args, { cwd: repo.root, env: FACTORY_IDENTITY, input: message });
 }
 
 /**

@@ -1,15 +1,15 @@
 /**
  * The merge queue's start. The queued tasks are read, and what the queue only reads begins at
  * once, beside their histories and their worktrees' status: where the main tree is, the order,
- * the files each task touched and which of them hold uncommitted work in the main tree, the
- * commit identity, and the first task's merge.
+ * the files each task touched and which of them hold uncommitted work in the main tree, and the
+ * first task's merge.
  * Then, under the repo lock, the refusal of uncommitted work in a touched file (now, not after
  * every check ran), the journal, and the scratch worktree.
  */
 import path from 'node:path';
 import type { Repo } from '../git/repo.js';
 import { gitOut } from '../git/run.js';
-import { identityEnv, refuseDuringOperation } from '../git/merge.js';
+import { refuseDuringOperation } from '../git/merge.js';
 import { dirtyAmong } from '../git/land.js';
 import { treeChanges, type TreeChange } from '../git/tree-changes.js';
 import { refuse } from '../errors.js';
@@ -29,8 +29,8 @@ import { queuePrefix } from './paths.js';
 import { checkedWorktreesDir } from './worktrees-dir.js';
 
 export interface QueueReads {
-  /** The main tree's commit, its tree, and its branch (`HEAD (detached)` when detached); each task tip's tree. */
-  head: Promise<{ head: string; headTree: string; into: string; tipTrees: Map<number, string> }>;
+  /** The main tree's commit, its tree, and its branch (`HEAD (detached)` when detached). */
+  head: Promise<{ head: string; headTree: string; into: string }>;
   /** Each task's change, its base to its tip, in queue order. */
   changes: Promise<TreeChange[]>;
   ordered: ReturnType<typeof queueOrder>;
@@ -122,26 +122,12 @@ export function startReads(
   plan: boolean,
 ): QueueReads {
   const ids = tips.map((t) => t.id);
-  // One process: the commit, its tree, each task tip's tree, and the branch (`HEAD` when detached).
-  const head = gitOut(
-    [
-      'rev-parse',
-      'HEAD',
-      'HEAD^{tree}',
-      ...tips.map((t) => `${t.tip}^{tree}`),
-      '--symbolic-full-name',
-      'HEAD',
-    ],
-    { cwd: repo.root },
-  ).then((out) => {
-    const [commit, tree, ...rest] = out.split('\n') as [string, string, ...string[]];
-    const name = rest.pop();
-    return {
-      head: commit,
-      headTree: tree,
-      into: name === 'HEAD' ? 'HEAD (detached)' : name!,
-      tipTrees: new Map(ids.map((id, i) => [id, rest[i]!])),
-    };
+  // One process: the commit, its tree, and the branch (`HEAD` when detached).
+  const head = gitOut(['rev-parse', 'HEAD', 'HEAD^{tree}', '--symbolic-full-name', 'HEAD'], {
+    cwd: repo.root,
+  }).then((out) => {
+    const [commit, tree, name] = out.split('\n') as [string, string, string];
+    return { head: commit, headTree: tree, into: name === 'HEAD' ? 'HEAD (detached)' : name };
   });
   const changes = treeChanges(
     repo,
@@ -160,12 +146,11 @@ export function startReads(
     const files = new Map(ids.map((id, i) => [id, lists[i]!]));
     return { files, dirty: await dirtyAmong(repo, [...new Set(lists.flat())]) };
   });
-  const env = identityEnv(repo);
-  const merges = new QueueMerges(repo, mode, env);
+  const merges = new QueueMerges(repo, mode);
   const first = Promise.all([head, ordered, views]).then(([h, o, v]) =>
     merges.onto(v.get(o.order[0]!)!, h.head, h.headTree),
   );
-  const all = [head, changes, ordered, touched, env, first];
+  const all = [head, changes, ordered, touched, first];
   // Awaited later (by the run, or by settle on a refusal): meanwhile a failure is not unhandled.
   for (const p of all) p.catch(() => undefined);
   return {

@@ -2,7 +2,7 @@ import type { Repo } from '../git/repo.js';
 import { withRepoLock } from '../git/lock.js';
 import { headOid } from '../git/ref-files.js';
 import { explainRefusedMove, moveMainTree, refuseUnsafeLanding } from '../git/land.js';
-import { treeChange, type TreeChange } from '../git/tree-changes.js';
+import { mayConflict, treeChange, type TreeChange } from '../git/tree-changes.js';
 import { runCheck } from '../agent/executor.js';
 import type { Config } from '../config/schema.js';
 import { refuse } from '../errors.js';
@@ -175,7 +175,7 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
   const { views, journal, mode } = run;
   const { merges } = run.reads;
   const head = journal.head;
-  const [{ order, predicted }, { tipTrees }] = await Promise.all([run.reads.ordered, run.reads.head]);
+  const { order, predicted } = await run.reads.ordered;
   const fates: QueueFate[] = [];
   const saved: SavedEdits[] = [];
   const landed: { task: number; commit: string; change: TreeChange }[] = [];
@@ -203,12 +203,16 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
       continue;
     }
     const { commit, tree } = merged;
-    // What the task changes on the tip is read while its check runs. On its own base, with its
-    // own tree as the result, that is the change from its base to its tip, read already.
-    const changed =
-      tip === rec.base && tree === tipTrees.get(id)
-        ? run.reads.changes.then((c) => c[run.ids.indexOf(id)]!)
+    // What the task changes on the tip, read while its check runs. Made from the queue's head,
+    // with nothing landed before it that its change could meet, it changes the tip as it changed
+    // its base: that change was read already.
+    const before = landed.map((l) => l.change);
+    const changed = run.reads.changes.then((c) => {
+      const own = c[run.ids.indexOf(id)]!;
+      return rec.base === head && before.every((l) => !mayConflict(own, l))
+        ? own
         : treeChange(repo, tip, commit);
+    });
     changed.catch(() => undefined);
     const next = order[k + 1];
     const command = rec.check === undefined ? q.config.check : rec.check;

@@ -20,8 +20,6 @@ export class QueueMerges {
   constructor(
     private readonly repo: Repo,
     private readonly mode: 'squash' | 'merge',
-    /** The identity for commit-tree (read once, beside the queue's other first reads). */
-    private readonly env: Promise<Record<string, string>>,
   ) {}
 
   /** The merge of `view`'s tip onto `tip` (whose tree is `tipTree`): begun now, or found. */
@@ -47,7 +45,7 @@ export class QueueMerges {
     if (trial.conflicts.length) return { kind: 'conflict', files: trial.conflicts };
     if (trial.tree === tipTree) return { kind: 'empty' };
     const second = this.mode === 'merge' ? view.tip! : undefined;
-    const commit = await commitTree(this.repo, trial.tree, tip, squashMessage(view), await this.env, second);
+    const commit = await commitTree(this.repo, trial.tree, tip, squashMessage(view), second);
     return { kind: 'clean', tree: trial.tree, commit };
   }
 }

@@ -325,6 +325,19 @@ describe('merge queue', () => {
     expect(readFileSync(path.join(dir, 'two.txt'), 'utf8')).toBe('2\n');
   });
 
+  it("commits as the user's identity, and as factory's when git has none to give", async () => {
+    const dir = await makeRepo(BASE);
+    const one = await taskWithAttempts(dir, 'one', passing({ 'one.txt': '1\n' }));
+    await mergeQueue(one.repo, W, [one.id], q({ config: config('true') }));
+    expect(sh(dir, 'log', '-1', '--format=%an <%ae>')).toBe('Test User <test@example.com>');
+    // An identity git cannot use (an empty name here overrides any global one).
+    sh(dir, 'config', 'user.name', '');
+    const two = await taskWithAttempts(dir, 'two', passing({ 'two.txt': '2\n' }));
+    const r = await mergeQueue(one.repo, W, [two.id], q({ config: config('true') }));
+    expect(r.tasks[0]).toMatchObject({ fate: 'landed' });
+    expect(sh(dir, 'log', '-1', '--format=%an <%ae>')).toBe('factory <factory@localhost>');
+  });
+
   it('factory prune leaves the scratch worktree of a running queue alone', async () => {
     const dir = await makeRepo(BASE);
     const repo = await openRepo(dir);
