@@ -161,11 +161,43 @@ export async function readHistory(
   base: string,
   tip: string | null,
 ): Promise<TaskHistory> {
-  const refs = await attemptRefs(repo, task);
-  const heads = [...new Set([...(tip ? [tip] : []), ...refs.values()])];
-  const commits = heads.length
-    ? await readCommits(repo, [...heads, `^${base}`])
-    : new Map<string, CommitInfo>();
+  return (await readHistories(repo, [{ task, base, tip }]))[0]!;
+}
+
+/**
+ * readHistory for several tasks. The commits of tasks made from the same base are read by one
+ * `git log` of all their heads: each history walks only from its own heads, so another task's
+ * commits in the same read are never part of it.
+ */
+export async function readHistories(
+  repo: Repo,
+  tasks: { task: number; base: string; tip: string | null }[],
+): Promise<TaskHistory[]> {
+  const heads = await Promise.all(
+    tasks.map(async (t) => [
+      ...new Set([...(t.tip ? [t.tip] : []), ...(await attemptRefs(repo, t.task)).values()]),
+    ]),
+  );
+  const byBase = new Map<string, Set<string>>();
+  for (const [i, t] of tasks.entries())
+    for (const h of heads[i]!) byBase.set(t.base, (byBase.get(t.base) ?? new Set()).add(h));
+  const reads = new Map(
+    [...byBase].map(([base, hs]) => [base, readCommits(repo, [...hs, `^${base}`])] as const),
+  );
+  return Promise.all(
+    tasks.map(async (t, i) =>
+      historyFrom(t.task, t.tip, heads[i]!, (await reads.get(t.base)) ?? new Map<string, CommitInfo>()),
+    ),
+  );
+}
+
+/** A task's history from its heads and the commits read from them (and maybe other tasks' too). */
+function historyFrom(
+  task: number,
+  tip: string | null,
+  heads: string[],
+  commits: Map<string, CommitInfo>,
+): TaskHistory {
   const onBranch = new Set<string>();
   for (let c = tip ? commits.get(tip) : undefined; c; c = commits.get(c.parents[0] ?? ''))
     onBranch.add(c.sha);

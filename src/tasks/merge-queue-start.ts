@@ -14,7 +14,7 @@ import { dirtyAmong } from '../git/land.js';
 import { treeChanges, type TreeChange } from '../git/tree-changes.js';
 import { refuse } from '../errors.js';
 import type { TaskView } from './history.js';
-import { mergeableView } from './mergeable.js';
+import { mergeableViews } from './mergeable.js';
 import { checkHandEdits } from './hand-edits.js';
 import { readRecord } from './record.js';
 import { refOid } from '../git/ref-files.js';
@@ -59,7 +59,7 @@ export async function readQueued(
 }> {
   const hint =
     'roll back to a passing attempt, resume the task, or leave it out of the merge (or add --force)';
-  const viewing = ids.map((id) => mergeableView(repo, id, force, hint));
+  const viewing = mergeableViews(repo, ids, force, hint);
   for (const p of viewing) p.catch(() => undefined);
   const tips = await Promise.all(
     ids.map(async (id) => {

@@ -6,7 +6,10 @@
 import type { Repo } from '../git/repo.js';
 import { refuse } from '../errors.js';
 import { loadTask, type TaskView } from './history.js';
-import { readEvents } from './record.js';
+import { readHistories } from '../git/history.js';
+import { refOid } from '../git/ref-files.js';
+import { branchRef } from '../git/refs.js';
+import { readEvents, readRecord } from './record.js';
 import { taskStatus } from './status.js';
 import { checkHandEdits } from './hand-edits.js';
 import { describeRole, isPassingTip, tipRole } from './tip.js';
@@ -30,10 +33,47 @@ export async function refuseUnmergeable(
 
 /** The refusals about the task's status and branch tip (not its worktree): its view when it may merge. */
 export async function mergeableView(repo: Repo, id: number, force: boolean, hint: string): Promise<TaskView> {
+  await refuseEnded(repo, id);
+  return refuseTip(await loadTask(repo, id), force, hint);
+}
+
+/**
+ * mergeableView for several tasks, each with its own refusals, in the order given; the histories
+ * of tasks made from the same base are read by one git process.
+ */
+export function mergeableViews(repo: Repo, ids: number[], force: boolean, hint: string): Promise<TaskView>[] {
+  const ended = ids.map((id) => refuseEnded(repo, id));
+  // Only the tasks still open are read: a merged or discarded one refuses with that, not with git's words.
+  const views = Promise.allSettled(ended).then(async (states) => {
+    const open = ids.filter((_, i) => states[i]!.status === 'fulfilled');
+    const tasks = await Promise.all(
+      open.map(async (id) => {
+        const record = await readRecord(repo, id);
+        return { record, tip: await refOid(repo, branchRef(record.branch)) };
+      }),
+    );
+    const histories = await readHistories(
+      repo,
+      tasks.map((t) => ({ task: t.record.id, base: t.record.base, tip: t.tip })),
+    );
+    return new Map(tasks.map((t, i): [number, TaskView] => [t.record.id, { ...t, history: histories[i]! }]));
+  });
+  // Each is awaited by its task's refusals below: meanwhile a failure is not unhandled.
+  for (const p of [views, ...ended]) p.catch(() => undefined);
+  return ids.map(async (id, i) => {
+    await ended[i];
+    return refuseTip((await views).get(id)!, force, hint);
+  });
+}
+
+async function refuseEnded(repo: Repo, id: number): Promise<void> {
   const status = await taskStatus(repo, id, await readEvents(repo, id));
   if (status.status === 'merged' || status.status === 'discarded')
     throw refuse(`task ${id} is already ${status.status}`);
-  const view = await loadTask(repo, id);
+}
+
+function refuseTip(view: TaskView, force: boolean, hint: string): TaskView {
+  const id = view.record.id;
   if (!view.tip) throw refuse(`task ${id} has no branch any more (${view.record.branch})`);
   const role = tipRole(view);
   if (!force && !isPassingTip(role))

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { rollbackTask, undoRollback } from '../../src/tasks/rollback.js';
 import { acquireRunLock } from '../../src/tasks/run-lock.js';
 import { loadTask } from '../../src/tasks/history.js';
+import { readHistories } from '../../src/git/history.js';
 import { cleanupTemps, makeRepo, runCli, sh, writeFiles } from '../helpers/git-repo.js';
 import { taskWithAttempts } from '../helpers/engine.js';
 
@@ -30,6 +31,32 @@ describe('history', () => {
       ['1.2.2', 'write_file', ['two.txt']],
     ]);
     expect(history.attempts[0]!.added).toBe(2);
+  });
+
+  it('reads several histories at once as it reads each alone, bases shared or not', async () => {
+    const dir = await makeRepo({ 'a.txt': 'base\n' });
+    const one = await taskWithAttempts(dir, 'one', twoAttempts);
+    const two = await taskWithAttempts(dir, 'two', [{ files: { 'b.txt': 'b\n' }, exit: 0 }]);
+    // Rolled back: attempt 2 of task one is off its branch, still read from its ref.
+    await rollbackTask(one.repo, { task: one.id, attempt: 1 });
+    sh(dir, 'commit', '-q', '--allow-empty', '-m', 'main moves on');
+    const three = await taskWithAttempts(dir, 'three', [{ files: { 'c.txt': 'c\n' }, exit: 0 }]);
+    const gone = await taskWithAttempts(dir, 'gone', []);
+    const views = await Promise.all([one, two, three, gone].map((t) => loadTask(one.repo, t.id)));
+    const together = await readHistories(
+      one.repo,
+      views.map((v) => ({ task: v.record.id, base: v.record.base, tip: v.tip })),
+    );
+    expect(together).toEqual(views.map((v) => v.history));
+    expect(together.map((h) => h.attempts.map((a) => [a.address, a.onBranch]))).toEqual([
+      [
+        ['1.1', true],
+        ['1.2', false],
+      ],
+      [['2.1', true]],
+      [['3.1', true]],
+      [],
+    ]);
   });
 });
 
