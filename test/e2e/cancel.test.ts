@@ -5,9 +5,10 @@
  * hint in the Coder's prompt.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTemps, tempDir } from '../helpers/git-repo.js';
+import { aliveSince, readPids, recordPid } from '../helpers/live-group.js';
 import {
   autoServer,
   cli,
@@ -33,12 +34,12 @@ import {
 
 const SCRIPT = 'e2e-cancel.json';
 
-/** Slow while mode.txt says so; records the pids of its shell and its sleep. */
+/** Slow while mode.txt says so; records the pids (and start times) of its shell and its sleep. */
 const CHECK = [
-  'echo $$ >> "$E2E_PIDS"',
+  recordPid('$$'),
   'if grep -qx slow mode.txt; then',
   '  sleep 30 &',
-  '  echo $! >> "$E2E_PIDS"',
+  `  ${recordPid('$!')}`,
   '  wait',
   'fi',
   'v=$(cat answer.txt)',
@@ -46,20 +47,6 @@ const CHECK = [
   'echo "the answer is right"',
   '',
 ].join('\n');
-
-/** Running (a zombie waiting for a reaper counts as gone: containers often have no init to reap). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return !existsSync('/proc/self/stat');
-  }
-}
 
 /** Processes whose working directory is inside `dir` (Linux /proc; empty elsewhere). */
 function processesIn(dir: string): number[] {
@@ -101,8 +88,7 @@ describe('Ctrl-C', () => {
     const { server, env } = await autoServer('llamacpp', SCRIPT);
     const pidsFile = path.join(await tempDir('factory-e2e-pids-'), 'pids');
     const runEnv = { ...env, E2E_PIDS: pidsFile };
-    const pids = () =>
-      existsSync(pidsFile) ? readFileSync(pidsFile, 'utf8').split('\n').filter(Boolean) : [];
+    const pids = () => readPids(pidsFile);
     const repo = await e2eRepo(
       { 'answer.txt': '40\n', 'mode.txt': 'slow\n', 'check.sh': CHECK },
       // The check reports host pids through a file in /tmp: unsandboxed, so this tests the
@@ -111,7 +97,8 @@ describe('Ctrl-C', () => {
     );
     // Should the test fail half-way, no check may outlive it; the server stops in any case.
     stops.push(async () => {
-      for (const pid of pids().map(Number)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      // Only processes the check started: a pid it recorded may be another process's by now.
+      for (const p of pids()) if (aliveSince(p.pid, p.start)) process.kill(p.pid, 'SIGKILL');
     });
     stops.push(() => stopAutoServer(repo.dir, env));
 
@@ -147,9 +134,11 @@ describe('Ctrl-C', () => {
     const { branch } = cancelled!;
 
     // Nothing of the check survives: not its shell, not its sleep, nothing in the worktree.
-    const checkPids = pids().map(Number);
+    const checkPids = pids();
     expect(checkPids).toHaveLength(2);
-    await waitFor('the check processes to be gone', 3_000, () => checkPids.every((p) => !alive(p)));
+    await waitFor('the check processes to be gone', 3_000, () =>
+      checkPids.every((p) => !aliveSince(p.pid, p.start)),
+    );
     expect(processesIn(worktreeOf(repo.dir, 1))).toEqual([]);
 
     expect(commitShape(repo.dir, branch)).toEqual([

@@ -19,3 +19,48 @@ export function liveGroupMember(pgid: number): boolean {
   }
   return false;
 }
+
+/** A process's state and start time (clock ticks since boot), from /proc; null when it is gone. */
+function procStat(pid: number): { state: string; start: string } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0]!, start: fields[19]! };
+  } catch {
+    return null;
+  }
+}
+
+/** The start time of a live process, which tells it apart from a later one given the same pid. */
+export function procStart(pid: number): string | null {
+  return procStat(pid)?.start ?? null;
+}
+
+/**
+ * Alive, not a zombie (a container may have no init to reap orphans), and still the process that
+ * started at `start`: a pid freed by a kill may be another process's a moment later.
+ */
+export function aliveSince(pid: number, start: string | null): boolean {
+  const now = procStat(pid);
+  return now !== null && now.state !== 'Z' && now.state !== 'X' && now.start === start;
+}
+
+/** A shell line that appends the pid in `$var` and its start time to the file `$E2E_PIDS` names. */
+export const recordPid = (v: string) => `echo "${v} $(cut -d" " -f22 /proc/${v}/stat)" >> "$E2E_PIDS"`;
+
+/** What `recordPid` lines wrote. */
+export function readPids(file: string): { pid: number; start: string }[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [pid, start] = line.split(' ');
+      return { pid: Number(pid), start: start ?? '' };
+    });
+}

@@ -8,6 +8,7 @@ import { vi, afterAll, afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTemps, sh, tempDir } from '../helpers/git-repo.js';
+import { aliveSince, readPids, recordPid } from '../helpers/live-group.js';
 import {
   closeInProcess,
   commitShape,
@@ -29,7 +30,7 @@ import {
  */
 const CHECK = [
   // The pid with its start time: a pid freed by the kill may be another process's by now.
-  'echo "$$ $(cut -d" " -f22 /proc/$$/stat)" >> "$E2E_PIDS"',
+  recordPid('$$'),
   'if grep -qx slow mode.txt; then',
   '  while :; do echo tick >> leak.txt; sleep 0.02; done',
   'fi',
@@ -41,22 +42,6 @@ const CHECK = [
   'echo "the answer is right"',
   '',
 ].join('\n');
-
-/** The state and start time of a process, from /proc; null when it is gone. */
-function procStat(pid: number): { state: string; start: string } | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return { state: fields[0]!, start: fields[19]! };
-  } catch {
-    return null;
-  }
-}
-
-/** Alive and not a zombie (a container may have no init to reap orphans), and not a new owner of its pid. */
-function alive(pid: number, start: string): boolean {
-  const now = procStat(pid);
-  return now !== null && now.state !== 'Z' && now.start === start;
-}
 
 const pidsToKill: number[] = [];
 afterEach(() => {
@@ -81,13 +66,7 @@ describe('trust: resume after a kill -9 stops the check the dead run left', () =
     const server = await startInProcess('mlx', 'e2e-cancel.json');
     const pidsFile = path.join(await tempDir('factory-trust-pids-'), 'pids');
     const env = { E2E_PIDS: pidsFile };
-    const pids = () =>
-      existsSync(pidsFile)
-        ? readFileSync(pidsFile, 'utf8')
-            .split('\n')
-            .filter(Boolean)
-            .map((line) => Number(line.split(' ')[0]))
-        : [];
+    const pids = () => readPids(pidsFile).map((p) => p.pid);
     const repo = await e2eRepo(
       { 'answer.txt': '40\n', 'mode.txt': 'slow\n', 'check.sh': CHECK },
       {
@@ -108,7 +87,7 @@ describe('trust: resume after a kill -9 stops the check the dead run left', () =
       () => pids().length >= 1 && existsSync(leak),
     );
     const [checkShell] = pids();
-    const checkStart = procStat(checkShell!)!.start;
+    const checkStart = readPids(pidsFile)[0]!.start;
     // `sh check.sh` runs under factory's `sh -c`, which leads the check's process group.
     const pgid = Number(readFileSync(`/proc/${checkShell}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
     pidsToKill.push(pgid);
@@ -117,7 +96,7 @@ describe('trust: resume after a kill -9 stops the check the dead run left', () =
     expect(killed.signal).toBe('SIGKILL');
 
     // The bug's premise: factory is dead, its check is not, and it keeps writing.
-    expect(alive(checkShell!, checkStart)).toBe(true);
+    expect(aliveSince(checkShell!, checkStart)).toBe(true);
     const size = readFileSync(leak, 'utf8').length;
     await waitFor('the orphaned check to write more', 10_000, () => readFileSync(leak, 'utf8').length > size);
 
@@ -127,7 +106,7 @@ describe('trust: resume after a kill -9 stops the check the dead run left', () =
     expect(resumed.outcomes[0]).toMatchObject({ id: 1, outcome: 'passed', attempts: 2 });
 
     // The leftover group is gone, and was stopped before attempt 2 began.
-    expect(alive(checkShell!, checkStart)).toBe(false);
+    expect(aliveSince(checkShell!, checkStart)).toBe(false);
     const log = events(repo.dir, 1);
     const recovered = log.findIndex((e) => e.type === 'recovered');
     const attempt2 = log.findIndex((e) => e.type === 'phase' && e.attempt === 2);

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo, projectRoot, runCli, sh, tsxLoader } from '../helpers/git-repo.js';
 import { taskWithAttempts } from '../helpers/engine.js';
 import { runKilled } from '../helpers/killed-cli.js';
-import { liveGroupMember } from '../helpers/live-group.js';
+import { aliveSince, liveGroupMember, procStart } from '../helpers/live-group.js';
 import { expectFsckClean } from '../helpers/repo-checks.js';
 
 afterAll(cleanupTemps);
@@ -58,15 +58,6 @@ const statusOf = async (dir: string) =>
     ),
   );
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('trust: a merge queue killed with kill -9', () => {
   it('while a check runs: the base branch is untouched, and the next command cleans up', async () => {
     const { dir, a, b, head } = await twoTasks(true);
@@ -89,6 +80,8 @@ describe('trust: a merge queue killed with kill -9', () => {
       await sleep(20);
     }
     const check = Number(readFileSync(started, 'utf8').trim());
+    // Its start time tells it apart from a later process given the same pid.
+    const checkStart = procStart(check);
     process.kill(-child.pid!, 'SIGKILL');
     while (liveGroupMember(child.pid!)) await sleep(5);
 
@@ -101,7 +94,7 @@ describe('trust: a merge queue killed with kill -9', () => {
     expect(next.code, next.stderr).toBe(0);
     expect(next.stderr).toContain('the merge queue into main was interrupted before it landed anything');
     // The check it left running is stopped, the scratch worktree is back in the pool.
-    while (alive(check)) await sleep(20);
+    while (aliveSince(check, checkStart)) await sleep(20);
     expect(worktrees(dir).filter((n) => n.startsWith('queue-'))).toEqual([]);
     expect(journals(dir)).toEqual([]);
     expect(sh(dir, 'rev-parse', 'HEAD')).toBe(head);
