@@ -1,5 +1,5 @@
 import type { Repo } from '../git/repo.js';
-import { readHistory, type AttemptInfo, type StepInfo, type TaskHistory } from '../git/history.js';
+import { readHistories, type AttemptInfo, type StepInfo, type TaskHistory } from '../git/history.js';
 import { branchRef } from '../git/refs.js';
 import { revParse } from '../git/rollback.js';
 import { refOid } from '../git/ref-files.js';
@@ -15,10 +15,22 @@ export interface TaskView {
 }
 
 export async function loadTask(repo: Repo, id: number): Promise<TaskView> {
-  const record = await readRecord(repo, id);
-  const tip = await refOid(repo, branchRef(record.branch));
-  const history = await readHistory(repo, id, record.base, tip);
-  return { record, tip, history };
+  return (await loadTasks(repo, [id]))[0]!;
+}
+
+/** loadTask for several tasks: the histories of those made from the same base are read by one git process. */
+export async function loadTasks(repo: Repo, ids: number[]): Promise<TaskView[]> {
+  const tasks = await Promise.all(
+    ids.map(async (id) => {
+      const record = await readRecord(repo, id);
+      return { record, tip: await refOid(repo, branchRef(record.branch)) };
+    }),
+  );
+  const histories = await readHistories(
+    repo,
+    tasks.map((t) => ({ task: t.record.id, base: t.record.base, tip: t.tip })),
+  );
+  return tasks.map((t, i) => ({ ...t, history: histories[i]! }));
 }
 
 export interface ResolvedAddress {

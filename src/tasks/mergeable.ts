@@ -5,11 +5,8 @@
  */
 import type { Repo } from '../git/repo.js';
 import { refuse } from '../errors.js';
-import { loadTask, type TaskView } from './history.js';
-import { readHistories } from '../git/history.js';
-import { refOid } from '../git/ref-files.js';
-import { branchRef } from '../git/refs.js';
-import { readEvents, readRecord } from './record.js';
+import { loadTask, loadTasks, type TaskView } from './history.js';
+import { readEvents } from './record.js';
 import { taskStatus } from './status.js';
 import { checkHandEdits } from './hand-edits.js';
 import { describeRole, isPassingTip, tipRole } from './tip.js';
@@ -46,17 +43,7 @@ export function mergeableViews(repo: Repo, ids: number[], force: boolean, hint: 
   // Only the tasks still open are read: a merged or discarded one refuses with that, not with git's words.
   const views = Promise.allSettled(ended).then(async (states) => {
     const open = ids.filter((_, i) => states[i]!.status === 'fulfilled');
-    const tasks = await Promise.all(
-      open.map(async (id) => {
-        const record = await readRecord(repo, id);
-        return { record, tip: await refOid(repo, branchRef(record.branch)) };
-      }),
-    );
-    const histories = await readHistories(
-      repo,
-      tasks.map((t) => ({ task: t.record.id, base: t.record.base, tip: t.tip })),
-    );
-    return new Map(tasks.map((t, i): [number, TaskView] => [t.record.id, { ...t, history: histories[i]! }]));
+    return new Map((await loadTasks(repo, open)).map((v) => [v.record.id, v]));
   });
   // Each is awaited by its task's refusals below: meanwhile a failure is not unhandled.
   for (const p of [views, ...ended]) p.catch(() => undefined);

@@ -8,24 +8,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 export function liveGroupMember(pgid: number): boolean {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
+    const p = procStat(Number(name));
+    if (p && p.pgrp === pgid && p.state !== 'Z' && p.state !== 'X') return true;
   }
   return false;
 }
 
-/** A process's state and start time (clock ticks since boot), from /proc; null when it is gone. */
-function procStat(pid: number): { state: string; start: string } | null {
+/** A process's state, group and start time (clock ticks since boot), from /proc; null when it is gone. */
+function procStat(pid: number): { state: string; pgrp: number; start: string } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name sits in parentheses and may itself hold spaces and parentheses.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0]!, start: fields[19]! };
+    return { state: fields[0]!, pgrp: Number(fields[2]), start: fields[19]! };
   } catch {
     return null;
   }
