@@ -181,8 +181,6 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
   const landed: { task: number; commit: string; change: TreeChange }[] = [];
   let tip = head;
   let tipTree = run.headTree;
-  /** How many checks ran in the scratch worktree (the first finds it clean). */
-  let checked = 0;
   /** Removing what the last check left in the scratch worktree, begun as soon as it ended. */
   let cleaning: Promise<void> = Promise.resolve();
   const fate = (f: QueueFate) => {
@@ -218,7 +216,7 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
     const command = rec.check === undefined ? q.config.check : rec.check;
     if (command) {
       await cleaning;
-      await moveScratch(journal.scratch, commit, checked++ === 0);
+      await moveScratch(journal.scratch, commit);
       // No check runs before every task's worktree passed its refusal.
       await run.edits;
       // The next task's merge onto this one, made while the check runs: used if it passes.

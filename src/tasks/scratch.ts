@@ -66,14 +66,15 @@ export async function takeScratch(
 }
 
 /**
- * Puts the scratch worktree at `commit`: tracked files as in the commit. Untracked files a check
- * left were removed by `cleanScratch` right after it ran, while the next merge was being made.
+ * Puts the scratch worktree at `commit`: tracked files and index as in the commit, whatever a
+ * check changed in them. Untracked files a check left were removed by `cleanScratch` right after
+ * it ran, while the next merge was being made. A forced checkout rewrites only the files that
+ * differ from the index (after looking at each, as `reset --hard` does, but cheaper at 10k files),
+ * and it detaches HEAD: a check that switched the scratch worktree to a branch never has that
+ * branch moved, as `reset --hard` would move it.
  */
-export async function moveScratch(dir: string, commit: string, fresh = false): Promise<void> {
-  // Fresh from the pool or from `worktree add`, nothing has run in it: a checkout rewrites only
-  // the files that differ. After a check, --hard also puts back tracked files the check changed.
-  if (fresh) await git(['checkout', '--quiet', '--force', '--detach', commit], { cwd: dir });
-  else await git(['reset', '--quiet', '--hard', commit], { cwd: dir });
+export async function moveScratch(dir: string, commit: string): Promise<void> {
+  await git(['checkout', '--quiet', '--force', '--detach', commit], { cwd: dir });
 }
 
 /**
