@@ -8,6 +8,7 @@ import { trialMerge } from './conflicts.js';
 import { operationsInProgress } from './in-progress.js';
 import { removeSettledLock } from './settled-lock.js';
 import { moveMainTree } from './move-main-tree.js';
+import { attachedHeads } from './worktree.js';
 import { netChange, treeChange } from './tree-changes.js';
 
 export type MergeMode = 'squash' | 'merge' | 'rebase';
@@ -174,7 +175,9 @@ export async function mergeBranch(repo: Repo, req: MergeRequest): Promise<MergeR
   await req.prepared?.(prepared);
   await req.moving?.(prepared);
 
-  await moveMainTree(repo, head, commit, `factory: merge ${req.branch} (${req.mode})`);
+  // A squash or merge leaves the task branch to nobody: its worktree is stowed detached.
+  const detach = req.mode !== 'rebase' && req.worktree ? await attachedHeads(repo, [req.worktree]) : [];
+  await moveMainTree(repo, head, commit, `factory: merge ${req.branch} (${req.mode})`, detach);
   return { commit, into, files: touched };
 }
 

@@ -171,14 +171,44 @@ export async function stowWorktrees(repo: Repo, moves: { dir: string; to: string
   if (!moves.length) return;
   const gitDirs = await Promise.all(moves.map((m) => verifyWorktreeLink(repo.commonDir, m.dir)));
   await Promise.all(gitDirs.map((g) => writeFile(path.join(g, UNCLEAN), '')));
-  // HEAD, not the branch, moves: a pooled worktree holds no branch, as a parked one. Each
-  // worktree's HEAD is `worktrees/<name>/HEAD` from the main one: one process for all of them.
-  const heads = gitDirs.map((g) => `worktrees/${path.basename(g)}/HEAD`);
-  await git(['update-ref', '--no-deref', '--stdin'], {
-    cwd: repo.root,
-    input: heads.map((h) => `update ${h} ${h}\n`).join(''),
-  });
+  // HEAD, not the branch, moves: a pooled worktree holds no branch, as a parked one. A merge
+  // detached them already when it moved the main branch (see attachedHeads).
+  const heads = (await Promise.all(gitDirs.map(attachedHead))).filter((h) => h !== null);
+  if (heads.length) await detachHeads(repo, heads);
   for (const m of moves) await moveIntoPool(repo, m.dir, m.to, false);
+}
+
+/**
+ * The HEAD of a linked worktree as the main one names it (`worktrees/<name>/HEAD`), when it is on
+ * a branch; null when it is detached already.
+ */
+async function attachedHead(gitDir: string): Promise<string | null> {
+  const head = (await readFile(path.join(gitDir, 'HEAD'), 'utf8').catch(() => '')).trim();
+  return head.startsWith('ref:') ? `worktrees/${path.basename(gitDir)}/HEAD` : null;
+}
+
+/**
+ * The HEADs (as `worktrees/<name>/HEAD`) of those of `dirs` that are linked worktrees of this
+ * repository on a branch, read from their files: the refs a merge detaches in the transaction
+ * that moves the main branch (moveMainTree), which spares the stow that follows a git process.
+ */
+export async function attachedHeads(repo: Repo, dirs: string[]): Promise<string[]> {
+  const heads = await Promise.all(
+    dirs.map(async (d) => {
+      const gitDir = await verifyWorktreeLink(repo.commonDir, d).catch(() => null);
+      return gitDir && attachedHead(gitDir);
+    }),
+  );
+  return heads.filter((h) => h !== null);
+}
+
+/** The lines of an `update-ref --stdin` transaction that detach each HEAD (`worktrees/<name>/HEAD`) where it is. */
+export function detachLines(heads: string[]): string {
+  return heads.map((h) => `option no-deref\nupdate ${h} ${h}\n`).join('');
+}
+
+async function detachHeads(repo: Repo, heads: string[]): Promise<void> {
+  await git(['update-ref', '--stdin'], { cwd: repo.root, input: detachLines(heads) });
 }
 
 /**

@@ -3,6 +3,7 @@ import { withRepoLock } from '../git/lock.js';
 import { headOid } from '../git/ref-files.js';
 import { explainRefusedMove, moveMainTree, refuseUnsafeLanding } from '../git/land.js';
 import { mayConflict, treeChange, type TreeChange } from '../git/tree-changes.js';
+import { attachedHeads } from '../git/worktree.js';
 import { runCheck } from '../agent/executor.js';
 import type { Config } from '../config/schema.js';
 import { refuse } from '../errors.js';
@@ -295,11 +296,17 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
       };
       await writeJournal(repo, moving);
       // Uncommitted changes to a file the move rewrites: read-tree refuses, and is explained.
+      // The landed tasks' worktrees go to the pool detached: the move's own update-ref detaches them.
+      const detach = await attachedHeads(
+        repo,
+        landed.map((l) => views.get(l.task)!.record.worktree),
+      );
       await moveMainTree(
         repo,
         head,
         tip,
         `factory: merge queue ${landed.map((l) => l.task).join(' ')} (${mode})`,
+        detach,
       ).catch((e: unknown) => explainRefusedMove(repo, steps, e));
       run.moved = true;
       await finishQueue(repo, opts, moving);
