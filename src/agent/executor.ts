@@ -193,6 +193,8 @@ async function supervise(
   const capture = new OutputCapture(opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
   const streams = [child.stdout, child.stderr];
   let open = streams.length;
+  /** Pipes with no end of file yet: some process may still hold their other end. */
+  let held = streams.length;
   const closed = new Promise<void>((resolve) => {
     for (const s of streams) {
       const decoder = new StringDecoder('utf8');
@@ -200,6 +202,8 @@ async function supervise(
         capture.push(chunk);
         if (opts.onOutput) emit(opts.onOutput, decoder.write(chunk));
       });
+      // End of file: no process holds the pipe's other end any more, none is to be looked for.
+      s.once('end', () => held--);
       s.once('close', () => {
         if (opts.onOutput) emit(opts.onOutput, decoder.end());
         if (--open === 0) resolve();
@@ -219,7 +223,7 @@ async function supervise(
     }),
   );
 
-  const tree = new ProcessTree(pid, pipes, () => open > 0);
+  const tree = new ProcessTree(pid, pipes, () => held > 0 && open > 0);
   const observer = setInterval(() => tree.observe(), OBSERVE_MS);
   let stopTimer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
@@ -235,6 +239,10 @@ async function supervise(
   clearTimeout(stopTimer);
   if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
 
+  // The shell's exit is often seen just before the end of file of its pipes, which is already on
+  // its way: one turn of the event loop reads it. A pipe still held after that means a process
+  // kept it, and every descriptor on the machine is searched for it (the costly part of `kill`).
+  if (held > 0 && first === 'exit') await new Promise((r) => setImmediate(r));
   const grace = opts.killGraceMs ?? DEFAULT_GRACE_MS;
   const killed = await tree.kill(grace);
   // Everything is dead: don't wait for a pipe some escaped process may still hold.

@@ -4,11 +4,18 @@ import { git, gitOut, FACTORY_IDENTITY } from './run.js';
 /**
  * Files in a worktree that differ from its HEAD: modified, staged, deleted or new (untracked and
  * not ignored). These are edits someone made by hand; cleaning the worktree would destroy them.
+ * `sideBySide`: as many statuses run at once as there are cores (a merge queue's worktrees). git
+ * then looks at the files on one thread (core.preloadIndex off): its own threads would only
+ * compete with the other statuses for the cores, a sixth more CPU each at 10k files.
  */
-export async function worktreeEdits(dir: string): Promise<string[]> {
-  const out = await git(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames'], {
-    cwd: dir,
-  });
+export async function worktreeEdits(dir: string, sideBySide = false): Promise<string[]> {
+  const threads = sideBySide ? ['-c', 'core.preloadIndex=false'] : [];
+  const out = await git(
+    [...threads, 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames'],
+    {
+      cwd: dir,
+    },
+  );
   return out.stdout
     .split('\0')
     .filter((e) => e.length > 3)

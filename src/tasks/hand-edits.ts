@@ -19,6 +19,7 @@ export const savedRef = (id: number, n: number) => `${taskRefPrefix(id)}saved/${
 /**
  * The files someone edited by hand in a task's worktree. Without `force`, refuses (naming them)
  * when there are any: merge and discard clean the worktree, which would delete them.
+ * `sideBySide`: see worktreeEdits.
  */
 export async function checkHandEdits(
   repo: Repo,
@@ -26,11 +27,12 @@ export async function checkHandEdits(
   worktree: string,
   verb: 'merge' | 'discard',
   force: boolean,
+  sideBySide = false,
 ): Promise<string[]> {
   if (!existsSync(worktree)) return [];
   // git runs inside the worktree next: a rewritten .git link would make it read the main repo.
   await verifyWorktreeLink(repo.commonDir, worktree);
-  const files = await worktreeEdits(worktree);
+  const files = await worktreeEdits(worktree, sideBySide);
   if (files.length && !force)
     throw refuse(
       `the worktree of task ${id} has changes that are not committed, which ${verb} would delete: ${files.join(', ')}`,

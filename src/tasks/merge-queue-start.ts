@@ -7,6 +7,7 @@
  * every check ran), the journal, and the scratch worktree.
  */
 import path from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { Repo } from '../git/repo.js';
 import { gitOut } from '../git/run.js';
 import { refuseDuringOperation } from '../git/merge.js';
@@ -81,10 +82,11 @@ export async function readQueued(
       }),
     ),
   );
+  const sideBySide = ids.length >= availableParallelism();
   const edits = viewed.then((views) =>
     byTask(
       ids,
-      ids.map((id) => checkHandEdits(repo, id, views.get(id)!.record.worktree, 'merge', force)),
+      ids.map((id) => checkHandEdits(repo, id, views.get(id)!.record.worktree, 'merge', force, sideBySide)),
     ),
   );
   // Awaited later: meanwhile a refusal is not unhandled.

@@ -241,6 +241,8 @@ describe('results, stdin and errors', () => {
     const dir = await makeRepo({ 'a.txt': 'a\n' });
     await writeFiles(dir, { 'trail ': 'x\n', ' lead': 'y\n', 'a.txt': 'changed\n' });
     expect((await worktreeEdits(dir)).sort()).toEqual([' lead', 'a.txt', 'trail ']);
+    // Looked at on one thread (several statuses side by side), the same edits.
+    expect((await worktreeEdits(dir, true)).sort()).toEqual([' lead', 'a.txt', 'trail ']);
   });
 });
 
