@@ -3,8 +3,10 @@
  * once, beside their histories and their worktrees' status: where the main tree is, the order,
  * the files each task touched and which of them hold uncommitted work in the main tree, and the
  * first task's merge.
- * Then, under the repo lock, the refusal of uncommitted work in a touched file (now, not after
- * every check ran), the journal, and the scratch worktree.
+ * Once the main tree's HEAD is read, under the repo lock and beside the other reads: the journal
+ * and the scratch worktree. The refusal of uncommitted work in a touched file comes as soon as
+ * its reads are done (not after every check ran); the caller then undoes the journal and the
+ * scratch worktree.
  */
 import path from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -168,7 +170,23 @@ export function startReads(
   };
 }
 
-/** Under the repo lock: the last refusals, then the journal and the scratch worktree. */
+/** Refuses uncommitted work in the main tree in a file a queued task touched. */
+export async function refuseDirtyTouched(ids: number[], reads: QueueReads): Promise<void> {
+  const { files, dirty } = await reads.touched;
+  for (const id of ids) {
+    const clash = files.get(id)!.filter((f) => dirty.has(f));
+    if (clash.length)
+      throw refuse(
+        `the main tree has uncommitted changes to files task ${id} touched: ${clash.join(', ')}`,
+        'commit or stash them, then merge again',
+      );
+  }
+}
+
+/**
+ * Under the repo lock, as soon as the main tree's HEAD is read: the journal and the scratch
+ * worktree, made while the reads go on (the caller undoes them when a refusal comes).
+ */
 export async function startQueue(
   repo: Repo,
   opts: WorktreeOptions,
@@ -179,15 +197,6 @@ export async function startQueue(
 ): Promise<{ journal: QueueJournal; headTree: string }> {
   refuseDuringOperation(repo, 'the merge queue');
   const { head, headTree, into } = await reads.head;
-  const { files, dirty } = await reads.touched;
-  for (const id of ids) {
-    const clash = files.get(id)!.filter((f) => dirty.has(f));
-    if (clash.length)
-      throw refuse(
-        `the main tree has uncommitted changes to files task ${id} touched: ${clash.join(', ')}`,
-        'commit or stash them, then merge again',
-      );
-  }
   const journal: QueueJournal = {
     op: 'queue',
     task: ids[0]!,

@@ -14,7 +14,13 @@ import { acquireRunLock, type RunLock } from './run-lock.js';
 import { saveHandEdits, type SavedEdits } from './hand-edits.js';
 import { finishQueue, clearJournal, writeJournal, type QueueJournal } from './journal.js';
 import { expandQueue } from './merge-queue-order.js';
-import { readQueued, startQueue, startReads, type QueueReads } from './merge-queue-start.js';
+import {
+  readQueued,
+  refuseDirtyTouched,
+  startQueue,
+  startReads,
+  type QueueReads,
+} from './merge-queue-start.js';
 import { SandboxPlans } from './sandbox-plans.js';
 import { cleanScratch, moveScratch, retireScratch } from './scratch.js';
 import type { WorktreeOptions } from './options.js';
@@ -109,15 +115,28 @@ export async function mergeQueue(
     // Every refusal comes before the main tree or a branch is touched.
     const { tips, viewed, edits } = await readQueued(repo, ids, force);
     const reads = startReads(repo, tips, viewed, mode, plan);
+    // The journal and the scratch worktree need only where the main tree is: they are made beside
+    // the reads the refusals wait for, and undone when one refuses.
+    const starting = withRepoLock(repo.factoryDir, () => startQueue(repo, opts, ids, reads, mode, plans));
+    starting.catch(() => undefined);
     let start: Awaited<ReturnType<typeof startQueue>>;
     let views: Map<number, TaskView>;
     try {
       views = await viewed;
       for (const id of ids) plans.get(views.get(id)!.record.sandbox, 'check');
-      start = await withRepoLock(repo.factoryDir, () => startQueue(repo, opts, ids, reads, mode, plans));
+      start = await starting;
+      await refuseDirtyTouched(ids, reads);
     } catch (e) {
       await edits.catch(() => undefined);
       await reads.settle();
+      await starting.then(
+        (s) =>
+          withRepoLock(repo.factoryDir, async () => {
+            await retireScratch(repo, s.journal.scratch, opts).catch(() => undefined);
+            await clearJournal(repo, s.journal.task);
+          }),
+        () => undefined,
+      );
       throw e;
     }
     const run: Run = {

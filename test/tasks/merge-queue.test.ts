@@ -227,6 +227,7 @@ describe('merge queue', () => {
     await expect(mergeQueue(repo, W, [a, b], q())).rejects.toThrow(
       `uncommitted changes to files task ${a} touched: defs.txt`,
     );
+    expect(readFileSync(path.join(dir, 'defs.txt'), 'utf8')).toBe('my own work\n');
     sh(dir, 'checkout', '--', 'defs.txt');
     const failed = await taskWithAttempts(dir, 'failing', [{ files: { 'x.txt': 'x\n' }, exit: 1 }]);
     await expect(mergeQueue(repo, W, [a, failed.id], q())).rejects.toThrow(
