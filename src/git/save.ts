@@ -10,12 +10,8 @@ import { git, gitOut, FACTORY_IDENTITY } from './run.js';
  */
 export async function worktreeEdits(dir: string, sideBySide = false): Promise<string[]> {
   const threads = sideBySide ? ['-c', 'core.preloadIndex=false'] : [];
-  const out = await git(
-    [...threads, 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames'],
-    {
-      cwd: dir,
-    },
-  );
+  const status = ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames'];
+  const out = await git([...threads, ...status], { cwd: dir });
   return out.stdout
     .split('\0')
     .filter((e) => e.length > 3)

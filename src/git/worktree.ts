@@ -202,7 +202,10 @@ export async function attachedHeads(repo: Repo, dirs: string[]): Promise<string[
   return heads.filter((h) => h !== null);
 }
 
-/** The lines of an `update-ref --stdin` transaction that detach each HEAD (`worktrees/<name>/HEAD`) where it is. */
+/**
+ * The lines of an `update-ref --stdin` transaction that detach each HEAD (`worktrees/<name>/HEAD`)
+ * where it is: each `update` takes the commit its ref holds, and does not follow it to the branch.
+ */
 export function detachLines(heads: string[]): string {
   return heads.map((h) => `option no-deref\nupdate ${h} ${h}\n`).join('');
 }

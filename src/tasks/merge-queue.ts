@@ -314,12 +314,12 @@ async function integrate(repo: Repo, opts: WorktreeOptions, q: QueueOptions, run
         landed: landed.map((l) => ({ task: l.task, commit: l.commit })),
       };
       await writeJournal(repo, moving);
-      // Uncommitted changes to a file the move rewrites: read-tree refuses, and is explained.
       // The landed tasks' worktrees go to the pool detached: the move's own update-ref detaches them.
       const detach = await attachedHeads(
         repo,
         landed.map((l) => views.get(l.task)!.record.worktree),
       );
+      // Uncommitted changes to a file the move rewrites: read-tree refuses, and is explained.
       await moveMainTree(
         repo,
         head,
