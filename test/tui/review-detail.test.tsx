@@ -63,6 +63,14 @@ describe('review: task detail', () => {
     expect(f).not.toContain('More detail here');
   });
 
+  it('opens the task on a line feed too (Ctrl-J, or Enter pressed before the terminal went raw)', async () => {
+    const t = await twoAttempts();
+    const ui = mount(t.repo);
+    await ui.waitFor('Fix pagination');
+    await ui.press('\n');
+    expect(await ui.waitFor('1.2.1')).toContain('task 1 · Fix pagination');
+  });
+
   it("shows the selected attempt's check output, head first, scrollable to its tail", async () => {
     const t = await twoAttempts();
     const ui = mount(t.repo);

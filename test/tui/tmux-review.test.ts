@@ -150,4 +150,16 @@ describe.skipIf(!hasTmux)('factory review in a real terminal (tmux)', () => {
     expect(words(plain).split('\n')[0]).toMatch(/^factory · tasks │ server: ready/);
     expect(words(coloured).split('\n')[0]).toMatch(/^factory · tasks │ server: ready/);
   });
+
+  it('takes Enter pressed while it starts: the task opens', async () => {
+    tmux.kill();
+    tmux.start(reviewCommand(), { cwd: dir, columns: 80, rows: 24 });
+    // Sent at once, before node has loaded the review: the terminal is not raw yet, and turns
+    // the return into a line feed (which the review takes for Enter as well).
+    tmux.sendTogether('Enter');
+    const screen = await tmux.waitFor(/^task \d+ · /m);
+    expect(screen.split('\n')[0]).toMatch(/^factory · task \d+/);
+    await tmux.send('q');
+    await tmux.waitFor('EXITED 0');
+  });
 });

@@ -81,6 +81,13 @@ const special =
   (_input, key) =>
     key[name] === true;
 
+/**
+ * Enter: a carriage return, or a line feed. A line feed is Ctrl-J, and it is what Enter becomes
+ * when pressed before the review's first frame set the terminal raw (the terminal's line editing
+ * turns the return into a line feed): a key pressed as the list appears still opens the task.
+ */
+const enter: Matcher = (input, key) => key.return === true || input === '\n';
+
 const TASK_SCREENS: KeyContext[] = ['list', 'detail'];
 const MOVING: KeyContext[] = ['list', 'detail', 'diff', 'transcript', 'conflicts', 'help'];
 
@@ -148,7 +155,7 @@ export const BINDINGS: Binding[] = [
     keys: 'enter',
     help: 'open the task',
     hint: 'open',
-    match: special('return'),
+    match: enter,
   },
   {
     action: 'open',
@@ -156,7 +163,7 @@ export const BINDINGS: Binding[] = [
     keys: 'enter',
     help: 'diff of the selected attempt or step',
     hint: 'diff it',
-    match: special('return'),
+    match: enter,
   },
   {
     action: 'diff',
@@ -338,7 +345,7 @@ export const BINDINGS: Binding[] = [
     keys: 'enter',
     help: 'merge with the chosen mode',
     hint: 'merge',
-    match: special('return'),
+    match: enter,
   },
 
   // Questions and text input.
@@ -357,7 +364,7 @@ export const BINDINGS: Binding[] = [
     keys: 'enter',
     help: 'send',
     hint: 'send',
-    match: special('return'),
+    match: enter,
   },
   {
     action: 'no',

@@ -43,11 +43,17 @@ export async function runReview(opts: RunReviewOptions): Promise<void> {
     }),
   };
   const leave = enterFullScreen(stdout);
+  // Ink sets the terminal raw in an effect, after its first frame, and that frame already shows
+  // the tasks read before it started: a key pressed in between would be edited by the terminal
+  // (and echoed). Raw from here, keys wait unread, as they were typed, until Ink reads them.
+  const raw = stdin.isTTY && typeof stdin.setRawMode === 'function';
+  if (raw) stdin.setRawMode(true);
   try {
     // 60 fps: a key press shows within one frame while scrolling.
     instance = render(<ReviewApp deps={deps} />, { maxFps: 60 });
     await instance.waitUntilExit();
   } finally {
+    if (raw) stdin.setRawMode(false);
     leave();
   }
 }
