@@ -226,15 +226,16 @@ async function recoverOne(repo: Repo, opts: WorktreeOptions, j: Journal): Promis
       `left as it is: compare the main tree with ${commit.slice(0, 10)} (\`git status\`)`
     );
   }
-  if (now === head) {
-    await repairPool(repo, opts);
+  // Killed after the move, the task's worktree may be in the pool already, where git does not
+  // know it yet: the retire below would otherwise prune git's record of it.
+  await repairPool(repo, opts);
+  if (now === head)
     await completeMainTree(
       repo,
       head,
       commit,
       `factory: finish interrupted merge of ${rec.branch} (${j.mode})`,
     );
-  }
   await finishMerge(repo, opts, rec, { commit, into, mode: j.mode });
   return `finished the merge of task ${j.task} into ${name} (${commit.slice(0, 10)}), which was interrupted`;
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { createTask } from '../../src/tasks/create.js';
 import { TaskWorkspace } from '../../src/tasks/workspace.js';
 import { readEvents, readRecord } from '../../src/tasks/record.js';
 import { mergeTask } from '../../src/tasks/merge.js';
+import { pooledWorktrees } from '../../src/tasks/pool.js';
 import { cleanupTemps, makeRepo, runCli, sh, writeFiles } from '../helpers/git-repo.js';
 import { expectFsckClean } from '../helpers/repo-checks.js';
 import { W } from '../helpers/engine.js';
@@ -59,6 +60,15 @@ async function expectMerged(t: Awaited<ReturnType<typeof bigTask>>, head: string
   expect(existsSync(path.join(dir, 'src/f115.txt')), label).toBe(false);
   expect(existsSync(path.join(dir, '.git/index.lock')), label).toBe(false);
   expect(existsSync(t.worktree), label).toBe(false);
+  // The task's worktree is in the pool, and git knows it there (a worktree moved into the pool
+  // but not yet registered when the kill came is registered by the recovery, not forgotten).
+  const pool = readdirSync(path.join(dir, '.git/factory/worktrees')).filter((n) => n.startsWith('pool-'));
+  expect(pool, label).toHaveLength(1);
+  expect(
+    (await pooledWorktrees(repo, W)).map((w) => path.basename(w.path)),
+    label,
+  ).toEqual(pool);
+  expect(sh(dir, 'worktree', 'list', '--porcelain'), label).not.toContain('prunable');
   expect(
     (await readEvents(repo, id)).filter((e) => e.type === 'merged'),
     label,
@@ -72,8 +82,9 @@ describe('trust: a merge killed with kill -9 is finished by the next factory com
     { when: 'before', match: 'read-tree -m -u' },
     { when: 'after', match: 'read-tree -m -u' },
     { when: 'after', match: 'update-ref -m factory: merge' },
-    // The merged task's worktree detached and marked unclean, still where the task had it.
-    { when: 'after', match: 'update-ref --no-deref --stdin' },
+    // The merged task's worktree detached (by the landing's own update-ref) and moved into the
+    // pool, where git does not know it yet.
+    { when: 'before', match: 'worktree repair' },
   ] as const;
   for (const p of points)
     it(`killed ${p.when} \`${p.match}\``, async () => {
