@@ -38,6 +38,12 @@ export async function parseAddress(
       const here = await taskOfCwd(repo);
       if (here !== null) return { task: here, attempt: nums[0]! };
     }
+    // A commit id can be all digits (one in 27 of 7 characters): one that names no task is
+    // looked up as a commit before it is refused as a task that does not exist.
+    if (nums[1] === undefined && t.length >= 4 && !(await taskIds(repo)).includes(nums[0]!)) {
+      const commit = await commitAddress(repo, t).catch(() => null);
+      if (commit) return commit;
+    }
     return { task: nums[0]!, attempt: nums[1], step: nums[2] };
   }
   if (/^[0-9a-f]{4,40}$/i.test(t)) return commitAddress(repo, t);

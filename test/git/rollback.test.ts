@@ -92,7 +92,7 @@ describe('rollback', () => {
     expect(readFileSync(path.join(worktree, 'a.txt'), 'utf8')).toBe('attempt 2\n');
     expect(existsSync(path.join(worktree, 'two.txt'))).toBe(false);
     const viaSha = await runCli(dir, ['rollback', view.history.attempts[0]!.commit!.slice(0, 12)]);
-    expect(viaSha.code).toBe(0);
+    expect(viaSha.code, viaSha.stderr).toBe(0);
     expect(sh(dir, 'rev-parse', 'factory/1-steps')).toBe(view.history.attempts[0]!.commit);
   });
 
