@@ -10,6 +10,8 @@ import { eventCallbacks } from './run-events.js';
 import { loadTui } from './load-tui.js';
 import { daemonCommand } from './commands/server.js';
 import { managedDescriber } from '../config/managed-describer.js';
+import { reachable } from '../llm/reachable.js';
+import { describerStarter, type DescriberStarter } from './describer-start.js';
 
 export interface RunFlags {
   maxAttempts?: number;
@@ -29,15 +31,6 @@ export class InferenceUnreachable extends FactoryError {
   }
 }
 
-async function reachable(baseURL: string): Promise<boolean> {
-  try {
-    await fetch(new URL(`${baseURL.replace(/\/+$/, '')}/models`), { signal: AbortSignal.timeout(3000) });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The shared pieces every run needs: inference (front or in-process queue) and the prompts.
  * Contacts, and may start, the model server: call it only after the repository, the configuration
@@ -47,7 +40,13 @@ export async function connectForTasks(
   repo: Repo,
   config: Config,
   flags: RunFlags,
-): Promise<{ repo: Repo; config: Config; inference: Inference; prompts: Prompts }> {
+): Promise<{
+  repo: Repo;
+  config: Config;
+  inference: Inference;
+  prompts: Prompts;
+  startDescriber?: DescriberStarter;
+}> {
   let inference: Inference;
   try {
     inference = await connectInference(config.server, {
@@ -68,9 +67,10 @@ export async function connectForTasks(
       `no inference server answers at ${config.server.baseURL}`,
       'start one with `factory server start`, or set server.baseURL (and server.command) in .factoryrc.json',
     );
-  // `factory task` starts only the main server: a describer of its own is `factory server start`'s.
+  // A describer of its own is started by the first visual check that looks (not for a run that
+  // never looks); with --no-server, only said once if it does not run.
   const describer = managedDescriber(config);
-  if (describer && !(await reachable(describer.baseURL)))
+  if (describer && flags.server === false && !(await reachable(describer.baseURL)))
     process.stderr.write(
       `factory: the describer's server at ${describer.baseURL} is not running: visual checks get no descriptions until \`factory server start\` starts it\n`,
     );
@@ -78,7 +78,8 @@ export async function connectForTasks(
     Object.entries(config.agent.prompts).filter(([, v]) => v !== null),
   ) as Record<string, string>;
   const prompts = await loadPrompts(overrides, repo.root);
-  return { repo, config, inference, prompts };
+  const startDescriber = flags.server === false ? undefined : describerStarter(config);
+  return { repo, config, inference, prompts, ...(startDescriber && { startDescriber }) };
 }
 
 export interface RunView {

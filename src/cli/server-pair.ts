@@ -12,14 +12,31 @@ import { publicState, serverHome, stateDir } from '../llm/state.js';
 import { visible } from '../visible.js';
 import { emit } from './action.js';
 
-/** The describer's supervisor settings: its own baseURL, model and command; one request at a time. */
-export function describerDaemonConfig(config: Config, readyTimeoutMs: number): DaemonConfig | null {
+/**
+ * The describer's supervisor settings: its own baseURL, model and command; one request at a time.
+ * Started by a run (`auto`), it stops after `server.idleShutdown` idle minutes, as the main one.
+ */
+export function describerDaemonConfig(
+  config: Config,
+  readyTimeoutMs: number,
+  startedBy: 'user' | 'auto' = 'user',
+): DaemonConfig | null {
   const d = managedDescriber(config);
   if (!d) return null;
   return daemonConfigFor(
     { ...d, concurrency: 1, endpoints: [], idleShutdown: config.server.idleShutdown },
-    { startedBy: 'user', readyTimeoutMs, stateDir: stateDir() },
+    { startedBy, readyTimeoutMs, stateDir: stateDir() },
   );
+}
+
+/** What the memory estimate of the describer's model reads from the configuration. */
+export function describerModel(config: Config, describer: DaemonConfig) {
+  return {
+    model: describer.model,
+    command: describer.command,
+    memoryGB: managedDescriber(config)!.memory,
+    key: 'visual.describer.memory',
+  };
 }
 
 function block(s: StartedServer): string[] {
@@ -40,7 +57,6 @@ export async function startPair(
   describer: DaemonConfig,
   o: { force?: boolean; json?: boolean; daemonCommand: string[] },
 ): Promise<void> {
-  const d = managedDescriber(config)!;
   const { servers, memory } = await startServers({
     servers: [
       {
@@ -53,16 +69,7 @@ export async function startPair(
           key: 'server.memory',
         },
       },
-      {
-        name: 'describer',
-        config: describer,
-        model: {
-          model: describer.model,
-          command: describer.command,
-          memoryGB: d.memory,
-          key: 'visual.describer.memory',
-        },
-      },
+      { name: 'describer', config: describer, model: describerModel(config, describer) },
     ],
     force: Boolean(o.force),
     daemonCommand: o.daemonCommand,

@@ -50,6 +50,11 @@ export interface RunnerOptions {
   onFinish?: (task: TaskRecord, outcome: TaskOutcome) => void;
   /** One-line notices of the run, e.g. that it runs without an OS sandbox. */
   onNotice?: (line: string) => void;
+  /**
+   * Starts the describer's own server (`visual.describer.command`) when none runs, once per
+   * process; asked by a visual check before it looks. Its notices go to `notice`.
+   */
+  startDescriber?: (notice: (line: string) => void) => Promise<void>;
 }
 
 export interface TaskOutcome {
@@ -190,6 +195,7 @@ async function drive(
           trackGroup: (pid) => ws.trackGroup(pid),
           clocks: { firstTokenMs: settings.firstTokenTimeoutMs, idleTimeoutMs: settings.llmTimeoutMs },
           onNotice: notice,
+          startDescriber: opts.startDescriber && (() => opts.startDescriber!(notice)),
         }),
         prompts: opts.prompts,
         toolFallback: toolFallbackOf(opts),

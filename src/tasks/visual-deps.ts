@@ -49,6 +49,8 @@ export interface VisualDepsOptions {
   trackGroup: (pid: number) => () => void;
   clocks: { firstTokenMs?: number; idleTimeoutMs: number };
   onNotice?: (line: string) => void;
+  /** Starts the describer's own server if it does not run (see RunnerOptions.startDescriber). */
+  startDescriber?: () => Promise<void>;
 }
 
 /** Undefined when the repository has no visual check configured. */
@@ -56,12 +58,18 @@ export function visualDeps(o: VisualDepsOptions): VisualDeps | undefined {
   const visual = o.config.visual;
   if (!visual) return undefined;
   const server = describerServer(o.config)!;
-  // A describer that `factory server start` runs sits behind its own queue front, which takes
-  // only its token; asked per look, as the server may be started while a run goes on.
-  const describer = async () =>
-    server.shared
-      ? { model: server.model }
-      : { baseURL: server.baseURL, apiKey: await keyFor(server.baseURL, server.apiKey), model: server.model };
+  // A describer that factory runs sits behind its own queue front, which takes only its token;
+  // asked per look, as the server may be started while a run goes on (by the first look that
+  // needs it, when factory starts it: a run with no visual check never loads the second model).
+  const describer = async () => {
+    if (server.shared) return { model: server.model };
+    await o.startDescriber?.();
+    return {
+      baseURL: server.baseURL,
+      apiKey: await keyFor(server.baseURL, server.apiKey),
+      model: server.model,
+    };
+  };
   let browser: string | null | undefined;
   const haveBrowser = () => {
     if (browser === undefined)

@@ -10,6 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupTemps, tempDir } from '../helpers/git-repo.js';
 import { startScriptedServer } from '../../src/scripted-server/index.js';
 import { cli, closeInProcess, e2eRepo, inProcessServer, runJson } from './support.js';
+import { freePort, scriptedCommand } from '../helpers/server-env.js';
+import { pidAlive, readState, serverHome } from '../../src/llm/state.js';
 
 const servers: { close(): Promise<void> }[] = [];
 
@@ -93,13 +95,15 @@ describe('factory task --visual', () => {
     expect(resume.stderr).toContain('the task "Style the page" asks for the visual check');
   });
 
-  it("says once that the describer's own server is not running; the task still runs", async () => {
-    const script = path.join(await tempDir(), 'script.json');
+  it("starts the describer's own server for the first look, and not for a run that never looks", async () => {
+    const dir = await tempDir();
+    const script = path.join(dir, 'script.json');
     await writeFile(
       script,
       JSON.stringify({
         model: 'scripted-model',
         replies: [
+          { match: { system: 'You write the design spec' }, content: '- desktop: the word hello' },
           { match: { system: 'You are the Coder' }, content: 'Nothing to change.' },
           {
             match: { system: 'You are the Sheriff' },
@@ -108,27 +112,77 @@ describe('factory task --visual', () => {
         ],
       }),
     );
+    const describerScript = path.join(dir, 'describer.json');
+    await writeFile(
+      describerScript,
+      JSON.stringify({
+        model: 'vl',
+        replies: [{ match: { images: true }, content: 'A white page with the word hello at the top left.' }],
+      }),
+    );
+    const command = scriptedCommand();
+    command[command.indexOf('--script') + 1] = describerScript;
+    const describerURL = `http://127.0.0.1:${await freePort()}/v1`;
     const server = await startScriptedServer({ script, dialect: 'mlx', model: 'scripted-model' });
     servers.push(server);
     const repo = await e2eRepo(PAGE, {
-      server: inProcessServer(server),
+      server: { ...inProcessServer(server), idleShutdown: 1 },
       agent: { maxAttempts: 1 },
       check: 'true',
       sandbox: 'none',
       visual: {
         url: 'file://index.html',
         paths: [],
-        describer: {
-          baseURL: 'http://127.0.0.1:9/v1',
-          model: 'vl',
-          command: ['mlx_lm.server', '--port', '{port}'],
-        },
+        viewports: [{ name: 'desktop', width: 800, height: 600 }],
+        describer: { baseURL: describerURL, model: 'vl', command, memory: 0.1 },
       },
     });
-    const run = await runJson(repo.dir, ['task', 'Read the page']);
-    expect(run.outcomes[0]?.outcome, run.stderr).toBe('passed');
-    expect(run.stderr).toContain(
-      "factory: the describer's server at http://127.0.0.1:9/v1 is not running: visual checks get no descriptions until `factory server start` starts it\n",
+    const env = { FACTORY_STATE_DIR: path.join(dir, 'state') };
+    const home = serverHome(describerURL, env.FACTORY_STATE_DIR);
+    try {
+      // Not a visual task (no UI path, not asked): nothing looks, no second model is loaded.
+      const plain = await runJson(repo.dir, ['task', 'Read the page'], env);
+      expect(plain.outcomes[0]?.outcome, plain.stderr).toBe('passed');
+      expect(plain.stderr).not.toContain('describer');
+      expect(await readState(home)).toBeNull();
+      // --no-server starts none: it says so once.
+      const noServer = await runJson(repo.dir, ['task', 'Read it again', '--no-server'], env);
+      expect(noServer.stderr).toContain(
+        `factory: the describer's server at ${describerURL} is not running: visual checks get no descriptions until \`factory server start\` starts it\n`,
+      );
+
+      const looked = await runJson(repo.dir, ['task', 'Look at the page', '--visual'], env);
+      const outcome = looked.outcomes[0]!;
+      expect(outcome.outcome, looked.stderr).toBe('passed');
+      expect(looked.stderr).toContain(
+        `started the describer's server (vl) at ${describerURL}; it stops after 1 idle minute`,
+      );
+      const state = await readState(home);
+      expect(state).toMatchObject({ model: 'vl', baseURL: describerURL, phase: 'ready' });
+      expect(pidAlive(state!.daemonPid)).toBe(true);
+      const visual = JSON.parse(
+        readFileSync(
+          path.join(repo.dir, '.git/factory/tasks', String(outcome.id), 'visual/attempt-1/visual.json'),
+          'utf8',
+        ),
+      );
+      expect(JSON.stringify(visual)).toContain('A white page with the word hello at the top left.');
+    } finally {
+      const stop = await cli(repo.dir, ['server', 'stop', '--grace', '1'], env);
+      expect(stop.code, stop.stderr).toBe(0);
+    }
+    expect(await readState(home)).toBeNull();
+
+    // A describer that plainly does not fit is not started: the look goes on without descriptions.
+    const rc = path.join(repo.dir, '.factoryrc.json');
+    const config = JSON.parse(readFileSync(rc, 'utf8'));
+    config.visual.describer.memory = 100_000;
+    await writeFile(rc, JSON.stringify(config));
+    const tooBig = await runJson(repo.dir, ['task', 'Look again', '--visual'], env);
+    expect(tooBig.outcomes[0]?.outcome, tooBig.stderr).toBe('passed');
+    expect(tooBig.stderr).toMatch(
+      /the describer's server at \S+ was not started: the describer model needs about 100000\.0 GB by factory's estimate, but [\d.]+ GB of memory is free; `factory server start --force` starts it anyway; visual checks get no descriptions/,
     );
+    expect(await readState(home)).toBeNull();
   });
 });
