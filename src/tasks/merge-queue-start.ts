@@ -211,9 +211,17 @@ export async function startQueue(
   try {
     await takeScratch(repo, opts, head, String(ids[0]), plans.get(undefined, 'setup'));
   } catch (e) {
-    await retireScratch(repo, journal.scratch, opts).catch(() => undefined);
-    await clearJournal(repo, journal.task);
+    await abandonQueue(repo, journal, opts);
     throw e;
   }
   return { journal, headTree };
+}
+
+/**
+ * Undoes a queue's start when nothing landed: the scratch worktree back to the pool (or away),
+ * the journal removed. Callers hold the repo lock.
+ */
+export async function abandonQueue(repo: Repo, journal: QueueJournal, opts: WorktreeOptions): Promise<void> {
+  await retireScratch(repo, journal.scratch, opts).catch(() => undefined);
+  await clearJournal(repo, journal.task);
 }

@@ -12,9 +12,10 @@ import { appendEvent, readRecord } from './record.js';
 import { recoverAfterCrash } from './recover.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
 import { saveHandEdits, type SavedEdits } from './hand-edits.js';
-import { finishQueue, clearJournal, writeJournal, type QueueJournal } from './journal.js';
+import { finishQueue, writeJournal, type QueueJournal } from './journal.js';
 import { expandQueue } from './merge-queue-order.js';
 import {
+  abandonQueue,
   readQueued,
   refuseDirtyTouched,
   startQueue,
@@ -22,7 +23,7 @@ import {
   type QueueReads,
 } from './merge-queue-start.js';
 import { SandboxPlans } from './sandbox-plans.js';
-import { cleanScratch, moveScratch, retireScratch } from './scratch.js';
+import { cleanScratch, moveScratch } from './scratch.js';
 import type { WorktreeOptions } from './options.js';
 
 /** How much of a failing check's output a left-out task keeps (the end, where errors are). */
@@ -119,53 +120,39 @@ export async function mergeQueue(
     // the reads the refusals wait for, and undone when one refuses.
     const starting = withRepoLock(repo.factoryDir, () => startQueue(repo, opts, ids, reads, mode, plans));
     starting.catch(() => undefined);
-    let start: Awaited<ReturnType<typeof startQueue>>;
-    let views: Map<number, TaskView>;
-    try {
-      views = await viewed;
-      for (const id of ids) plans.get(views.get(id)!.record.sandbox, 'check');
-      start = await starting;
-      await refuseDirtyTouched(ids, reads);
-    } catch (e) {
-      await edits.catch(() => undefined);
-      await reads.settle();
-      await starting.then(
-        (s) =>
-          withRepoLock(repo.factoryDir, async () => {
-            await retireScratch(repo, s.journal.scratch, opts).catch(() => undefined);
-            await clearJournal(repo, s.journal.task);
-          }),
-        () => undefined,
-      );
-      throw e;
-    }
-    const run: Run = {
-      ids,
-      plan,
-      mode,
-      views,
-      edits,
-      journal: start.journal,
-      headTree: start.headTree,
-      reads,
-      lock: locks.get(start.journal.task)!,
-      plans,
-      moved: false,
-    };
     let done = false;
+    let run: Run | undefined;
     try {
+      const views = await viewed;
+      for (const id of ids) plans.get(views.get(id)!.record.sandbox, 'check');
+      const start = await starting;
+      await refuseDirtyTouched(ids, reads);
+      run = {
+        ids,
+        plan,
+        mode,
+        views,
+        edits,
+        journal: start.journal,
+        headTree: start.headTree,
+        reads,
+        lock: locks.get(start.journal.task)!,
+        plans,
+        moved: false,
+      };
       const result = await integrate(repo, opts, q, run);
       done = true;
       return result;
     } finally {
       await edits.catch(() => undefined);
       await reads.settle();
-      // Once the main tree has moved, the journal stays for the next command to finish from.
-      if (!done && !run.moved)
-        await withRepoLock(repo.factoryDir, async () => {
-          await retireScratch(repo, start.journal.scratch, opts).catch(() => undefined);
-          await clearJournal(repo, start.journal.task);
-        });
+      // Refused, or failed before the main tree moved: the start is undone (a start that failed
+      // undid itself). Once the main tree has moved, the journal stays for the next command.
+      if (!done && !run?.moved)
+        await starting.then(
+          (s) => withRepoLock(repo.factoryDir, () => abandonQueue(repo, s.journal, opts)),
+          () => undefined,
+        );
     }
   } finally {
     for (const l of locks.values()) await l.release();
