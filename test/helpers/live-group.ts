@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { readProc } from '../../src/agent/exec-procs.js';
 
 /**
  * True while a live (non-zombie) process is left in the process group. Unlike
@@ -8,27 +9,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 export function liveGroupMember(pgid: number): boolean {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    const p = procStat(Number(name));
-    if (p && p.pgrp === pgid && p.state !== 'Z' && p.state !== 'X') return true;
+    const p = readProc(name);
+    if (p && p.pgid === pgid && p.state !== 'Z' && p.state !== 'X') return true;
   }
   return false;
 }
 
-/** A process's state, group and start time (clock ticks since boot), from /proc; null when it is gone. */
-function procStat(pid: number): { state: string; pgrp: number; start: string } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name sits in parentheses and may itself hold spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0]!, pgrp: Number(fields[2]), start: fields[19]! };
-  } catch {
-    return null;
-  }
-}
-
 /** The start time of a live process, which tells it apart from a later one given the same pid. */
 export function procStart(pid: number): string | null {
-  return procStat(pid)?.start ?? null;
+  return readProc(pid)?.start ?? null;
 }
 
 /**
@@ -36,7 +25,7 @@ export function procStart(pid: number): string | null {
  * started at `start`: a pid freed by a kill may be another process's a moment later.
  */
 export function aliveSince(pid: number, start: string | null): boolean {
-  const now = procStat(pid);
+  const now = readProc(pid);
   return now !== null && now.state !== 'Z' && now.state !== 'X' && now.start === start;
 }
 

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTemps, sh, tempDir } from '../helpers/git-repo.js';
 import { aliveSince, readPids, recordPid } from '../helpers/live-group.js';
+import { readProc } from '../../src/agent/exec-procs.js';
 import {
   closeInProcess,
   commitShape,
@@ -86,17 +87,16 @@ describe('trust: resume after a kill -9 stops the check the dead run left', () =
       30_000,
       () => pids().length >= 1 && existsSync(leak),
     );
-    const [checkShell] = pids();
-    const checkStart = readPids(pidsFile)[0]!.start;
+    const { pid: checkShell, start: checkStart } = readPids(pidsFile)[0]!;
     // `sh check.sh` runs under factory's `sh -c`, which leads the check's process group.
-    const pgid = Number(readFileSync(`/proc/${checkShell}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
+    const pgid = readProc(checkShell)!.pgid;
     pidsToKill.push(pgid);
     task.child.kill('SIGKILL');
     const killed = await exitWithin(task, 10_000);
     expect(killed.signal).toBe('SIGKILL');
 
     // The bug's premise: factory is dead, its check is not, and it keeps writing.
-    expect(aliveSince(checkShell!, checkStart)).toBe(true);
+    expect(aliveSince(checkShell, checkStart)).toBe(true);
     const size = readFileSync(leak, 'utf8').length;
     await waitFor('the orphaned check to write more', 10_000, () => readFileSync(leak, 'utf8').length > size);
 
@@ -106,7 +106,7 @@ describe('trust: resume after a kill -9 stops the check the dead run left', () =
     expect(resumed.outcomes[0]).toMatchObject({ id: 1, outcome: 'passed', attempts: 2 });
 
     // The leftover group is gone, and was stopped before attempt 2 began.
-    expect(aliveSince(checkShell!, checkStart)).toBe(false);
+    expect(aliveSince(checkShell, checkStart)).toBe(false);
     const log = events(repo.dir, 1);
     const recovered = log.findIndex((e) => e.type === 'recovered');
     const attempt2 = log.findIndex((e) => e.type === 'phase' && e.attempt === 2);
